@@ -1,0 +1,1 @@
+"""Accounts, passwords, sessions and second factors (e-mail codes, TOTP, recovery codes)."""

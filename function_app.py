@@ -1,0 +1,21 @@
+"""Composition root: one FunctionApp, one Blueprint per area.
+
+The Functions host (and devhost/ locally) imports this module and serves what
+is registered here; all configuration comes from app settings (shared.config).
+"""
+
+import logging
+
+import azure.functions as func
+
+from meta.routes import bp as meta_bp
+from projects.routes import bp as projects_bp
+from quantities.routes import bp as quantities_bp
+from shared.config import get_settings
+
+settings = get_settings()  # a wrong setting stops the app here, naming it
+logging.getLogger("casai").setLevel(settings.log_level)
+
+app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+for blueprint in (meta_bp, projects_bp, quantities_bp):
+    app.register_functions(blueprint)

@@ -1,0 +1,3 @@
+# Placeholder replaced by the infrastructure checks.
+.PHONY: infra-checks
+infra-checks:

@@ -1,0 +1,1 @@
+"""Meta endpoints: health and the OpenAPI description of the whole API."""

@@ -1,0 +1,1 @@
+"""Organisations, projects, roles and permissions, members, invitations, audit."""

@@ -1,0 +1,39 @@
+"""The fixed catalogue of project permissions; roles are sets of these keys."""
+
+from types import MappingProxyType
+
+# key -> (English description, Swedish description)
+PERMISSIONS = MappingProxyType(
+    {
+        "project.view": ("See the project and its details", "Se projektet och dess uppgifter"),
+        "project.edit": (
+            "Edit the project's name and details",
+            "Ändra projektets namn och uppgifter",
+        ),
+        "project.delete": ("Delete the project", "Ta bort projektet"),
+        "project.security": (
+            "Set the project's two-factor requirements",
+            "Bestämma projektets krav på tvåfaktorsinloggning",
+        ),
+        "members.view": ("See the project's members", "Se projektets medlemmar"),
+        "members.invite": ("Invite people to the project", "Bjuda in personer till projektet"),
+        "members.manage": (
+            "Change members' roles and remove members",
+            "Ändra medlemmars roller och ta bort medlemmar",
+        ),
+        "schedules.view": ("Read mängdförteckningar", "Läsa mängdförteckningar"),
+        "schedules.edit": (
+            "Edit rows of mängdförteckningar",
+            "Redigera rader i mängdförteckningar",
+        ),
+        "schedules.manage": (
+            "Create, rename, delete and issue mängdförteckningar",
+            "Skapa, byta namn på, ta bort och ge ut mängdförteckningar",
+        ),
+        "schedules.export": ("Export mängdförteckningar", "Exportera mängdförteckningar"),
+        "files.view": ("See and download files", "Se och ladda ner filer"),
+        "files.upload": ("Upload files", "Ladda upp filer"),
+        "files.delete": ("Delete files", "Ta bort filer"),
+        "audit.view": ("Read the project's audit log", "Läsa projektets händelselogg"),
+    }
+)

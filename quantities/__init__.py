@@ -1,0 +1,1 @@
+"""Schedules (mängdförteckningar): rows, totals, revisions, exchange, files; and units."""

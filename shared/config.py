@@ -1,0 +1,99 @@
+"""Typed settings, read once from `CASAI_*` environment variables (app settings).
+
+Every setting has a safe local default so `make run` works with no configuration.
+With `CASAI_ENVIRONMENT=production` the local conveniences are refused: a missing
+or unsafe value stops the app at start with a message naming the setting.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Azurite's well-known development account; never valid outside a laptop.
+DEVELOPMENT_STORAGE = "UseDevelopmentStorage=true"
+LOCAL_SECRET_KEY = "casai-local-development-key-not-for-production"  # noqa: S105 (refused in production)
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or unsafe; the message names it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CASAI_", extra="ignore", frozen=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path(".data")
+    database_url: str = ""  # empty: SQLite at {data_dir}/casai.db
+    # Storage: a connection string (Azurite, development) or account URLs reached
+    # with the managed identity (production).
+    storage_connection_string: str = DEVELOPMENT_STORAGE
+    storage_blob_url: str = ""
+    storage_table_url: str = ""
+    managed_identity_client_id: str = ""
+    files_container: str = "project-files"
+    revisions_container: str = "schedule-revisions"
+    audit_table: str = "auditevents"
+    email_backend: Literal["outbox", "sendgrid"] = "outbox"
+    email_from: str = "CASAI <no-reply@casai.localhost>"
+    sendgrid_api_key: SecretStr = SecretStr("")
+    sendgrid_api_host: str = "https://api.sendgrid.com"
+    secret_key: SecretStr = SecretStr(LOCAL_SECRET_KEY)
+    public_base_url: str = "http://127.0.0.1:7071"
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'casai.db'}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    @model_validator(mode="after")
+    def _refuse_local_defaults_in_production(self) -> Settings:
+        if self.environment != "production":
+            return self
+        problems = []
+        if not self.database_url or self.database_url.startswith("sqlite"):
+            problems.append("CASAI_DATABASE_URL must name the Azure SQL database")
+        if not (self.storage_blob_url and self.storage_table_url) and (
+            self.storage_connection_string == DEVELOPMENT_STORAGE
+        ):
+            problems.append(
+                "CASAI_STORAGE_BLOB_URL and CASAI_STORAGE_TABLE_URL must name the storage account"
+            )
+        secret = self.secret_key.get_secret_value()
+        if secret == LOCAL_SECRET_KEY or len(secret) < 32:
+            problems.append("CASAI_SECRET_KEY must be a random value of at least 32 characters")
+        if self.email_backend != "sendgrid" or not self.sendgrid_api_key.get_secret_value():
+            problems.append("CASAI_EMAIL_BACKEND must be sendgrid with CASAI_SENDGRID_API_KEY set")
+        if not self.public_base_url.startswith("https://"):
+            problems.append("CASAI_PUBLIC_BASE_URL must be an https:// address")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def load_settings() -> Settings:
+    """Read the environment now; raise SettingsError naming every bad setting."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        names = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"])
+            prefix = f"CASAI_{field.upper()}: " if field else ""
+            names.append(prefix + error["msg"].removeprefix("Value error, "))
+        raise SettingsError("Invalid settings: " + "; ".join(names)) from None
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The settings of this process, read once (tests start a new process instead)."""
+    return load_settings()

@@ -1,0 +1,99 @@
+"""One SQLAlchemy 2 code path for SQLite (local), PostgreSQL (CI) and Azure SQL.
+
+Azure SQL is reached as `mssql+pyodbc` with an Entra access token from
+azure-identity (the managed identity in Azure, the developer's `az login` on a
+laptop). pyodbc is imported by SQLAlchemy only when such a URL is used, so a
+machine without unixODBC runs everything else.
+"""
+
+from __future__ import annotations
+
+import functools
+import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, create_engine, event, make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from shared.config import Settings, get_settings
+
+# Constraint names that are the same on every dialect, so migrations can drop them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+AZURE_SQL_SCOPE = "https://database.windows.net/.default"
+SQL_COPT_SS_ACCESS_TOKEN = 1256  # msodbcsql's connection attribute for an access token
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def build_engine(url: str, settings: Settings) -> Engine:
+    parsed = make_url(url)
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, **options)
+        event.listen(engine, "connect", _configure_sqlite)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        options["connect_args"] = {"connect_timeout": 5}
+    engine = create_engine(parsed, **options)
+    if parsed.get_backend_name() == "mssql":
+        _use_entra_token(engine, settings)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")  # SQLite leaves them off by default
+    cursor.execute("PRAGMA journal_mode = WAL")  # readers do not block the writer
+    cursor.execute("PRAGMA busy_timeout = 5000")
+    cursor.close()
+
+
+def _use_entra_token(engine: Engine, settings: Settings) -> None:
+    from azure.identity import DefaultAzureCredential
+
+    credential = DefaultAzureCredential(
+        managed_identity_client_id=settings.managed_identity_client_id or None
+    )
+
+    @event.listens_for(engine, "do_connect")
+    def _attach_token(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
+        # A fresh token per physical connection; azure-identity caches until near expiry.
+        token = credential.get_token(AZURE_SQL_SCOPE).token.encode("utf-16-le")
+        packed = struct.pack(f"<I{len(token)}s", len(token), token)
+        cparams["attrs_before"] = {SQL_COPT_SS_ACCESS_TOKEN: packed}
+
+
+@functools.cache
+def get_engine() -> Engine:
+    settings = get_settings()
+    return build_engine(settings.sqlalchemy_url, settings)
+
+
+@functools.cache
+def _session_factory() -> sessionmaker[Session]:
+    return sessionmaker(bind=get_engine(), expire_on_commit=False)
+
+
+def new_session() -> Session:
+    return _session_factory()()
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """A session that commits when the block ends normally and rolls back otherwise."""
+    with new_session() as session, session.begin():
+        yield session

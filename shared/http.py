@@ -1,0 +1,257 @@
+"""The one way in for every HTTP function.
+
+`Blueprint.endpoint(...)` registers a handler as its own HTTP-triggered function
+and wraps it so that every request gets, in this order: a request id, the body
+size limit, the query and JSON body parsed into pydantic models, a database
+session committed only when the handler succeeds, the mapping of `Problem` (and
+of anything unexpected) to `application/problem+json`, the security headers and
+one structured log line. A handler takes a `Context` and returns a pydantic
+model (sent as JSON with the endpoint's status), `None` (204) or a ready
+`func.HttpResponse` (downloads, cookies).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import azure.functions as func
+from pydantic import BaseModel, ValidationError
+
+from shared.config import get_settings
+from shared.problems import (
+    SECURITY_HEADERS,
+    Problem,
+    internal_error,
+    payload_too_large,
+    unsupported_media_type,
+    validation_error,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+log = logging.getLogger("casai.http")
+
+JSON_MEDIA_TYPE = "application/json"
+REQUEST_ID_HEADER = "X-Request-Id"
+_CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_JSON_CONTENT_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json$")
+
+Handler = Callable[["Context"], "BaseModel | func.HttpResponse | None"]
+Model = TypeVar("Model", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """What the OpenAPI document says about one registered function."""
+
+    method: str
+    route: str
+    function_name: str
+    summary: str
+    description: str
+    tag: str
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    max_body: int | None
+
+
+# Filled as the area blueprints are imported; read by the OpenAPI document.
+ENDPOINTS: list[Endpoint] = []
+
+
+@dataclass
+class Context:
+    """Everything a handler needs about its request."""
+
+    request: func.HttpRequest
+    request_id: str
+    route: Mapping[str, str]
+    body: Any = None
+    query: Any = None
+    _session: Session | None = field(default=None, repr=False)
+
+    @property
+    def db(self) -> Session:
+        """The request's database session, opened on first use, committed by the wrapper."""
+        if self._session is None:
+            from shared.db import new_session
+
+            self._session = new_session()
+        return self._session
+
+    def header(self, name: str) -> str | None:
+        return self.request.headers.get(name)
+
+
+class Blueprint(func.Blueprint):
+    def endpoint(
+        self,
+        method: str,
+        route: str,
+        *,
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        response: type[BaseModel] | None = None,
+        status: int = 200,
+        max_body: int | None = None,
+        tag: str = "",
+    ) -> Callable[[Handler], Handler]:
+        """Register `handler` as the function answering `method` on `route` (under /api)."""
+
+        def register(handler: Handler) -> Handler:
+            doc = (handler.__doc__ or "").strip()
+            summary, _, description = doc.partition("\n")
+            spec = Endpoint(
+                method=method.upper(),
+                route=route,
+                function_name=handler.__name__,
+                summary=summary.strip(),
+                description=description.strip(),
+                tag=tag or handler.__module__.split(".")[0],
+                body=body,
+                query=query,
+                response=response,
+                status=status,
+                max_body=max_body,
+            )
+            ENDPOINTS.append(spec)
+            function = _wrap(handler, spec)
+            self.function_name(name=spec.function_name)(
+                self.route(route=route, methods=[spec.method], auth_level=func.AuthLevel.ANONYMOUS)(
+                    function
+                )
+            )
+            return handler
+
+        return register
+
+
+def _wrap(handler: Handler, spec: Endpoint) -> Callable[[func.HttpRequest], func.HttpResponse]:
+    # A plain function with the `req` parameter the Functions worker binds; not
+    # functools.wraps, whose __wrapped__ would make the worker see the handler's signature.
+    def function(req: func.HttpRequest) -> func.HttpResponse:
+        return handle(req, handler, spec)
+
+    function.__name__ = handler.__name__
+    function.__qualname__ = handler.__qualname__
+    function.__module__ = handler.__module__
+    function.__doc__ = handler.__doc__
+    return function
+
+
+def handle(req: func.HttpRequest, handler: Handler, spec: Endpoint) -> func.HttpResponse:
+    started = time.perf_counter()
+    supplied_id = req.headers.get(REQUEST_ID_HEADER) or ""
+    request_id = supplied_id if _CLIENT_REQUEST_ID.match(supplied_id) else uuid.uuid4().hex
+    context = Context(request=req, request_id=request_id, route=dict(req.route_params))
+    try:
+        _check_body_size(req, spec.max_body or get_settings().max_body_bytes)
+        if spec.query is not None:
+            context.query = parse_model(spec.query, dict(req.params), where="query")
+        if spec.body is not None:
+            context.body = parse_model(spec.body, _read_json(req), where="body")
+        result = handler(context)
+        if context._session is not None:
+            context._session.commit()
+        response = _render(result, spec.status)
+    except Problem as problem:
+        _rollback(context)
+        response = problem.to_response()
+    except Exception:
+        _rollback(context)
+        log.exception("unhandled error in %s (request %s)", spec.function_name, request_id)
+        response = internal_error().to_response()
+    finally:
+        if context._session is not None:
+            context._session.close()
+    for name, value in SECURITY_HEADERS.items():
+        if name not in response.headers:
+            response.headers[name] = value
+    response.headers[REQUEST_ID_HEADER] = request_id
+    _log_request(req, spec, response.status_code, request_id, started)
+    return response
+
+
+def _rollback(context: Context) -> None:
+    if context._session is not None:
+        context._session.rollback()
+
+
+def _check_body_size(req: func.HttpRequest, limit: int) -> None:
+    declared = req.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise payload_too_large(limit)
+    if len(req.get_body()) > limit:
+        raise payload_too_large(limit)
+
+
+def _read_json(req: func.HttpRequest) -> Any:
+    content_type = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if not _JSON_CONTENT_TYPE.match(content_type):
+        raise unsupported_media_type(JSON_MEDIA_TYPE)
+    raw = req.get_body()
+    if not raw.strip():
+        raise validation_error("A JSON body is required.")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, ValueError):
+        raise validation_error("The body is not valid JSON.") from None
+
+
+def parse_model(model: type[Model], data: Any, *, where: str) -> Model:
+    """Validate `data` into `model`, or raise a 400 naming every bad field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = [
+            {
+                "field": ".".join(str(part) for part in error["loc"]) or where,
+                "message": error["msg"],
+            }
+            for error in exc.errors(include_url=False, include_input=False)
+        ]
+        raise validation_error(f"The {where} is not valid.", errors) from None
+
+
+def json_response(
+    data: BaseModel, status: int = 200, headers: Mapping[str, str] | None = None
+) -> func.HttpResponse:
+    return func.HttpResponse(
+        data.model_dump_json(),
+        status_code=status,
+        headers=dict(headers or {}),
+        mimetype=JSON_MEDIA_TYPE,
+    )
+
+
+def _render(result: BaseModel | func.HttpResponse | None, status: int) -> func.HttpResponse:
+    if result is None:
+        return func.HttpResponse(status_code=204)
+    if isinstance(result, func.HttpResponse):
+        return result
+    return json_response(result, status)
+
+
+def _log_request(
+    req: func.HttpRequest, spec: Endpoint, status: int, request_id: str, started: float
+) -> None:
+    line = {
+        "event": "http_request",
+        "request_id": request_id,
+        "function": spec.function_name,
+        "method": req.method,
+        "route": spec.route,
+        "status": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+    log.info(json.dumps(line))

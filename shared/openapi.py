@@ -1,0 +1,136 @@
+"""OpenAPI 3.1 description built from the registered endpoints and their models."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
+from shared.http import Endpoint
+
+_PARAMETER = re.compile(r"\{\*{0,2}(?P<name>\w+)(?P<constraints>(:[^}=?]+)*)\??(=[^}]*)?\}")
+_CONSTRAINT_SCHEMAS: dict[str, dict[str, str]] = {
+    "guid": {"type": "string", "format": "uuid"},
+    "int": {"type": "integer"},
+    "long": {"type": "integer"},
+    "bool": {"type": "boolean"},
+    "datetime": {"type": "string", "format": "date-time"},
+}
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string", "description": "Stable machine-readable error code."},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def build_document(endpoints: Iterable[Endpoint], *, title: str, version: str) -> dict[str, Any]:
+    endpoints = list(endpoints)
+    schemas, refs = _component_schemas(endpoints)
+    schemas["Problem"] = PROBLEM_SCHEMA
+    paths: dict[str, dict[str, Any]] = {}
+    for endpoint in endpoints:
+        path, parameters = _openapi_path(endpoint.route)
+        paths.setdefault(path, {})[endpoint.method.lower()] = _operation(endpoint, parameters, refs)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "servers": [{"url": "/api"}],
+        "paths": dict(sorted(paths.items())),
+        "components": {"schemas": dict(sorted(schemas.items()))},
+    }
+
+
+def _component_schemas(
+    endpoints: list[Endpoint],
+) -> tuple[dict[str, Any], dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]]]:
+    wanted: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {}
+    for endpoint in endpoints:
+        for model in (endpoint.body,):
+            if model is not None:
+                wanted[(model, "validation")] = None
+        if endpoint.response is not None:
+            wanted[(endpoint.response, "serialization")] = None
+    if not wanted:
+        return {}, {}
+    refs, definitions = models_json_schema(
+        list(wanted), ref_template="#/components/schemas/{model}"
+    )
+    return dict(definitions.get("$defs", {})), dict(refs)
+
+
+def _openapi_path(route: str) -> tuple[str, list[dict[str, Any]]]:
+    parameters = []
+    for match in _PARAMETER.finditer(route):
+        kinds = [c.split("(")[0] for c in match.group("constraints").split(":") if c]
+        schema = next(
+            (_CONSTRAINT_SCHEMAS[k] for k in kinds if k in _CONSTRAINT_SCHEMAS),
+            {"type": "string"},
+        )
+        parameters.append(
+            {"name": match.group("name"), "in": "path", "required": True, "schema": schema}
+        )
+    path = _PARAMETER.sub(lambda m: "{" + m.group("name") + "}", route)
+    return "/" + path, parameters
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema()
+    required = set(schema.get("required", []))
+    return [
+        {"name": name, "in": "query", "required": name in required, "schema": property_schema}
+        for name, property_schema in schema.get("properties", {}).items()
+    ]
+
+
+def _operation(
+    endpoint: Endpoint,
+    parameters: list[dict[str, Any]],
+    refs: dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]],
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "operationId": endpoint.function_name,
+        "tags": [endpoint.tag],
+        "summary": endpoint.summary,
+    }
+    if endpoint.description:
+        operation["description"] = endpoint.description
+    if endpoint.query is not None:
+        parameters = parameters + _query_parameters(endpoint.query)
+    if parameters:
+        operation["parameters"] = parameters
+    if endpoint.body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": refs[(endpoint.body, "validation")]}},
+        }
+    success: dict[str, Any] = {"description": "Success"}
+    if endpoint.response is not None:
+        success["content"] = {
+            "application/json": {"schema": refs[(endpoint.response, "serialization")]}
+        }
+    problem = {"$ref": "#/components/schemas/Problem"}
+    operation["responses"] = {
+        str(endpoint.status): success,
+        "default": {
+            "description": "A problem (RFC 9457) with a stable `code`",
+            "content": {"application/problem+json": {"schema": problem}},
+        },
+    }
+    return operation

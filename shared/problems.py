@@ -1,0 +1,103 @@
+"""RFC 9457 problem details with the stable `code`s of the API contract.
+
+Services raise `Problem`; the HTTP wrapper (and the dev host, for requests that
+reach no function) turn it into an `application/problem+json` response.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+import azure.functions as func
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+# Response headers every API answer carries, problems included.
+SECURITY_HEADERS: Mapping[str, str] = {
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+
+
+class Problem(Exception):  # noqa: N818 (RFC 9457 calls it a problem)
+    """An expected failure with an HTTP status and a stable machine-readable code."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str = "",
+        *,
+        errors: list[dict[str, str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail or code)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.errors = errors
+        self.headers = dict(headers or {})
+        self.extra = extra
+
+    def body(self) -> dict[str, Any]:
+        title = HTTPStatus(self.status).phrase
+        document: dict[str, Any] = {
+            "type": f"https://casai.se/problems/{self.code.replace('_', '-')}",
+            "title": title,
+            "status": self.status,
+            "detail": self.detail or title,
+            "code": self.code,
+        }
+        if self.errors is not None:
+            document["errors"] = self.errors
+        document.update(self.extra)
+        return document
+
+    def to_response(self) -> func.HttpResponse:
+        return func.HttpResponse(
+            json.dumps(self.body(), ensure_ascii=False),
+            status_code=self.status,
+            headers={**SECURITY_HEADERS, **self.headers},
+            mimetype=PROBLEM_MEDIA_TYPE,
+        )
+
+
+def validation_error(detail: str, errors: list[dict[str, str]] | None = None) -> Problem:
+    return Problem(400, "validation_error", detail, errors=errors or [])
+
+
+def not_found(detail: str = "Nothing here.") -> Problem:
+    return Problem(404, "not_found", detail)
+
+
+def method_not_allowed(allowed: list[str]) -> Problem:
+    return Problem(
+        405,
+        "method_not_allowed",
+        "This resource does not answer that method.",
+        headers={"Allow": ", ".join(allowed)},
+    )
+
+
+def payload_too_large(limit: int) -> Problem:
+    return Problem(413, "payload_too_large", f"The body is larger than {limit} bytes.")
+
+
+def unsupported_media_type(expected: str) -> Problem:
+    return Problem(415, "unsupported_media_type", f"Send the body as {expected}.")
+
+
+def unavailable(detail: str) -> Problem:
+    return Problem(503, "unavailable", detail)
+
+
+def internal_error() -> Problem:
+    return Problem(500, "internal_error", "Something went wrong on our side.")

@@ -1,0 +1,78 @@
+"""Blob and Table storage clients.
+
+Locally and in tests a connection string reaches Azurite; in Azure the account
+URLs are reached with the managed identity (the account refuses shared keys).
+The Azure SDKs are imported on first use to keep cold starts short.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from typing import TYPE_CHECKING, Any
+
+from shared.config import Settings, get_settings
+
+if TYPE_CHECKING:
+    from azure.data.tables import TableServiceClient
+    from azure.storage.blob import BlobServiceClient
+
+# Fail fast instead of hanging a request when storage is unreachable.
+CLIENT_OPTIONS: dict[str, Any] = {"connection_timeout": 5, "read_timeout": 20}
+
+
+def _credential(settings: Settings) -> Any:
+    from azure.identity import DefaultAzureCredential
+
+    return DefaultAzureCredential(
+        managed_identity_client_id=settings.managed_identity_client_id or None
+    )
+
+
+def uses_identity(settings: Settings) -> bool:
+    return bool(settings.storage_blob_url and settings.storage_table_url)
+
+
+def build_blob_service(settings: Settings) -> BlobServiceClient:
+    from azure.storage.blob import BlobServiceClient
+
+    if uses_identity(settings):
+        return BlobServiceClient(
+            settings.storage_blob_url, credential=_credential(settings), **CLIENT_OPTIONS
+        )
+    return BlobServiceClient.from_connection_string(
+        settings.storage_connection_string, **CLIENT_OPTIONS
+    )
+
+
+def build_table_service(settings: Settings) -> TableServiceClient:
+    from azure.data.tables import TableServiceClient
+
+    if uses_identity(settings):
+        return TableServiceClient(
+            settings.storage_table_url, credential=_credential(settings), **CLIENT_OPTIONS
+        )
+    return TableServiceClient.from_connection_string(
+        settings.storage_connection_string, **CLIENT_OPTIONS
+    )
+
+
+@functools.cache
+def blob_service() -> BlobServiceClient:
+    return build_blob_service(get_settings())
+
+
+@functools.cache
+def table_service() -> TableServiceClient:
+    return build_table_service(get_settings())
+
+
+def ensure_resources(settings: Settings) -> None:
+    """Create the containers and tables the app uses (local runs; Bicep does it in Azure)."""
+    from azure.core.exceptions import ResourceExistsError
+
+    blobs = build_blob_service(settings)
+    for container in (settings.files_container, settings.revisions_container):
+        with contextlib.suppress(ResourceExistsError):
+            blobs.create_container(container)
+    build_table_service(settings).create_table_if_not_exists(settings.audit_table)

@@ -1,0 +1,1 @@
+"""Support: the Intercom chat's configuration, opening hours and tickets."""

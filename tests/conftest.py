@@ -1,0 +1,199 @@
+"""Real parts for the tests: Azurite, SQLite and PostgreSQL, the dev host over HTTP.
+
+Every run has its own Azurite (free ports, its own account key and data folder)
+and its own databases (a SQLite file; a PostgreSQL database created for the run
+and dropped after it), so two runs never see each other's data. PostgreSQL runs
+when CASAI_TEST_POSTGRES_URL names a server the tests may create databases on.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from devhost import azurite
+from shared.config import Settings
+from shared.storage import ensure_resources
+
+REPO = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get("CASAI_TEST_POSTGRES_URL", "")
+BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+@dataclass(frozen=True)
+class Storage:
+    connection_string: str
+    server: azurite.Azurite
+
+
+def start_storage(location: Path) -> Storage:
+    """An Azurite of its own with a random account key (none is shared or written down)."""
+    account = "casai"
+    key = base64.b64encode(secrets.token_bytes(64)).decode()
+    ports = (azurite.free_port(), azurite.free_port(), azurite.free_port())
+    server = azurite.start(
+        location, ports, accounts=f"{account}:{key}", log_file=location / "azurite.log"
+    )
+    return Storage(
+        azurite.connection_string(account, key, server.blob_port, server.table_port), server
+    )
+
+
+@pytest.fixture(scope="session")
+def storage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Storage]:
+    started = start_storage(tmp_path_factory.mktemp("azurite"))
+    yield started
+    azurite.stop(started.server)
+
+
+def create_postgres_database() -> str:
+    """A new, empty database on the CI server; its URL."""
+    name = f"casai_test_{secrets.token_hex(6)}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(url: str) -> None:
+    name = make_url(url).database
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def new_database(backend: str, folder: Path) -> str:
+    if backend == "postgresql":
+        return create_postgres_database()
+    return f"sqlite:///{folder / 'casai.db'}"
+
+
+def forget_database(url: str) -> None:
+    if url.startswith("postgresql"):
+        drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    url = new_database(request.param, tmp_path_factory.mktemp(request.param))
+    yield url
+    forget_database(url)
+
+
+def app_environment(data_dir: Path, database_url: str, storage_connection: str) -> dict[str, str]:
+    """The process environment of an app under test: only the settings given here."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("CASAI_")}
+    suffix = secrets.token_hex(4)  # own containers and table, even on a shared Azurite
+    env.update(
+        {
+            "CASAI_ENVIRONMENT": "test",
+            "CASAI_DATA_DIR": str(data_dir),
+            "CASAI_DATABASE_URL": database_url,
+            "CASAI_STORAGE_CONNECTION_STRING": storage_connection,
+            "CASAI_FILES_CONTAINER": f"files-{suffix}",
+            "CASAI_REVISIONS_CONTAINER": f"revisions-{suffix}",
+            "CASAI_AUDIT_TABLE": f"audit{suffix}",
+            "CASAI_EMAIL_BACKEND": "outbox",
+            "CASAI_LOG_LEVEL": "INFO",
+        }
+    )
+    return env
+
+
+def create_storage_resources(env: dict[str, str]) -> None:
+    """The containers and table of an app environment, as `--migrate` makes them."""
+    settings = Settings(
+        storage_connection_string=env["CASAI_STORAGE_CONNECTION_STRING"],
+        files_container=env["CASAI_FILES_CONTAINER"],
+        revisions_container=env["CASAI_REVISIONS_CONTAINER"],
+        audit_table=env["CASAI_AUDIT_TABLE"],
+    )
+    ensure_resources(settings)
+
+
+@dataclass
+class Host:
+    """A dev host serving an app in its own process."""
+
+    base_url: str
+    env: dict[str, str]
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.env["CASAI_DATA_DIR"])
+
+    @property
+    def outbox(self) -> Path:
+        return self.data_dir / "outbox"
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, timeout=30)
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_host(env: dict[str, str], *args: str) -> Host:
+    """Run `python -m devhost` on a free port and wait until it answers."""
+    port = azurite.free_port()
+    data_dir = Path(env["CASAI_DATA_DIR"])
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir / f"devhost-{port}.log"
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "devhost", "--port", str(port), "--no-timers", *args],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    host = Host(f"http://127.0.0.1:{port}", env, process, log_path)
+    deadline = time.monotonic() + 60
+    while not azurite.port_is_open(port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            host.stop()
+            raise RuntimeError(f"the dev host did not start:\n{host.log()}")
+        time.sleep(0.1)
+    return host
+
+
+@pytest.fixture(scope="session")
+def host(
+    database_url: str, storage: Storage, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Host]:
+    """The real app (function_app.py), migrated, on SQLite and on PostgreSQL."""
+    env = app_environment(tmp_path_factory.mktemp("app"), database_url, storage.connection_string)
+    started = start_host(env, "--migrate")
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def client(host: Host) -> Iterator[httpx.Client]:
+    with host.client() as http_client:
+        yield http_client

@@ -1,0 +1,78 @@
+"""Settings: local defaults work; production refuses them, naming each setting."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from shared.config import Settings, SettingsError, load_settings
+from tests.conftest import REPO
+
+
+def clean_env(**values: str) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if not name.startswith("CASAI_")}
+    env.update(values)
+    return env
+
+
+def test_local_defaults() -> None:
+    settings = Settings()
+    assert settings.sqlalchemy_url.endswith("casai.db")
+    assert settings.email_backend == "outbox"
+    assert settings.max_body_bytes == 1024 * 1024
+
+
+def test_production_refuses_local_defaults_naming_each_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in [n for n in os.environ if n.startswith("CASAI_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("CASAI_ENVIRONMENT", "production")
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    message = str(raised.value)
+    for name in (
+        "CASAI_DATABASE_URL",
+        "CASAI_STORAGE_BLOB_URL",
+        "CASAI_SECRET_KEY",
+        "CASAI_SENDGRID_API_KEY",
+        "CASAI_PUBLIC_BASE_URL",
+    ):
+        assert name in message
+
+
+def test_a_complete_production_configuration_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "CASAI_ENVIRONMENT": "production",
+        "CASAI_DATABASE_URL": "mssql+pyodbc://@casai.database.windows.net/casai",
+        "CASAI_STORAGE_BLOB_URL": "https://casai.blob.core.windows.net",
+        "CASAI_STORAGE_TABLE_URL": "https://casai.table.core.windows.net",
+        "CASAI_SECRET_KEY": "k" * 48,
+        "CASAI_EMAIL_BACKEND": "sendgrid",
+        "CASAI_SENDGRID_API_KEY": "SG.x",
+        "CASAI_PUBLIC_BASE_URL": "https://casai.example",
+    }.items():
+        monkeypatch.setenv(name, value)
+    assert load_settings().environment == "production"
+
+
+def test_a_wrong_value_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CASAI_MAX_BODY_BYTES", "lots")
+    with pytest.raises(SettingsError, match="CASAI_MAX_BODY_BYTES"):
+        load_settings()
+
+
+def test_the_app_stops_at_start_on_a_bad_setting() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", "import function_app"],
+        cwd=REPO,
+        env=clean_env(CASAI_ENVIRONMENT="production"),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "SettingsError" in result.stderr
+    assert "CASAI_DATABASE_URL" in result.stderr

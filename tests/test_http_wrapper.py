@@ -1,0 +1,178 @@
+"""The one wrapper every function goes through, exercised over HTTP through the dev host."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.conftest import Host, Storage, app_environment, start_host
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(scope="module")
+def wrapper_host(
+    database_url: str, storage: Storage, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Host]:
+    env = app_environment(
+        tmp_path_factory.mktemp("wrapper"), database_url, storage.connection_string
+    )
+    started = start_host(env, "--migrate", "--app", "tests.wrapper_app:app")
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def api(wrapper_host: Host) -> Iterator[httpx.Client]:
+    with wrapper_host.client() as client:
+        yield client
+
+
+def assert_problem(response: httpx.Response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body = response.json()
+    assert body["code"] == code
+    assert body["status"] == status
+    assert {"type", "title", "detail"} <= body.keys()
+    return body
+
+
+def test_valid_body_is_parsed_and_answered_with_the_endpoint_status(api: httpx.Client) -> None:
+    response = api.post("/api/notes", json={"title": "Schakt", "quantity": "12.500"})
+    assert response.status_code == 201
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json() == {"title": "Schakt", "quantity": "12.500"}
+
+
+def test_malformed_json_is_a_validation_error(api: httpx.Client) -> None:
+    response = api.post(
+        "/api/notes", content=b'{"title": "x", ', headers={"Content-Type": "application/json"}
+    )
+    assert_problem(response, 400, "validation_error")
+
+
+def test_body_that_is_not_utf8_is_a_validation_error(api: httpx.Client) -> None:
+    response = api.post(
+        "/api/notes", content=b'{"title": "\xff"}', headers={"Content-Type": "application/json"}
+    )
+    assert_problem(response, 400, "validation_error")
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", ""])
+def test_wrong_content_type_is_unsupported_media_type(api: httpx.Client, content_type: str) -> None:
+    body = json.dumps({"title": "x", "quantity": "1"}).encode()
+    response = api.post("/api/notes", content=body, headers={"Content-Type": content_type})
+    assert_problem(response, 415, "unsupported_media_type")
+
+
+def test_json_with_charset_parameter_is_accepted(api: httpx.Client) -> None:
+    body = json.dumps({"title": "Mängd", "quantity": "1"}).encode()
+    response = api.post(
+        "/api/notes", content=body, headers={"Content-Type": "application/json; charset=utf-8"}
+    )
+    assert response.status_code == 201
+    assert response.json()["title"] == "Mängd"
+
+
+def test_empty_body_is_a_validation_error(api: httpx.Client) -> None:
+    response = api.post("/api/notes", content=b"", headers={"Content-Type": "application/json"})
+    assert_problem(response, 400, "validation_error")
+
+
+def test_body_over_the_default_limit_is_payload_too_large(api: httpx.Client) -> None:
+    title = "x" * (1024 * 1024 + 1)
+    response = api.post("/api/notes", json={"title": title, "quantity": "1"})
+    assert_problem(response, 413, "payload_too_large")
+
+
+def test_route_with_its_own_smaller_limit(api: httpx.Client) -> None:
+    assert api.post("/api/small-notes", json={"title": "ok", "quantity": "1"}).status_code == 204
+    response = api.post("/api/small-notes", json={"title": "x" * 80, "quantity": "1"})
+    assert_problem(response, 413, "payload_too_large")
+
+
+def test_invalid_fields_are_named(api: httpx.Client) -> None:
+    response = api.post(
+        "/api/notes", json={"title": "x" * 101, "quantity": "1.2345", "colour": "red"}
+    )
+    body = assert_problem(response, 400, "validation_error")
+    fields = {error["field"] for error in body["errors"]}
+    assert fields == {"title", "quantity", "colour"}
+    assert "x" * 101 not in response.text  # input is not echoed back
+
+
+def test_body_that_is_not_an_object(api: httpx.Client) -> None:
+    response = api.post("/api/notes", json=["title"])
+    body = assert_problem(response, 400, "validation_error")
+    assert body["errors"][0]["field"] == "body"
+
+
+def test_query_is_validated(api: httpx.Client) -> None:
+    response = api.post("/api/notes?limit=501", json={"title": "x", "quantity": "1"})
+    body = assert_problem(response, 400, "validation_error")
+    assert body["errors"][0]["field"] == "limit"
+
+
+def test_unexpected_exception_is_a_500_without_internals(
+    api: httpx.Client, wrapper_host: Host
+) -> None:
+    response = api.get("/api/boom")
+    body = assert_problem(response, 500, "internal_error")
+    assert "hunter2" not in response.text
+    assert "Traceback" not in response.text
+    request_id = response.headers["x-request-id"]
+    log = wrapper_host.log()
+    assert "hunter2" in log  # the traceback goes to the log only
+    assert request_id in log
+    assert body["detail"]
+
+
+def test_every_answer_carries_security_headers_and_a_request_id(api: httpx.Client) -> None:
+    for response in (
+        api.post("/api/notes", json={"title": "x", "quantity": "1"}),
+        api.get("/api/boom"),
+        api.get("/api/units/none"),
+    ):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
+        assert response.headers["cache-control"] == "no-store"
+        assert "max-age=" in response.headers["strict-transport-security"]
+        assert response.headers["x-request-id"]
+
+
+def test_a_clients_request_id_is_kept_and_a_bad_one_replaced(api: httpx.Client) -> None:
+    kept = api.get("/api/units/none", headers={"X-Request-Id": "abc-123"})
+    assert kept.headers["x-request-id"] == "abc-123"
+    replaced = api.get("/api/units/none", headers={"X-Request-Id": "bad id\twith spaces"})
+    assert replaced.headers["x-request-id"] != "bad id\twith spaces"
+
+
+def test_one_structured_log_line_per_request(api: httpx.Client, wrapper_host: Host) -> None:
+    response = api.get("/api/units/none", headers={"X-Request-Id": "log-line-check"})
+    assert response.status_code == 404
+    lines = [line for line in wrapper_host.log().splitlines() if '"log-line-check"' in line]
+    assert len(lines) == 1
+    record = json.loads(lines[0][lines[0].index("{") :])
+    assert record["status"] == 404
+    assert record["function"] == "get_unit"
+    assert record["method"] == "GET"
+
+
+def test_work_is_committed_when_the_handler_succeeds(api: httpx.Client) -> None:
+    assert api.post("/api/units", json={"code": "keep"}).status_code == 201
+    assert api.get("/api/units/keep").json() == {"code": "keep"}
+
+
+def test_a_problem_after_a_write_rolls_the_write_back(api: httpx.Client) -> None:
+    response = api.post("/api/units", json={"code": "gone", "fail_after_write": True})
+    assert_problem(response, 409, "conflict")
+    assert_problem(api.get("/api/units/gone"), 404, "not_found")
+
+
+def test_the_log_never_holds_a_request_body(api: httpx.Client, wrapper_host: Host) -> None:
+    api.post("/api/notes", json={"title": "Hemlig-titel-4711", "quantity": "1"})
+    assert "Hemlig-titel-4711" not in wrapper_host.log()
