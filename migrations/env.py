@@ -6,6 +6,7 @@ prints the SQL a dialect would run, without a connection.
 """
 
 from alembic import context
+from sqlalchemy import Connection
 
 import quantities.models  # noqa: F401  (each area's tables register on Base.metadata)
 from shared.config import get_settings
@@ -41,7 +42,7 @@ def run_online() -> None:
         engine.dispose()
 
 
-def _migrate(connection):  # type: ignore[no-untyped-def]
+def _migrate(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

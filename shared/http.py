@@ -90,10 +90,15 @@ class Context:
         return self._session
 
     def header(self, name: str) -> str | None:
-        return self.request.headers.get(name)
+        value: str | None = self.request.headers.get(name)
+        return value
 
 
 class Blueprint(func.Blueprint):
+    def __init__(self) -> None:
+        # Anonymous at the Functions level: access is decided per request by the app.
+        super().__init__(http_auth_level=func.AuthLevel.ANONYMOUS)  # type: ignore[no-untyped-call]
+
     def endpoint(
         self,
         method: str,

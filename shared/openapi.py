@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
@@ -19,6 +19,9 @@ _CONSTRAINT_SCHEMAS: dict[str, dict[str, str]] = {
     "bool": {"type": "boolean"},
     "datetime": {"type": "string", "format": "date-time"},
 }
+
+# (model, mode) -> {"$ref": ...} for each model an endpoint takes or returns
+_Refs = dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]]
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -59,7 +62,7 @@ def build_document(endpoints: Iterable[Endpoint], *, title: str, version: str) -
 
 def _component_schemas(
     endpoints: list[Endpoint],
-) -> tuple[dict[str, Any], dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]]]:
+) -> tuple[dict[str, Any], _Refs]:
     wanted: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {}
     for endpoint in endpoints:
         for model in (endpoint.body,):
@@ -72,7 +75,7 @@ def _component_schemas(
     refs, definitions = models_json_schema(
         list(wanted), ref_template="#/components/schemas/{model}"
     )
-    return dict(definitions.get("$defs", {})), dict(refs)
+    return dict(definitions.get("$defs", {})), cast(_Refs, refs)
 
 
 def _openapi_path(route: str) -> tuple[str, list[dict[str, Any]]]:
@@ -102,7 +105,7 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
 def _operation(
     endpoint: Endpoint,
     parameters: list[dict[str, Any]],
-    refs: dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]],
+    refs: _Refs,
 ) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": endpoint.function_name,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -31,10 +32,10 @@ def api(wrapper_host: Host) -> Iterator[httpx.Client]:
         yield client
 
 
-def assert_problem(response: httpx.Response, status: int, code: str) -> dict:
+def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
+    body: dict[str, Any] = response.json()
     assert body["code"] == code
     assert body["status"] == status
     assert {"type", "title", "detail"} <= body.keys()
