@@ -14,6 +14,8 @@ import importlib
 import json
 import logging
 import os
+import signal
+import sys
 from pathlib import Path
 
 from devhost import azurite
@@ -46,7 +48,13 @@ def main() -> None:
     parser.add_argument("--run-timer", metavar="NAME", help="run one timer function and exit")
     args = parser.parse_args()
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    for name in ("casai", "devhost", "alembic.runtime.migration"):
+        logging.getLogger(name).setLevel(logging.INFO)
+    # Stop cleanly (and stop Azurite with us) when terminated, not only on Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     load_local_settings(REPO / "local.settings.json")
 
     from shared.config import get_settings
