@@ -8,7 +8,10 @@ prints the SQL a dialect would run, without a connection.
 from alembic import context
 from sqlalchemy import Connection
 
-import quantities.models  # noqa: F401  (each area's tables register on Base.metadata)
+# Each module's tables register on Base.metadata.
+import auth.models  # noqa: F401
+import quantities.models  # noqa: F401
+import shared.throttle  # noqa: F401
 from shared.config import get_settings
 from shared.db import Base, build_engine
 

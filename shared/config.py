@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:7071"
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Sessions (DESIGN.md §4).
+    session_idle_minutes: int = Field(default=60, gt=0)
+    session_absolute_hours: int = Field(default=12, gt=0)
+    # The client IP comes from X-Forwarded-For only when the front end that sets it is
+    # trusted (Azure's, or the dev host); otherwise per-IP limits are not applied.
+    trust_forwarded_for: bool = False
+    # Tests only: a file holding a clock offset in seconds (see shared.clock).
+    test_clock_file: Path | None = None
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -57,6 +65,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_local_defaults_in_production(self) -> Settings:
+        if self.test_clock_file is not None and self.environment != "test":
+            raise ValueError("CASAI_TEST_CLOCK_FILE is only for CASAI_ENVIRONMENT=test")
         if self.environment != "production":
             return self
         problems = []

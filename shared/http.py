@@ -45,6 +45,9 @@ _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _JSON_CONTENT_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json$")
 
 Handler = Callable[["Context"], "BaseModel | func.HttpResponse | None"]
+# A guard runs before the handler and raises a Problem to refuse the request
+# (no session, CSRF, membership, permission, second factor); it may set ctx.principal.
+Guard = Callable[["Context"], None]
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -63,6 +66,7 @@ class Endpoint:
     response: type[BaseModel] | None
     status: int
     max_body: int | None
+    guard: Guard | None
 
 
 # Filled as the area blueprints are imported; read by the OpenAPI document.
@@ -78,6 +82,8 @@ class Context:
     route: Mapping[str, str]
     body: Any = None
     query: Any = None
+    principal: Any = None  # who is calling, as the endpoint's guard established it
+    response_headers: list[tuple[str, str]] = field(default_factory=list)
     _session: Session | None = field(default=None, repr=False)
 
     @property
@@ -92,6 +98,22 @@ class Context:
     def header(self, name: str) -> str | None:
         value: str | None = self.request.headers.get(name)
         return value
+
+    @property
+    def client_ip(self) -> str | None:
+        """The caller's address as the trusted front end saw it, or None when unknown.
+
+        The front end (Azure's, or the dev host) appends the peer address to
+        X-Forwarded-For; only that last entry is trusted, anything before it is the
+        client's own claim.
+        """
+        if not get_settings().trust_forwarded_for:
+            return None
+        forwarded = self.header("X-Forwarded-For") or ""
+        last = forwarded.rsplit(",", 1)[-1].strip()
+        if last.count(":") == 1:  # IPv4 with a port, as Azure's front end adds it
+            last = last.split(":")[0]
+        return last or None
 
 
 class Blueprint(func.Blueprint):
@@ -110,6 +132,7 @@ class Blueprint(func.Blueprint):
         status: int = 200,
         max_body: int | None = None,
         tag: str = "",
+        guard: Guard | None = None,
     ) -> Callable[[Handler], Handler]:
         """Register `handler` as the function answering `method` on `route` (under /api)."""
 
@@ -128,6 +151,7 @@ class Blueprint(func.Blueprint):
                 response=response,
                 status=status,
                 max_body=max_body,
+                guard=guard,
             )
             ENDPOINTS.append(spec)
             function = _wrap(handler, spec)
@@ -161,6 +185,8 @@ def handle(req: func.HttpRequest, handler: Handler, spec: Endpoint) -> func.Http
     context = Context(request=req, request_id=request_id, route=dict(req.route_params))
     try:
         _check_body_size(req, spec.max_body or get_settings().max_body_bytes)
+        if spec.guard is not None:
+            spec.guard(context)
         if spec.query is not None:
             context.query = parse_model(spec.query, dict(req.params), where="query")
         if spec.body is not None:
@@ -169,6 +195,8 @@ def handle(req: func.HttpRequest, handler: Handler, spec: Endpoint) -> func.Http
         if context._session is not None:
             context._session.commit()
         response = _render(result, spec.status)
+        for name, value in context.response_headers:
+            response.headers.add(name, value)
     except Problem as problem:
         _rollback(context)
         response = problem.to_response()

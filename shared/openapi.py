@@ -56,7 +56,17 @@ def build_document(endpoints: Iterable[Endpoint], *, title: str, version: str) -
         "info": {"title": title, "version": version},
         "servers": [{"url": "/api"}],
         "paths": dict(sorted(paths.items())),
-        "components": {"schemas": dict(sorted(schemas.items()))},
+        "components": {
+            "schemas": dict(sorted(schemas.items())),
+            "securitySchemes": {
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "__Host-casai_session",
+                    "description": "Unsafe methods also need the X-CSRF-Token header.",
+                }
+            },
+        },
     }
 
 
@@ -114,6 +124,8 @@ def _operation(
     }
     if endpoint.description:
         operation["description"] = endpoint.description
+    if endpoint.guard is not None:
+        operation["security"] = [{"session": []}]
     if endpoint.query is not None:
         parameters = parameters + _query_parameters(endpoint.query)
     if parameters:

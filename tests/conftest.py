@@ -110,6 +110,7 @@ def app_environment(data_dir: Path, database_url: str, storage_connection: str) 
             "CASAI_AUDIT_TABLE": f"audit{suffix}",
             "CASAI_EMAIL_BACKEND": "outbox",
             "CASAI_LOG_LEVEL": "INFO",
+            "CASAI_TEST_CLOCK_FILE": str(data_dir / "clock-offset"),
         }
     )
     return env
@@ -142,6 +143,19 @@ class Host:
     @property
     def outbox(self) -> Path:
         return self.data_dir / "outbox"
+
+    @property
+    def clock_offset(self) -> float:
+        clock_file = Path(self.env["CASAI_TEST_CLOCK_FILE"])
+        return float(clock_file.read_text() or 0) if clock_file.exists() else 0.0
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the app's clock forward (shared.clock reads the offset on every call)."""
+        Path(self.env["CASAI_TEST_CLOCK_FILE"]).write_text(str(self.clock_offset + seconds))
+
+    def now(self) -> float:
+        """The app's time, as a Unix timestamp."""
+        return time.time() + self.clock_offset
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, timeout=30)

@@ -1,0 +1,60 @@
+"""Password hashing (argon2id) and the password policy.
+
+Policy after NIST SP 800-63B: 8 to 128 characters, no composition rules, not one
+of the most common passwords (auth/data/common-passwords.txt), not the user's own
+e-mail address or name.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+MIN_LENGTH = 8
+MAX_LENGTH = 128
+COMMON_PASSWORDS = Path(__file__).parent / "data" / "common-passwords.txt"
+
+_hasher = PasswordHasher()  # argon2id with the library's RFC 9106 defaults
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash("casai-dummy-password-for-unknown-accounts")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    """Check a password; with no stored hash (unknown account) spend the same time anyway."""
+    try:
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored_hash: str) -> bool:
+    return _hasher.check_needs_rehash(stored_hash)
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    return frozenset(COMMON_PASSWORDS.read_text(encoding="utf-8").split())
+
+
+def policy_problem(password: str, *, email: str, display_name: str) -> str | None:
+    """Why `password` is refused, or None when it is acceptable."""
+    if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
+        return f"Use {MIN_LENGTH} to {MAX_LENGTH} characters; a long passphrase is best."
+    folded = password.casefold()
+    if folded in _common_passwords():
+        return "This password is among the most common ones; choose another."
+    personal = {email.casefold(), email.split("@")[0].casefold(), display_name.casefold()}
+    personal |= {part.replace(" ", "") for part in personal}
+    if folded.replace(" ", "") in personal:
+        return "Do not use your e-mail address or name in your password."
+    return None

@@ -1,0 +1,206 @@
+import uuid
+
+import azure.functions as func
+
+from auth import service, sessions
+from auth.schemas import (
+    Challenge,
+    LoginIn,
+    LoginResult,
+    MePatch,
+    MfaEmailIn,
+    MfaStatus,
+    OtpResendIn,
+    OtpVerifyIn,
+    PasswordChangeIn,
+    PasswordForgotIn,
+    PasswordIn,
+    PasswordResetIn,
+    RecoveryCodes,
+    RegisterIn,
+    SecurityLog,
+    SecurityLogQuery,
+    SessionList,
+    SessionView,
+    StatusOut,
+    TotpConfirmIn,
+    TotpDeleteIn,
+    TotpSetup,
+    UserOut,
+    VerifiedOut,
+    VerifyEmailIn,
+)
+from shared import db, http
+
+bp = http.Blueprint()
+signed_in = sessions.signed_in
+with_second_factor = sessions.signed_in_with_second_factor
+
+
+@bp.endpoint("POST", "auth/register", body=RegisterIn, response=StatusOut, status=202)
+def register(ctx: http.Context) -> StatusOut:
+    """Create an account; a code to confirm the e-mail address is sent.
+
+    The answer is the same whether or not the address already has an account
+    (that address is told so by e-mail instead).
+    """
+    return service.register(ctx, ctx.body)
+
+
+@bp.endpoint("POST", "auth/verify-email", body=VerifyEmailIn, response=VerifiedOut)
+def verify_email(ctx: http.Context) -> VerifiedOut:
+    """Confirm the e-mail address with the code sent at registration."""
+    return service.verify_email(ctx, ctx.body)
+
+
+@bp.endpoint("POST", "auth/login", body=LoginIn, response=LoginResult)
+def login(ctx: http.Context) -> LoginResult:
+    """Sign in with e-mail and password; either a session or `otp_required`."""
+    return service.login(ctx, ctx.body)
+
+
+@bp.endpoint("POST", "auth/otp/verify", body=OtpVerifyIn, response=LoginResult)
+def verify_otp(ctx: http.Context) -> LoginResult:
+    """Complete a sign-in (or a step-up) with an e-mail, authenticator or recovery code."""
+    return service.verify_otp(ctx, ctx.body)
+
+
+@bp.endpoint("POST", "auth/otp/resend", body=OtpResendIn, response=StatusOut, status=202)
+def resend_code(ctx: http.Context) -> StatusOut:
+    """Send a new e-mail code for a challenge (at most every 30 s, 5 per 15 min)."""
+    return service.resend_code(ctx, ctx.body)
+
+
+@bp.endpoint("POST", "auth/step-up", response=Challenge, guard=signed_in)
+def step_up(ctx: http.Context) -> Challenge:
+    """Ask for a second factor to upgrade the current session."""
+    return service.step_up(ctx)
+
+
+@bp.endpoint("GET", "auth/session", response=SessionView, guard=signed_in)
+def current_session(ctx: http.Context) -> SessionView:
+    """The signed-in user, the session and its CSRF token."""
+    return service.current_session(ctx)
+
+
+@bp.endpoint("POST", "auth/logout", guard=signed_in, status=204)
+def logout(ctx: http.Context) -> None:
+    """End this session on the server and clear its cookie."""
+    service.logout(ctx)
+
+
+@bp.endpoint("GET", "auth/sessions", response=SessionList, guard=signed_in)
+def list_sessions(ctx: http.Context) -> SessionList:
+    """The caller's live sessions."""
+    return service.list_sessions(ctx)
+
+
+@bp.endpoint("DELETE", "auth/sessions/{session_id:guid}", guard=signed_in, status=204)
+def end_session(ctx: http.Context) -> None:
+    """End one of the caller's sessions."""
+    service.end_session(ctx, uuid.UUID(ctx.route["session_id"]))
+
+
+@bp.endpoint("DELETE", "auth/sessions", guard=signed_in, status=204)
+def end_other_sessions(ctx: http.Context) -> None:
+    """End every session of the caller but this one."""
+    service.end_other_sessions(ctx)
+
+
+@bp.endpoint("POST", "auth/password/change", body=PasswordChangeIn, guard=signed_in, status=204)
+def change_password(ctx: http.Context) -> None:
+    """Change the password; every other session ends."""
+    service.change_password(ctx, ctx.body)
+
+
+@bp.endpoint("POST", "auth/password/forgot", body=PasswordForgotIn, response=StatusOut, status=202)
+def forgot_password(ctx: http.Context) -> StatusOut:
+    """Send a reset code to the address if it has an account; the answer is always 202."""
+    return service.forgot_password(ctx, ctx.body)
+
+
+@bp.endpoint("POST", "auth/password/reset", body=PasswordResetIn, status=204)
+def reset_password(ctx: http.Context) -> None:
+    """Choose a new password with the e-mailed code (and the authenticator code, if any).
+
+    Every session of the account ends.
+    """
+    service.reset_password(ctx, ctx.body)
+
+
+@bp.endpoint("GET", "auth/mfa", response=MfaStatus, guard=signed_in)
+def mfa_status(ctx: http.Context) -> MfaStatus:
+    """Which second factors the caller has."""
+    return service.mfa_status(ctx.db, sessions.principal(ctx).user)
+
+
+@bp.endpoint("PUT", "auth/mfa/email", body=MfaEmailIn, response=MfaStatus, guard=signed_in)
+def set_email_otp(ctx: http.Context) -> MfaStatus:
+    """Turn e-mail codes at sign-in on or off (needs the password)."""
+    return service.set_email_otp(ctx, ctx.body)
+
+
+@bp.endpoint("POST", "auth/mfa/totp/setup", response=TotpSetup, guard=with_second_factor)
+def setup_totp(ctx: http.Context) -> TotpSetup:
+    """Start adding an authenticator app; needs a session that passed a second factor."""
+    return service.setup_totp(ctx)
+
+
+@bp.endpoint(
+    "POST",
+    "auth/mfa/totp/confirm",
+    body=TotpConfirmIn,
+    response=RecoveryCodes,
+    guard=with_second_factor,
+)
+def confirm_totp(ctx: http.Context) -> RecoveryCodes:
+    """Finish adding the authenticator app with its first code; returns 10 recovery codes."""
+    return service.confirm_totp(ctx, ctx.body)
+
+
+@bp.endpoint("DELETE", "auth/mfa/totp", body=TotpDeleteIn, guard=signed_in, status=204)
+def remove_totp(ctx: http.Context) -> None:
+    """Remove the authenticator app (password and a current code)."""
+    service.remove_totp(ctx, ctx.body)
+
+
+@bp.endpoint(
+    "POST", "auth/mfa/recovery-codes", body=PasswordIn, response=RecoveryCodes, guard=signed_in
+)
+def regenerate_recovery_codes(ctx: http.Context) -> RecoveryCodes:
+    """Ten new recovery codes; the old ones stop working."""
+    return service.regenerate_recovery_codes(ctx, ctx.body.password)
+
+
+@bp.endpoint("GET", "me", response=UserOut, guard=signed_in)
+def get_me(ctx: http.Context) -> UserOut:
+    """The caller's profile."""
+    return service.user_out(sessions.principal(ctx).user)
+
+
+@bp.endpoint("PATCH", "me", body=MePatch, response=UserOut, guard=signed_in)
+def update_me(ctx: http.Context) -> UserOut:
+    """Change the display name or the language of e-mails (sv, en)."""
+    return service.update_me(ctx, ctx.body)
+
+
+@bp.endpoint(
+    "GET", "me/security-log", query=SecurityLogQuery, response=SecurityLog, guard=signed_in
+)
+def security_log(ctx: http.Context) -> SecurityLog:
+    """The caller's own sign-in and security events, newest first."""
+    return service.security_log(ctx, ctx.query)
+
+
+@bp.timer_trigger(schedule="0 */5 * * * *", arg_name="timer", run_on_startup=False)
+def purge_challenges(timer: func.TimerRequest) -> None:
+    """Every 5 minutes: delete ended codes and old rate-limit counts."""
+    with db.transaction() as session:
+        service.purge_challenges(session)
+
+
+@bp.timer_trigger(schedule="0 0 * * * *", arg_name="timer", run_on_startup=False)
+def purge_sessions(timer: func.TimerRequest) -> None:
+    """Hourly: delete sessions past their idle or absolute limit."""
+    with db.transaction() as session:
+        service.purge_sessions(session)

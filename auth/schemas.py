@@ -1,0 +1,209 @@
+"""Request and response models of the accounts area.
+
+Requests refuse unknown fields and bound every string, so a 10 kB value or a
+stray field is a 400 before any rule runs. The password policy itself (8–128
+characters, not common, not your name) is checked by the service, with its reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    RootModel,
+    StrictBool,
+    model_validator,
+)
+
+Locale = Literal["sv", "en"]
+Method = Literal["email", "totp", "recovery"]
+EmailAddress = Annotated[EmailStr, Field(max_length=254), AfterValidator(str.lower)]
+Password = Annotated[str, Field(min_length=1, max_length=1024)]
+Code = Annotated[str, Field(min_length=1, max_length=32)]
+DisplayName = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterIn(Request):
+    email: EmailAddress
+    password: Password
+    display_name: DisplayName
+    locale: Locale = "sv"
+
+
+class VerifyEmailIn(Request):
+    email: EmailAddress
+    code: Code
+
+
+class LoginIn(Request):
+    email: EmailAddress
+    password: Password
+
+
+class OtpVerifyIn(Request):
+    challenge_id: uuid.UUID
+    code: Code
+    method: Method | None = None
+
+
+class OtpResendIn(Request):
+    challenge_id: uuid.UUID
+
+
+class PasswordChangeIn(Request):
+    current_password: Password
+    new_password: Password
+
+
+class PasswordForgotIn(Request):
+    email: EmailAddress
+
+
+class PasswordResetIn(Request):
+    email: EmailAddress
+    code: Code
+    new_password: Password
+    totp_code: Code | None = None
+
+
+class MfaEmailIn(Request):
+    enabled: StrictBool
+    password: Password
+
+
+class TotpConfirmIn(Request):
+    code: Code
+
+
+class TotpDeleteIn(Request):
+    password: Password
+    code: Code
+
+
+class PasswordIn(Request):
+    password: Password
+
+
+class MePatch(Request):
+    display_name: DisplayName | None = None
+    locale: Locale | None = None
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> MePatch:
+        if self.display_name is None and self.locale is None:
+            raise ValueError("give display_name or locale")
+        return self
+
+
+class UserOut(BaseModel):
+    id: uuid.UUID
+    email: str
+    display_name: str
+    locale: Locale
+    created_at: datetime
+
+
+class SessionInfo(BaseModel):
+    id: uuid.UUID
+    mfa: bool
+    methods: list[str] = Field(description="Factors this session has passed.")
+    created_at: datetime
+    expires_at: datetime
+
+
+class Authenticated(BaseModel):
+    status: Literal["authenticated"] = "authenticated"
+    user: UserOut
+    session: SessionInfo
+    csrf_token: str
+
+
+class OtpRequired(BaseModel):
+    status: Literal["otp_required"] = "otp_required"
+    challenge_id: uuid.UUID
+    methods: list[Method]
+    expires_at: datetime
+
+
+class LoginResult(RootModel[Authenticated | OtpRequired]):
+    pass
+
+
+class Challenge(BaseModel):
+    challenge_id: uuid.UUID
+    methods: list[Method]
+    expires_at: datetime
+
+
+class SessionView(BaseModel):
+    user: UserOut
+    session: SessionInfo
+    csrf_token: str
+
+
+class StatusOut(BaseModel):
+    status: str
+
+
+class VerifiedOut(BaseModel):
+    verified: bool
+
+
+class SessionItem(BaseModel):
+    id: uuid.UUID
+    current: bool
+    mfa: bool
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    ip: str | None
+    user_agent: str | None
+
+
+class SessionList(BaseModel):
+    items: list[SessionItem]
+    next_cursor: None = None
+
+
+class MfaStatus(BaseModel):
+    email_otp: bool
+    totp: bool
+    recovery_codes_left: int
+
+
+class TotpSetup(BaseModel):
+    secret: str
+    otpauth_uri: str
+
+
+class RecoveryCodes(BaseModel):
+    recovery_codes: list[str]
+
+
+class SecurityLogQuery(BaseModel):
+    limit: int = Field(default=50, ge=1, le=500)
+    cursor: str | None = Field(default=None, max_length=2048)
+
+
+class SecurityEvent(BaseModel):
+    id: str
+    action: str
+    at: datetime
+    ip: str | None
+    details: dict[str, str | int | bool | None]
+
+
+class SecurityLog(BaseModel):
+    items: list[SecurityEvent]
+    next_cursor: str | None

@@ -1,0 +1,618 @@
+"""Accounts and sign-in: the rules, with no HTTP in them but the request context.
+
+Failures that must be remembered (wrong passwords, wrong codes) are committed
+before the Problem is raised, since the HTTP wrapper rolls back on errors.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from auth import emails, otp, passwords, policy, sessions
+from auth.models import OtpChallenge, RecoveryCode, TotpCredential, User, UserSession
+from auth.schemas import (
+    Authenticated,
+    Challenge,
+    LoginIn,
+    LoginResult,
+    MePatch,
+    Method,
+    MfaEmailIn,
+    MfaStatus,
+    OtpRequired,
+    OtpResendIn,
+    OtpVerifyIn,
+    PasswordChangeIn,
+    PasswordForgotIn,
+    PasswordResetIn,
+    RecoveryCodes,
+    RegisterIn,
+    SecurityEvent,
+    SecurityLog,
+    SecurityLogQuery,
+    SessionInfo,
+    SessionItem,
+    SessionList,
+    SessionView,
+    StatusOut,
+    TotpConfirmIn,
+    TotpDeleteIn,
+    TotpSetup,
+    UserOut,
+    VerifiedOut,
+    VerifyEmailIn,
+)
+from shared import audit, clock, crypto, email, throttle
+from shared.config import get_settings
+from shared.http import Context
+from shared.problems import Problem, validation_error
+
+log = logging.getLogger("casai.auth")
+
+FREE_FAILURES = 5  # consecutive wrong passwords before delays begin
+FAILURE_MEMORY = timedelta(hours=24)
+MAX_DELAY = timedelta(minutes=15)
+IP_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_IP = 30
+NOTICE_WINDOW = timedelta(hours=1)
+MAX_ACCOUNT_EXISTS_MAILS = 3
+
+
+# --- helpers --------------------------------------------------------------------
+
+
+def user_out(user: User) -> UserOut:
+    return UserOut(
+        id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        locale="en" if user.locale == "en" else "sv",
+        created_at=clock.as_utc(user.created_at),
+    )
+
+
+def session_info(session: UserSession) -> SessionInfo:
+    return SessionInfo(
+        id=session.id,
+        mfa=session.second_factor is not None,
+        methods=session.factor_list,
+        created_at=clock.as_utc(session.created_at),
+        expires_at=clock.as_utc(session.expires_at),
+    )
+
+
+def authenticated(user: User, session: UserSession) -> Authenticated:
+    return Authenticated(
+        user=user_out(user), session=session_info(session), csrf_token=session.csrf_token
+    )
+
+
+def record(user: User, action: str, ctx: Context, **details: str | int | bool | None) -> None:
+    audit.record(
+        f"user:{user.id}",
+        action,
+        actor_id=str(user.id),
+        target=str(user.id),
+        ip=ctx.client_ip,
+        **details,
+    )
+
+
+def find_user(db: Session, address: str) -> User | None:
+    return db.scalar(select(User).where(User.email == address.lower()))
+
+
+def _email_key(address: str) -> str:
+    # Keyed by the address, known or not, so throttling never tells which exist.
+    return "login-email:" + crypto.mac("throttle", address.lower())
+
+
+def _refuse_weak_password(password: str, address: str, name: str, field: str) -> None:
+    reason = passwords.policy_problem(password, email=address, display_name=name)
+    if reason is not None:
+        raise validation_error(
+            "The password is not accepted.", [{"field": field, "message": reason}]
+        )
+
+
+def _check_login_throttle(db: Session, address: str, ip: str | None) -> None:
+    key = _email_key(address)
+    failures = throttle.count(db, key, FAILURE_MEMORY)
+    if failures >= FREE_FAILURES:
+        delay = min(MAX_DELAY, timedelta(seconds=2 ** (failures - FREE_FAILURES)))
+        last = throttle.latest(db, key, FAILURE_MEMORY)
+        wait = (last + delay - clock.now()) if last is not None else timedelta(0)
+        if wait > timedelta(0):
+            raise otp.rate_limited(wait, "Too many failed sign-ins; wait before trying again.")
+    if ip is not None and throttle.count(db, f"login-ip:{ip}", IP_WINDOW) >= MAX_FAILURES_PER_IP:
+        raise otp.rate_limited(IP_WINDOW, "Too many failed sign-ins from this address.")
+
+
+def _count_failure(db: Session, address: str, ip: str | None) -> None:
+    throttle.hit(db, _email_key(address))
+    if ip is not None:
+        throttle.hit(db, f"login-ip:{ip}")
+
+
+def _require_password(ctx: Context, user: User, password: str) -> None:
+    """Re-check the password of a signed-in user; wrong tries count as failed sign-ins."""
+    db = ctx.db
+    _check_login_throttle(db, user.email, ctx.client_ip)
+    if not passwords.verify_password(user.password_hash, password):
+        _count_failure(db, user.email, ctx.client_ip)
+        record(user, "password_check_failed", ctx)
+        db.commit()
+        raise Problem(403, "invalid_credentials", "The password is wrong.")
+
+
+def available_methods(db: Session, user: User) -> list[Method]:
+    totp = otp.confirmed_totp(db, user)
+    methods: list[Method] = []
+    if user.email_otp_enabled or totp is None:
+        methods.append("email")
+    if totp is not None:
+        methods.append("totp")
+        if otp.recovery_codes_left(db, user) > 0:
+            methods.append("recovery")
+    return methods
+
+
+def _start_session(ctx: Context, user: User, factors: list[str]) -> Authenticated:
+    db = ctx.db
+    known_device = db.scalar(
+        select(UserSession.id).where(
+            UserSession.user_id == user.id,
+            UserSession.ip == ctx.client_ip,
+            UserSession.user_agent == ((ctx.header("User-Agent") or "")[:256] or None),
+        )
+    )
+    session = sessions.start(db, user, factors, ctx)
+    record(user, "login_succeeded", ctx, factor=factors[-1], session_id=str(session.id))
+    if known_device is None:
+        email.send(
+            emails.render(
+                "new_sign_in",
+                user.locale,
+                user.email,
+                name=user.display_name,
+                device=(ctx.header("User-Agent") or "an unknown browser")[:120],
+                ip=ctx.client_ip or "unknown",
+                at=clock.now().strftime("%Y-%m-%d %H:%M"),
+            )
+        )
+    return authenticated(user, session)
+
+
+# --- registration and e-mail verification ------------------------------------------
+
+
+def register(ctx: Context, body: RegisterIn) -> StatusOut:
+    """Same answer, same work, whether or not the address has an account."""
+    db = ctx.db
+    _refuse_weak_password(body.password, body.email, body.display_name, "password")
+    new_hash = passwords.hash_password(body.password)
+    user = find_user(db, body.email)
+    if user is None:
+        user = User(
+            email=body.email,
+            display_name=body.display_name,
+            password_hash=new_hash,
+            locale=body.locale,
+            email_otp_enabled=False,
+            created_at=clock.now(),
+        )
+        db.add(user)
+        db.flush()
+        record(user, "registered", ctx)
+        _send_verification(db, user)
+    elif user.email_verified_at is None:
+        # Unproven: whoever shows they read this mailbox gets the account as now given.
+        user.display_name, user.password_hash, user.locale = (
+            body.display_name,
+            new_hash,
+            body.locale,
+        )
+        _send_verification(db, user)
+    else:
+        _send_account_exists(db, user)
+    return StatusOut(status="verification_sent")
+
+
+def _send_verification(db: Session, user: User) -> None:
+    db.execute(
+        delete(OtpChallenge).where(
+            OtpChallenge.user_id == user.id, OtpChallenge.purpose == "verify_email"
+        )
+    )
+    try:
+        otp.open_challenge(db, user, "verify_email")
+    except Problem as refused:  # too many codes: stay silent, the answer must not differ
+        log.info("verification code not sent: %s", refused.detail)
+
+
+def _send_account_exists(db: Session, user: User) -> None:
+    key = f"account-exists:{user.id}"
+    if throttle.count(db, key, timedelta(hours=1)) >= MAX_ACCOUNT_EXISTS_MAILS:
+        return
+    throttle.hit(db, key)
+    email.send(emails.render("account_exists", user.locale, user.email))
+
+
+def _latest_challenge(db: Session, user: User, purpose: str) -> OtpChallenge | None:
+    return db.scalar(
+        select(OtpChallenge)
+        .where(OtpChallenge.user_id == user.id, OtpChallenge.purpose == purpose)
+        .order_by(OtpChallenge.created_at.desc())
+        .limit(1)
+    )
+
+
+def verify_email(ctx: Context, body: VerifyEmailIn) -> VerifiedOut:
+    db = ctx.db
+    user = find_user(db, body.email)
+    challenge = _latest_challenge(db, user, "verify_email") if user is not None else None
+    if user is None or challenge is None or not otp.usable(challenge):
+        raise Problem(400, "invalid_code", "The code is not right.", attempts_left=0)
+    if not otp.email_code_matches(challenge, body.code):
+        raise otp.count_miss(db, challenge)
+    challenge.consumed_at = clock.now()
+    user.email_verified_at = clock.now()
+    record(user, "email_verified", ctx)
+    return VerifiedOut(verified=True)
+
+
+# --- sign-in --------------------------------------------------------------------
+
+
+def login(ctx: Context, body: LoginIn) -> LoginResult:
+    db = ctx.db
+    ip = ctx.client_ip
+    _check_login_throttle(db, body.email, ip)
+    user = find_user(db, body.email)
+    if not passwords.verify_password(user.password_hash if user else None, body.password):
+        _count_failure(db, body.email, ip)
+        if user is not None:
+            record(user, "login_failed", ctx, factor="password")
+        db.commit()
+        raise Problem(401, "invalid_credentials", "The e-mail address or password is wrong.")
+    assert user is not None  # verify_password is False without a stored hash
+    throttle.clear(db, _email_key(body.email))
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(body.password)
+    if user.disabled_at is not None:
+        record(user, "login_refused", ctx, reason="account_disabled")
+        db.commit()
+        raise Problem(403, "account_disabled", "This account is disabled.")
+    if user.email_verified_at is None:
+        db.commit()
+        raise Problem(403, "email_not_verified", "Confirm your e-mail address first.")
+    if not policy.second_factor_required(db, user):
+        return LoginResult(_start_session(ctx, user, ["password"]))
+    methods = available_methods(db, user)
+    challenge = otp.open_challenge(db, user, "login", send="email" in methods)
+    record(user, "password_accepted", ctx, second_factor_required=True)
+    if "email" in methods:
+        record(user, "otp_sent", ctx, purpose="login")
+    return LoginResult(
+        OtpRequired(
+            challenge_id=challenge.id,
+            methods=methods,
+            expires_at=clock.as_utc(challenge.expires_at),
+        )
+    )
+
+
+def _second_factor_matches(
+    db: Session, user: User, challenge: OtpChallenge, code: str, method: Method | None
+) -> Method | None:
+    """Which factor the code proves, or None. Without a method, each offered one is tried."""
+    offered = available_methods(db, user)
+    for candidate in [method] if method else offered:
+        if candidate not in offered:
+            continue
+        if candidate == "email" and otp.email_code_matches(challenge, code):
+            return "email"
+        totp = otp.confirmed_totp(db, user)
+        if candidate == "totp" and totp is not None and otp.accept_totp(totp, code):
+            return "totp"
+        if candidate == "recovery" and otp.use_recovery_code(db, user, code):
+            return "recovery"
+    return None
+
+
+def verify_otp(ctx: Context, body: OtpVerifyIn) -> LoginResult:
+    db = ctx.db
+    challenge = db.get(OtpChallenge, body.challenge_id)
+    if challenge is not None and challenge.purpose == "step_up":
+        sessions.signed_in(ctx)  # a step-up code upgrades only the session it was made for
+        if sessions.principal(ctx).session.id != challenge.session_id:
+            challenge = None
+    elif challenge is not None and challenge.purpose != "login":
+        challenge = None
+    challenge = otp.require_usable(challenge, challenge.purpose if challenge else "login")
+    user = db.get(User, challenge.user_id)
+    if user is None or user.disabled_at is not None:
+        raise Problem(410, "challenge_expired", "This code request has ended; start again.")
+    factor = _second_factor_matches(db, user, challenge, body.code, body.method)
+    if factor is None:
+        record(user, "otp_failed", ctx, purpose=challenge.purpose)
+        raise otp.count_miss(db, challenge)
+    challenge.consumed_at = clock.now()
+    if challenge.purpose == "login":
+        return LoginResult(_start_session(ctx, user, ["password", factor]))
+    session = sessions.principal(ctx).session
+    sessions.rotate(db, session, [*session.factor_list, factor], ctx)
+    record(user, "step_up_succeeded", ctx, factor=factor, session_id=str(session.id))
+    return LoginResult(authenticated(user, session))
+
+
+def resend_code(ctx: Context, body: OtpResendIn) -> StatusOut:
+    db = ctx.db
+    found = db.get(OtpChallenge, body.challenge_id)
+    challenge = otp.require_usable(found, found.purpose if found else "login")
+    user = db.get(User, challenge.user_id)
+    if user is None or challenge.purpose not in ("login", "step_up"):
+        raise Problem(410, "challenge_expired", "This code request has ended; start again.")
+    if "email" not in available_methods(db, user):
+        raise Problem(409, "conflict", "This account does not use e-mail codes.")
+    otp.send_code(db, challenge, user)
+    record(user, "otp_sent", ctx, purpose=challenge.purpose, resend=True)
+    return StatusOut(status="code_sent")
+
+
+def step_up(ctx: Context) -> Challenge:
+    me = sessions.principal(ctx)
+    db = ctx.db
+    methods = available_methods(db, me.user)
+    challenge = otp.open_challenge(
+        db, me.user, "step_up", session_id=me.session.id, send="email" in methods
+    )
+    if "email" in methods:
+        record(me.user, "otp_sent", ctx, purpose="step_up")
+    return Challenge(
+        challenge_id=challenge.id, methods=methods, expires_at=clock.as_utc(challenge.expires_at)
+    )
+
+
+# --- sessions -------------------------------------------------------------------
+
+
+def current_session(ctx: Context) -> SessionView:
+    me = sessions.principal(ctx)
+    return SessionView(
+        user=user_out(me.user), session=session_info(me.session), csrf_token=me.session.csrf_token
+    )
+
+
+def logout(ctx: Context) -> None:
+    me = sessions.principal(ctx)
+    sessions.end(ctx.db, UserSession.id == me.session.id)
+    record(me.user, "session_ended", ctx, reason="logout", session_id=str(me.session.id))
+    ctx.response_headers.append(sessions.clearing_cookie_header())
+
+
+def list_sessions(ctx: Context) -> SessionList:
+    me = sessions.principal(ctx)
+    rows = ctx.db.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == me.user.id)
+        .order_by(UserSession.created_at.desc())
+    )
+    return SessionList(
+        items=[
+            SessionItem(
+                id=row.id,
+                current=row.id == me.session.id,
+                mfa=row.second_factor is not None,
+                created_at=clock.as_utc(row.created_at),
+                last_seen_at=clock.as_utc(row.last_seen_at),
+                expires_at=clock.as_utc(row.expires_at),
+                ip=row.ip,
+                user_agent=row.user_agent,
+            )
+            for row in rows
+            if sessions.is_live(row)
+        ]
+    )
+
+
+def end_session(ctx: Context, session_id: uuid.UUID) -> None:
+    me = sessions.principal(ctx)
+    ended = sessions.end(ctx.db, UserSession.id == session_id, UserSession.user_id == me.user.id)
+    if not ended:
+        raise Problem(404, "not_found", "No such session.")
+    record(me.user, "session_ended", ctx, reason="ended_by_user", session_id=str(session_id))
+    if session_id == me.session.id:
+        ctx.response_headers.append(sessions.clearing_cookie_header())
+
+
+def end_other_sessions(ctx: Context) -> None:
+    me = sessions.principal(ctx)
+    count = sessions.end(ctx.db, UserSession.user_id == me.user.id, UserSession.id != me.session.id)
+    record(me.user, "session_ended", ctx, reason="ended_others", count=count)
+
+
+# --- passwords ------------------------------------------------------------------
+
+
+def change_password(ctx: Context, body: PasswordChangeIn) -> None:
+    me = sessions.principal(ctx)
+    _require_password(ctx, me.user, body.current_password)
+    _refuse_weak_password(body.new_password, me.user.email, me.user.display_name, "new_password")
+    me.user.password_hash = passwords.hash_password(body.new_password)
+    ended = sessions.end(ctx.db, UserSession.user_id == me.user.id, UserSession.id != me.session.id)
+    record(me.user, "password_changed", ctx, other_sessions_ended=ended)
+
+
+def forgot_password(ctx: Context, body: PasswordForgotIn) -> StatusOut:
+    db = ctx.db
+    user = find_user(db, body.email)
+    if user is not None and user.email_verified_at is not None and user.disabled_at is None:
+        db.execute(
+            delete(OtpChallenge).where(
+                OtpChallenge.user_id == user.id, OtpChallenge.purpose == "password_reset"
+            )
+        )
+        try:
+            otp.open_challenge(db, user, "password_reset")
+            record(user, "otp_sent", ctx, purpose="password_reset")
+        except Problem as refused:  # silent, or the answer would tell the account exists
+            log.info("reset code not sent: %s", refused.detail)
+    return StatusOut(status="reset_code_sent")
+
+
+def reset_password(ctx: Context, body: PasswordResetIn) -> None:
+    db = ctx.db
+    user = find_user(db, body.email)
+    challenge = _latest_challenge(db, user, "password_reset") if user is not None else None
+    if user is None or challenge is None or not otp.usable(challenge):
+        raise Problem(400, "invalid_code", "The code is not right.", attempts_left=0)
+    _refuse_weak_password(body.new_password, user.email, user.display_name, "new_password")
+    if not otp.email_code_matches(challenge, body.code):
+        raise otp.count_miss(db, challenge)
+    totp = otp.confirmed_totp(db, user)
+    if totp is not None:
+        if body.totp_code is None:
+            raise Problem(
+                403, "totp_required", "This account has an authenticator app: send its code too."
+            )
+        if not otp.accept_totp(totp, body.totp_code):
+            raise otp.count_miss(db, challenge)
+    challenge.consumed_at = clock.now()
+    user.password_hash = passwords.hash_password(body.new_password)
+    ended = sessions.end(db, UserSession.user_id == user.id)
+    throttle.clear(db, _email_key(user.email))
+    record(user, "password_reset", ctx, sessions_ended=ended)
+
+
+# --- second factors -------------------------------------------------------------
+
+
+def mfa_status(db: Session, user: User) -> MfaStatus:
+    totp = otp.confirmed_totp(db, user)
+    return MfaStatus(
+        email_otp=user.email_otp_enabled,
+        totp=totp is not None,
+        recovery_codes_left=otp.recovery_codes_left(db, user) if totp else 0,
+    )
+
+
+def set_email_otp(ctx: Context, body: MfaEmailIn) -> MfaStatus:
+    me = sessions.principal(ctx)
+    _require_password(ctx, me.user, body.password)
+    me.user.email_otp_enabled = body.enabled
+    record(me.user, "mfa_changed", ctx, email_otp=body.enabled)
+    return mfa_status(ctx.db, me.user)
+
+
+def setup_totp(ctx: Context) -> TotpSetup:
+    me = sessions.principal(ctx)
+    db = ctx.db
+    existing = db.get(TotpCredential, me.user.id)
+    if existing is not None and existing.confirmed_at is not None:
+        raise Problem(409, "conflict", "An authenticator app is already set up; remove it first.")
+    secret = otp.new_totp_secret()
+    if existing is not None:
+        db.delete(existing)
+        db.flush()
+    db.add(
+        TotpCredential(
+            user_id=me.user.id,
+            secret_encrypted=crypto.encrypt("totp", secret),
+            last_used_step=0,
+            created_at=clock.now(),
+        )
+    )
+    return TotpSetup(secret=secret, otpauth_uri=otp.totp_uri(secret, me.user.email))
+
+
+def confirm_totp(ctx: Context, body: TotpConfirmIn) -> RecoveryCodes:
+    me = sessions.principal(ctx)
+    db = ctx.db
+    credential = db.get(TotpCredential, me.user.id)
+    if credential is None or credential.confirmed_at is not None:
+        raise Problem(409, "conflict", "Start with POST /api/auth/mfa/totp/setup.")
+    if not otp.accept_totp(credential, body.code):
+        raise Problem(400, "invalid_code", "The code is not right.")
+    credential.confirmed_at = clock.now()
+    codes = otp.new_recovery_codes(db, me.user)
+    record(me.user, "mfa_changed", ctx, totp=True)
+    return RecoveryCodes(recovery_codes=codes)
+
+
+def remove_totp(ctx: Context, body: TotpDeleteIn) -> None:
+    me = sessions.principal(ctx)
+    db = ctx.db
+    _require_password(ctx, me.user, body.password)
+    credential = otp.confirmed_totp(db, me.user)
+    if credential is None:
+        raise Problem(404, "not_found", "No authenticator app is set up.")
+    if not otp.accept_totp(credential, body.code):
+        db.commit()  # keep the used-step record even though this fails
+        raise Problem(400, "invalid_code", "The code is not right.")
+    db.delete(credential)
+    db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == me.user.id))
+    record(me.user, "mfa_changed", ctx, totp=False)
+
+
+def regenerate_recovery_codes(ctx: Context, password: str) -> RecoveryCodes:
+    me = sessions.principal(ctx)
+    _require_password(ctx, me.user, password)
+    if otp.confirmed_totp(ctx.db, me.user) is None:
+        raise Problem(409, "conflict", "Recovery codes come with an authenticator app.")
+    codes = otp.new_recovery_codes(ctx.db, me.user)
+    record(me.user, "recovery_codes_regenerated", ctx)
+    return RecoveryCodes(recovery_codes=codes)
+
+
+# --- me -------------------------------------------------------------------------
+
+
+def update_me(ctx: Context, body: MePatch) -> UserOut:
+    me = sessions.principal(ctx)
+    if body.display_name is not None:
+        me.user.display_name = body.display_name
+    if body.locale is not None:
+        me.user.locale = body.locale
+    record(me.user, "profile_changed", ctx)
+    return user_out(me.user)
+
+
+def security_log(ctx: Context, query: SecurityLogQuery) -> SecurityLog:
+    me = sessions.principal(ctx)
+    events, cursor = audit.read(f"user:{me.user.id}", query.limit, query.cursor)
+    return SecurityLog(
+        items=[
+            SecurityEvent(id=e.id, action=e.action, at=e.at, ip=e.ip, details=e.details)
+            for e in events
+        ],
+        next_cursor=cursor,
+    )
+
+
+# --- expiry (timer triggers) --------------------------------------------------------
+
+
+def purge_challenges(db: Session) -> int:
+    """Delete challenges that ended; safe to run twice at once (plain DELETEs)."""
+    now = clock.now()
+    result = db.execute(
+        delete(OtpChallenge).where(
+            or_(OtpChallenge.expires_at < now, OtpChallenge.consumed_at.is_not(None))
+        )
+    )
+    throttle.purge(db, FAILURE_MEMORY)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def purge_sessions(db: Session) -> int:
+    now = clock.now()
+    idle_since = now - timedelta(minutes=get_settings().session_idle_minutes)
+    return sessions.end(
+        db, or_(UserSession.expires_at < now, UserSession.last_seen_at < idle_since)
+    )

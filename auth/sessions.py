@@ -1,0 +1,173 @@
+"""Server-side sessions and the guards that require one.
+
+The browser holds an opaque 256-bit token in the cookie `__Host-casai_session`;
+the database keeps only its SHA-256. A session ends after 60 idle minutes or 12
+hours in all (settings), at logout, and when the password changes. Every unsafe
+request must echo the session's CSRF token in `X-CSRF-Token`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from http.cookies import CookieError, SimpleCookie
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from auth.models import User, UserSession
+from shared import clock, crypto
+from shared.config import get_settings
+from shared.http import Context
+from shared.problems import Problem
+
+COOKIE_NAME = "__Host-casai_session"
+CSRF_HEADER = "X-CSRF-Token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# last_seen_at is written at most this often, not on every request.
+SEEN_RESOLUTION = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: User
+    session: UserSession
+
+
+def cookie_header(token: str) -> tuple[str, str]:
+    # __Host- prefix: Secure, Path=/ and no Domain, so no subdomain can set or read it.
+    return (
+        "Set-Cookie",
+        f"{COOKIE_NAME}={token}; Path=/; Secure; HttpOnly; SameSite=Lax",
+    )
+
+
+def clearing_cookie_header() -> tuple[str, str]:
+    return (
+        "Set-Cookie",
+        f"{COOKIE_NAME}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0",
+    )
+
+
+def start(db: Session, user: User, factors: list[str], ctx: Context) -> UserSession:
+    """A new session for `user`; its cookie is added to the response."""
+    settings = get_settings()
+    now = clock.now()
+    token = crypto.new_token()
+    session = UserSession(
+        user_id=user.id,
+        token_hash=crypto.token_hash(token),
+        csrf_token=crypto.new_token(),
+        factors=",".join(factors),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(hours=settings.session_absolute_hours),
+        ip=ctx.client_ip,
+        user_agent=(ctx.header("User-Agent") or "")[:256] or None,
+    )
+    db.add(session)
+    db.flush()
+    ctx.response_headers.append(cookie_header(token))
+    return session
+
+
+def rotate(db: Session, session: UserSession, factors: list[str], ctx: Context) -> None:
+    """New token and CSRF token for a session that passed another factor."""
+    token = crypto.new_token()
+    session.token_hash = crypto.token_hash(token)
+    session.csrf_token = crypto.new_token()
+    session.factors = ",".join(factors)
+    db.flush()
+    ctx.response_headers.append(cookie_header(token))
+
+
+def end(db: Session, *conditions: object) -> int:
+    result = db.execute(delete(UserSession).where(*conditions))  # type: ignore[arg-type]
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def is_live(session: UserSession) -> bool:
+    now = clock.now()
+    idle_limit = timedelta(minutes=get_settings().session_idle_minutes)
+    return (
+        clock.as_utc(session.expires_at) > now
+        and clock.as_utc(session.last_seen_at) + idle_limit > now
+    )
+
+
+def _token_from_cookie(ctx: Context) -> str | None:
+    raw = ctx.header("Cookie")
+    if not raw:
+        return None
+    try:
+        jar: SimpleCookie = SimpleCookie(raw)
+    except CookieError:
+        return None
+    morsel = jar.get(COOKIE_NAME)
+    return morsel.value if morsel is not None and morsel.value else None
+
+
+def current(ctx: Context) -> Principal | None:
+    """The caller's live session, if the request carries one."""
+    token = _token_from_cookie(ctx)
+    if token is None:
+        return None
+    db = ctx.db
+    session = db.scalar(
+        select(UserSession).where(UserSession.token_hash == crypto.token_hash(token))
+    )
+    if session is None:
+        return None
+    if not is_live(session):
+        end(db, UserSession.id == session.id)
+        db.commit()  # the expired session is gone even though this request fails
+        return None
+    user = db.get(User, session.user_id)
+    if user is None or user.disabled_at is not None:
+        return None
+    now = clock.now()
+    if now - clock.as_utc(session.last_seen_at) > SEEN_RESOLUTION:
+        session.last_seen_at = now
+    return Principal(user=user, session=session)
+
+
+def signed_in(ctx: Context) -> None:
+    """Guard: a live session, and the CSRF token on unsafe methods."""
+    principal = current(ctx)
+    if principal is None:
+        raise Problem(
+            401,
+            "unauthenticated",
+            "Sign in to continue.",
+            headers=dict([clearing_cookie_header()]) if _token_from_cookie(ctx) else None,
+        )
+    if ctx.request.method.upper() in UNSAFE_METHODS:
+        sent = ctx.header(CSRF_HEADER) or ""
+        if not crypto.same(sent, principal.session.csrf_token):
+            raise Problem(403, "csrf_failed", f"Send the session's {CSRF_HEADER} header.")
+    ctx.principal = principal
+
+
+def signed_in_with_second_factor(ctx: Context) -> None:
+    """Guard: as `signed_in`, and the session has passed a second factor."""
+    signed_in(ctx)
+    if principal(ctx).session.second_factor is None:
+        raise Problem(
+            403, "mfa_required", "Confirm with a second factor first (POST /api/auth/step-up)."
+        )
+
+
+def principal(ctx: Context) -> Principal:
+    """The caller, as a `signed_in` guard established."""
+    found = ctx.principal
+    if not isinstance(found, Principal):
+        raise RuntimeError("endpoint has no signed_in guard")
+    return found
+
+
+def session_id_param(ctx: Context) -> uuid.UUID:
+    try:
+        return uuid.UUID(ctx.route["session_id"])
+    except ValueError:
+        raise Problem(404, "not_found", "No such session.") from None

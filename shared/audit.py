@@ -1,0 +1,95 @@
+"""The audit trail: append-only events in the Table storage table `auditevents`.
+
+PartitionKey names whose trail it is (`user:{id}`, `project:{id}`, `org:{id}`);
+RowKey is an inverted UTC timestamp plus a random id, so a partition reads newest
+first. Never put a password, code or token in `details`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from shared import clock, storage
+from shared.config import get_settings
+from shared.problems import validation_error
+
+_MAX_TICKS = 10**19  # inverted microseconds since the epoch keep RowKeys sortable
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    id: str
+    action: str
+    at: datetime
+    actor_id: str | None
+    target: str | None
+    ip: str | None
+    details: dict[str, Any]
+
+
+def record(
+    partition: str,
+    action: str,
+    *,
+    actor_id: str | None = None,
+    target: str | None = None,
+    ip: str | None = None,
+    **details: Any,
+) -> None:
+    at = clock.now()
+    ticks = int(at.timestamp() * 1_000_000)
+    event_id = uuid.uuid4().hex
+    _table().create_entity(
+        {
+            "PartitionKey": partition,
+            "RowKey": f"{_MAX_TICKS - ticks:020d}-{event_id}",
+            "action": action,
+            "at": at.isoformat(),
+            "actor_id": actor_id or "",
+            "target": target or "",
+            "ip": ip or "",
+            "details": json.dumps(details, default=str, ensure_ascii=False),
+        }
+    )
+
+
+def read(partition: str, limit: int, cursor: str | None) -> tuple[list[AuditEvent], str | None]:
+    """One page of a partition's events, newest first, and the cursor of the next page."""
+    try:
+        continuation = json.loads(base64.urlsafe_b64decode(cursor)) if cursor else None
+    except ValueError:  # binascii.Error and JSONDecodeError are ValueErrors
+        raise validation_error("The cursor is not one this API gave out.") from None
+    pages = (
+        _table()
+        .query_entities(
+            "PartitionKey eq @partition",
+            parameters={"partition": partition},
+            results_per_page=limit,
+        )
+        .by_page(continuation_token=continuation)
+    )
+    entities = list(next(pages, []))
+    token = pages.continuation_token
+    next_cursor = base64.urlsafe_b64encode(json.dumps(token).encode()).decode() if token else None
+    return [_event(entity) for entity in entities], next_cursor
+
+
+def _event(entity: Any) -> AuditEvent:
+    return AuditEvent(
+        id=entity["RowKey"].rsplit("-", 1)[-1],
+        action=entity["action"],
+        at=datetime.fromisoformat(entity["at"]),
+        actor_id=entity["actor_id"] or None,
+        target=entity["target"] or None,
+        ip=entity["ip"] or None,
+        details=json.loads(entity["details"] or "{}"),
+    )
+
+
+def _table() -> Any:
+    return storage.table_service().get_table_client(get_settings().audit_table)

@@ -1,0 +1,56 @@
+"""Counting recent events per key in SQL, for rate limits and brute-force delays.
+
+Kept in the database rather than in memory so every instance of the app sees the
+same counts. Keys name what is limited, e.g. `login-ip:203.0.113.7`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import DateTime, Index, String, Uuid, delete, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from shared import clock
+from shared.db import Base
+
+
+class ThrottleEvent(Base):
+    __tablename__ = "throttle_events"
+    __table_args__ = (Index("ix_throttle_events_key_at", "key", "at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def hit(session: Session, key: str) -> None:
+    session.add(ThrottleEvent(key=key, at=clock.now()))
+    session.flush()
+
+
+def count(session: Session, key: str, window: timedelta) -> int:
+    since = clock.now() - window
+    query = select(func.count()).where(ThrottleEvent.key == key, ThrottleEvent.at > since)
+    return session.scalar(query) or 0
+
+
+def latest(session: Session, key: str, window: timedelta) -> datetime | None:
+    since = clock.now() - window
+    query = select(func.max(ThrottleEvent.at)).where(
+        ThrottleEvent.key == key, ThrottleEvent.at > since
+    )
+    found = session.scalar(query)
+    return clock.as_utc(found) if found is not None else None
+
+
+def clear(session: Session, key: str) -> None:
+    session.execute(delete(ThrottleEvent).where(ThrottleEvent.key == key))
+
+
+def purge(session: Session, older_than: timedelta) -> int:
+    result = session.execute(
+        delete(ThrottleEvent).where(ThrottleEvent.at < clock.now() - older_than)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,167 @@
+"""A browser-like client and account helpers for tests that sign in over HTTP.
+
+httpx (like http.cookiejar) will not send a `Secure` cookie over plain http, so
+the session cookie is kept here and sent by hand, as a browser on localhost would.
+"""
+
+from __future__ import annotations
+
+import email
+import re
+import secrets
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.policy import default
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyotp
+
+from tests.conftest import Host
+
+COOKIE = "__Host-casai_session"
+PASSWORD = "korrekt häst batteri häftklammer"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def unique_email(tag: str = "user") -> str:
+    return f"{tag}-{secrets.token_hex(5)}@example.se"
+
+
+@dataclass
+class Browser:
+    """Keeps the session cookie and the CSRF token between requests."""
+
+    client: httpx.Client
+    cookie: str | None = None
+    csrf: str | None = None
+    send_csrf: bool = True
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def request(self, method: str, path: str, **options: Any) -> httpx.Response:
+        headers = {**self.headers, **options.pop("headers", {})}
+        if self.cookie:
+            headers["Cookie"] = f"{COOKIE}={self.cookie}"
+        if self.send_csrf and self.csrf and method.upper() in UNSAFE:
+            headers.setdefault("X-CSRF-Token", self.csrf)
+        response = self.client.request(method, path, headers=headers, **options)
+        for value in response.headers.get_list("set-cookie"):
+            if value.startswith(f"{COOKIE}="):
+                token = value.split(";", 1)[0].split("=", 1)[1]
+                self.cookie = token or None
+        if response.status_code == 200 and "csrf_token" in response.text:
+            body = response.json()
+            if isinstance(body, dict) and body.get("csrf_token"):
+                self.csrf = body["csrf_token"]
+        return response
+
+    def get(self, path: str, **options: Any) -> httpx.Response:
+        return self.request("GET", path, **options)
+
+    def post(self, path: str, **options: Any) -> httpx.Response:
+        return self.request("POST", path, **options)
+
+    def put(self, path: str, **options: Any) -> httpx.Response:
+        return self.request("PUT", path, **options)
+
+    def patch(self, path: str, **options: Any) -> httpx.Response:
+        return self.request("PATCH", path, **options)
+
+    def delete(self, path: str, **options: Any) -> httpx.Response:
+        return self.request("DELETE", path, **options)
+
+
+# --- the outbox -------------------------------------------------------------------
+
+
+def messages_to(outbox: Path, address: str) -> list[EmailMessage]:
+    found = []
+    for path in sorted(outbox.glob("*.eml")) if outbox.exists() else []:
+        message = email.message_from_bytes(path.read_bytes(), policy=default)
+        assert isinstance(message, EmailMessage)
+        if address in str(message["To"]):
+            found.append(message)
+    return found
+
+
+def text_of(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def last_code(outbox: Path, address: str) -> str:
+    messages = messages_to(outbox, address)
+    assert messages, f"no e-mail to {address}"
+    match = re.search(r"\b(\d{6})\b", text_of(messages[-1]))
+    assert match, text_of(messages[-1])
+    return match.group(1)
+
+
+# --- accounts ---------------------------------------------------------------------
+
+
+@dataclass
+class Account:
+    email: str
+    password: str
+    browser: Browser
+    totp_secret: str | None = None
+    recovery_codes: list[str] = field(default_factory=list)
+
+
+def register(host: Host, client: httpx.Client, address: str, password: str = PASSWORD) -> None:
+    response = client.post(
+        "/api/auth/register",
+        json={"email": address, "password": password, "display_name": "Test Person"},
+    )
+    assert response.status_code == 202, response.text
+
+
+def signed_up(host: Host, client: httpx.Client, tag: str = "user") -> Account:
+    """A verified account, signed in (no second factor)."""
+    address = unique_email(tag)
+    register(host, client, address)
+    code = last_code(host.outbox, address)
+    verified = client.post("/api/auth/verify-email", json={"email": address, "code": code})
+    assert verified.status_code == 200, verified.text
+    browser = Browser(client)
+    login = browser.post("/api/auth/login", json={"email": address, "password": PASSWORD})
+    assert login.json()["status"] == "authenticated", login.text
+    return Account(address, PASSWORD, browser)
+
+
+def totp_now(host: Host, secret: str, steps_ahead: int = 0) -> str:
+    """The authenticator's code at the app's time (tests move the app's clock)."""
+    return str(pyotp.TOTP(secret).at(host.now() + 30 * steps_ahead))
+
+
+def with_email_otp(host: Host, account: Account) -> None:
+    response = account.browser.put(
+        "/api/auth/mfa/email", json={"enabled": True, "password": account.password}
+    )
+    assert response.status_code == 200, response.text
+
+
+def step_up_by_email(host: Host, account: Account) -> None:
+    challenge = account.browser.post("/api/auth/step-up").json()
+    code = last_code(host.outbox, account.email)
+    verified = account.browser.post(
+        "/api/auth/otp/verify", json={"challenge_id": challenge["challenge_id"], "code": code}
+    )
+    assert verified.status_code == 200, verified.text
+
+
+def with_totp(host: Host, account: Account) -> None:
+    """Turn on an authenticator app for a signed-in account."""
+    step_up_by_email(host, account)
+    setup = account.browser.post("/api/auth/mfa/totp/setup")
+    assert setup.status_code == 200, setup.text
+    secret = setup.json()["secret"]
+    confirmed = account.browser.post(
+        "/api/auth/mfa/totp/confirm", json={"code": totp_now(host, secret)}
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    account.totp_secret = secret
+    account.recovery_codes = confirmed.json()["recovery_codes"]

@@ -1,0 +1,507 @@
+"""Sign-up, sign-in and second factors over HTTP through the dev host, on every backend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.accounts import (
+    PASSWORD,
+    Account,
+    Browser,
+    last_code,
+    messages_to,
+    register,
+    signed_up,
+    step_up_by_email,
+    text_of,
+    totp_now,
+    unique_email,
+    with_email_otp,
+    with_totp,
+)
+from tests.conftest import Host
+
+
+def otp_login(client: httpx.Client, account: Account) -> tuple[Browser, dict[str, Any]]:
+    browser = Browser(client)
+    response = browser.post(
+        "/api/auth/login", json={"email": account.email, "password": account.password}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "otp_required"
+    return browser, body
+
+
+def test_the_whole_story_with_an_email_code(host: Host, client: httpx.Client) -> None:
+    address = unique_email("story")
+    register(host, client, address)
+    [welcome] = messages_to(host.outbox, address)
+    assert welcome.get_body(preferencelist=("html",)) is not None
+
+    # Not verified yet: the right password is not enough.
+    early = client.post("/api/auth/login", json={"email": address, "password": PASSWORD})
+    assert early.status_code == 403
+    assert early.json()["code"] == "email_not_verified"
+
+    code = last_code(host.outbox, address)
+    verified = client.post("/api/auth/verify-email", json={"email": address, "code": code})
+    assert verified.json() == {"verified": True}
+    account = Account(address, PASSWORD, Browser(client))
+    first = account.browser.post("/api/auth/login", json={"email": address, "password": PASSWORD})
+    assert first.json()["status"] == "authenticated"
+    with_email_otp(host, account)
+    account.browser.post("/api/auth/logout")
+
+    browser, challenge = otp_login(client, account)
+    assert "email" in challenge["methods"]
+    signed_in_early = browser.cookie is not None
+    assert not signed_in_early  # no session before the second factor
+    sign_in_code = last_code(host.outbox, address)
+    done = browser.post(
+        "/api/auth/otp/verify",
+        json={"challenge_id": challenge["challenge_id"], "code": sign_in_code},
+    )
+    assert done.status_code == 200, done.text
+    body = done.json()
+    assert body["status"] == "authenticated"
+    assert body["session"]["mfa"] is True
+    assert body["session"]["methods"] == ["password", "email"]
+    assert body["user"]["email"] == address
+    cookie = browser.cookie
+    assert cookie
+
+    session = browser.get("/api/auth/session")
+    assert session.status_code == 200
+    assert session.json()["csrf_token"] == browser.csrf
+
+    assert browser.post("/api/auth/logout").status_code == 204
+    assert browser.cookie is None  # the answer cleared the cookie
+    browser.cookie = cookie  # a copy of the old cookie is refused by the server
+    refused = browser.get("/api/auth/session")
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "unauthenticated"
+
+
+def test_session_cookie_attributes(host: Host, client: httpx.Client) -> None:
+    address = unique_email("cookie")
+    register(host, client, address)
+    client.post(
+        "/api/auth/verify-email", json={"email": address, "code": last_code(host.outbox, address)}
+    )
+    response = client.post("/api/auth/login", json={"email": address, "password": PASSWORD})
+    [cookie] = response.headers.get_list("set-cookie")
+    assert cookie.startswith("__Host-casai_session=")
+    attributes = {part.strip().lower() for part in cookie.split(";")[1:]}
+    assert {"path=/", "secure", "httponly", "samesite=lax"} <= attributes
+    assert not any(a.startswith("domain") for a in attributes)
+
+
+def test_wrong_codes_count_down_and_the_sixth_try_fails_even_when_right(
+    host: Host, client: httpx.Client
+) -> None:
+    account = signed_up(host, client, "tries")
+    with_email_otp(host, account)
+    browser, challenge = otp_login(client, account)
+    right = last_code(host.outbox, account.email)
+    wrong = "000000" if right != "000000" else "111111"
+    for left in (4, 3, 2, 1, 0):
+        response = browser.post(
+            "/api/auth/otp/verify",
+            json={"challenge_id": challenge["challenge_id"], "code": wrong},
+        )
+        assert response.status_code == 400
+        assert response.json()["code"] == "invalid_code"
+        assert response.json()["attempts_left"] == left
+    late = browser.post(
+        "/api/auth/otp/verify", json={"challenge_id": challenge["challenge_id"], "code": right}
+    )
+    assert late.status_code == 410
+    assert late.json()["code"] == "challenge_expired"
+    assert browser.cookie is None
+
+
+def test_an_expired_code_is_refused(host: Host, client: httpx.Client) -> None:
+    account = signed_up(host, client, "expiry")
+    with_email_otp(host, account)
+    browser, challenge = otp_login(client, account)
+    code = last_code(host.outbox, account.email)
+    host.advance_clock(10 * 60 + 1)
+    response = browser.post(
+        "/api/auth/otp/verify", json={"challenge_id": challenge["challenge_id"], "code": code}
+    )
+    assert response.status_code == 410
+    assert response.json()["code"] == "challenge_expired"
+
+
+def test_a_code_works_once(host: Host, client: httpx.Client) -> None:
+    account = signed_up(host, client, "once")
+    with_email_otp(host, account)
+    browser, challenge = otp_login(client, account)
+    code = last_code(host.outbox, account.email)
+    payload = {"challenge_id": challenge["challenge_id"], "code": code}
+    assert browser.post("/api/auth/otp/verify", json=payload).status_code == 200
+    again = Browser(client).post("/api/auth/otp/verify", json=payload)
+    assert again.status_code == 410
+
+
+def test_a_code_from_another_challenge_does_not_fit(host: Host, client: httpx.Client) -> None:
+    account = signed_up(host, client, "bound")
+    with_email_otp(host, account)
+    _, _first = otp_login(client, account)
+    first_code = last_code(host.outbox, account.email)
+    browser, second = otp_login(client, account)
+    response = browser.post(
+        "/api/auth/otp/verify", json={"challenge_id": second["challenge_id"], "code": first_code}
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_code"
+
+
+def test_resend_waits_30_seconds_and_replaces_the_code(host: Host, client: httpx.Client) -> None:
+    account = signed_up(host, client, "resend")
+    with_email_otp(host, account)
+    browser, challenge = otp_login(client, account)
+    old_code = last_code(host.outbox, account.email)
+    payload = {"challenge_id": challenge["challenge_id"]}
+    too_soon = client.post("/api/auth/otp/resend", json=payload)
+    assert too_soon.status_code == 429
+    assert too_soon.json()["code"] == "rate_limited"
+    assert 1 <= int(too_soon.headers["retry-after"]) <= 30
+    host.advance_clock(31)
+    assert client.post("/api/auth/otp/resend", json=payload).status_code == 202
+    new_code = last_code(host.outbox, account.email)
+    if new_code != old_code:
+        stale = browser.post(
+            "/api/auth/otp/verify",
+            json={"challenge_id": challenge["challenge_id"], "code": old_code},
+        )
+        assert stale.status_code == 400
+    done = browser.post(
+        "/api/auth/otp/verify", json={"challenge_id": challenge["challenge_id"], "code": new_code}
+    )
+    assert done.status_code == 200
+
+
+def test_at_most_five_codes_per_account_in_15_minutes(host: Host, client: httpx.Client) -> None:
+    account = signed_up(host, client, "cap")
+    with_email_otp(host, account)
+    host.advance_clock(15 * 60)  # the verification code counted too; start a new window
+    _, challenge = otp_login(client, account)  # code 1
+    payload = {"challenge_id": challenge["challenge_id"]}
+    for _ in range(4):  # codes 2..5
+        host.advance_clock(31)
+        assert client.post("/api/auth/otp/resend", json=payload).status_code == 202
+    host.advance_clock(31)
+    capped = client.post("/api/auth/otp/resend", json=payload)
+    assert capped.status_code == 429
+    assert capped.headers["retry-after"]
+
+
+def test_authenticator_app_sign_in_and_replay(host: Host, client: httpx.Client) -> None:
+    account = signed_up(host, client, "totp")
+    with_totp(host, account)
+    assert account.totp_secret
+    assert len(account.recovery_codes) == 10
+    status = account.browser.get("/api/auth/mfa").json()
+    assert status == {"email_otp": False, "totp": True, "recovery_codes_left": 10}
+
+    browser, challenge = otp_login(client, account)
+    assert challenge["methods"] == ["totp", "recovery"]
+    code = totp_now(host, account.totp_secret, steps_ahead=1)  # the confirm used the current step
+    ok = browser.post(
+        "/api/auth/otp/verify",
+        json={"challenge_id": challenge["challenge_id"], "code": code, "method": "totp"},
+    )
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["session"]["methods"] == ["password", "totp"]
+
+    again, second = otp_login(client, account)
+    replay = again.post(
+        "/api/auth/otp/verify",
+        json={"challenge_id": second["challenge_id"], "code": code, "method": "totp"},
+    )
+    assert replay.status_code == 400
+    assert replay.json()["code"] == "invalid_code"
+
+
+def test_recovery_code_works_once(host: Host, client: httpx.Client) -> None:
+    account = signed_up(host, client, "recovery")
+    with_totp(host, account)
+    recovery = account.recovery_codes[0]
+    browser, challenge = otp_login(client, account)
+    ok = browser.post(
+        "/api/auth/otp/verify",
+        json={"challenge_id": challenge["challenge_id"], "code": recovery, "method": "recovery"},
+    )
+    assert ok.status_code == 200
+    assert browser.get("/api/auth/mfa").json()["recovery_codes_left"] == 9
+    other, second = otp_login(client, account)
+    twice = other.post(
+        "/api/auth/otp/verify",
+        json={"challenge_id": second["challenge_id"], "code": recovery, "method": "recovery"},
+    )
+    assert twice.status_code == 400
+
+
+def test_regenerated_recovery_codes_void_the_old_ones(host: Host, client: httpx.Client) -> None:
+    account = signed_up(host, client, "regen")
+    with_totp(host, account)
+    old = account.recovery_codes[0]
+    fresh = account.browser.post(
+        "/api/auth/mfa/recovery-codes", json={"password": account.password}
+    )
+    assert fresh.status_code == 200
+    assert len(fresh.json()["recovery_codes"]) == 10
+    browser, challenge = otp_login(client, account)
+    refused = browser.post(
+        "/api/auth/otp/verify",
+        json={"challenge_id": challenge["challenge_id"], "code": old, "method": "recovery"},
+    )
+    assert refused.status_code == 400
+
+
+def test_totp_setup_needs_a_second_factor_first(host: Host, client: httpx.Client) -> None:
+    account = signed_up(host, client, "setup")
+    refused = account.browser.post("/api/auth/mfa/totp/setup")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "mfa_required"
+    step_up_by_email(host, account)
+    assert account.browser.get("/api/auth/session").json()["session"]["mfa"] is True
+    assert account.browser.post("/api/auth/mfa/totp/setup").status_code == 200
+
+
+def test_step_up_rotates_the_session_token(host: Host, client: httpx.Client) -> None:
+    account = signed_up(host, client, "rotate")
+    before = account.browser.cookie
+    step_up_by_email(host, account)
+    assert account.browser.cookie
+    assert account.browser.cookie != before
+    stale = Browser(client, cookie=before)
+    assert stale.get("/api/auth/session").status_code == 401
+
+
+def test_a_step_up_code_only_upgrades_its_own_session(host: Host, client: httpx.Client) -> None:
+    account = signed_up(host, client, "stepown")
+    challenge = account.browser.post("/api/auth/step-up").json()
+    code = last_code(host.outbox, account.email)
+    other = Browser(client)
+    other.post("/api/auth/login", json={"email": account.email, "password": account.password})
+    response = other.post(
+        "/api/auth/otp/verify", json={"challenge_id": challenge["challenge_id"], "code": code}
+    )
+    assert response.status_code == 410
+    assert other.get("/api/auth/session").json()["session"]["mfa"] is False
+
+
+def test_removing_the_authenticator_needs_password_and_code(
+    host: Host, client: httpx.Client
+) -> None:
+    account = signed_up(host, client, "remove")
+    with_totp(host, account)
+    assert account.totp_secret
+    wrong = account.browser.request(
+        "DELETE", "/api/auth/mfa/totp", json={"password": account.password, "code": "000000"}
+    )
+    assert wrong.status_code == 400
+    removed = account.browser.request(
+        "DELETE",
+        "/api/auth/mfa/totp",
+        json={"password": account.password, "code": totp_now(host, account.totp_secret, 1)},
+    )
+    assert removed.status_code == 204
+    assert account.browser.get("/api/auth/mfa").json() == {
+        "email_otp": False,
+        "totp": False,
+        "recovery_codes_left": 0,
+    }
+
+
+@pytest.mark.parametrize("header", [None, "wrong-token"])
+def test_unsafe_requests_need_the_csrf_token(
+    host: Host, client: httpx.Client, header: str | None
+) -> None:
+    account = signed_up(host, client, "csrf")
+    account.browser.send_csrf = False
+    headers = {"X-CSRF-Token": header} if header else {}
+    response = account.browser.post("/api/auth/logout", headers=headers)
+    assert response.status_code == 403
+    assert response.json()["code"] == "csrf_failed"
+    account.browser.send_csrf = True
+    assert account.browser.get("/api/auth/session").status_code == 200  # still signed in
+
+
+def test_idle_sessions_end_after_an_hour(host: Host, client: httpx.Client) -> None:
+    account = signed_up(host, client, "idle")
+    host.advance_clock(59 * 60)
+    assert account.browser.get("/api/auth/session").status_code == 200  # activity counts
+    host.advance_clock(59 * 60)
+    assert account.browser.get("/api/auth/session").status_code == 200
+    host.advance_clock(61 * 60)
+    assert account.browser.get("/api/auth/session").status_code == 401
+
+
+def test_sessions_end_after_12_hours_however_active(host: Host, client: httpx.Client) -> None:
+    account = signed_up(host, client, "absolute")
+    for _ in range(12):
+        host.advance_clock(55 * 60)
+        assert account.browser.get("/api/auth/session").status_code == 200
+    host.advance_clock(61 * 60)  # 12 h 1 min after sign-in, last seen 61 min... and 12 h
+    assert account.browser.get("/api/auth/session").status_code == 401
+
+
+def test_password_change_ends_the_other_sessions(host: Host, client: httpx.Client) -> None:
+    account = signed_up(host, client, "change")
+    other = Browser(client)
+    other.post("/api/auth/login", json={"email": account.email, "password": account.password})
+    assert other.get("/api/auth/session").status_code == 200
+    new_password = "ett helt nytt lösenord 2026"
+    changed = account.browser.post(
+        "/api/auth/password/change",
+        json={"current_password": account.password, "new_password": new_password},
+    )
+    assert changed.status_code == 204
+    assert account.browser.get("/api/auth/session").status_code == 200
+    assert other.get("/api/auth/session").status_code == 401
+    old = client.post("/api/auth/login", json={"email": account.email, "password": PASSWORD})
+    assert old.status_code == 401
+    new = client.post("/api/auth/login", json={"email": account.email, "password": new_password})
+    assert new.status_code == 200
+
+
+def test_password_change_with_a_wrong_current_password(host: Host, client: httpx.Client) -> None:
+    account = signed_up(host, client, "wrongcur")
+    response = account.browser.post(
+        "/api/auth/password/change",
+        json={"current_password": "not my password at all", "new_password": "a fine new one 42"},
+    )
+    assert response.status_code == 403
+    assert response.json()["code"] == "invalid_credentials"
+    fine = client.post("/api/auth/login", json={"email": account.email, "password": PASSWORD})
+    assert fine.status_code == 200
+
+
+def test_password_reset_ends_every_session(host: Host, client: httpx.Client) -> None:
+    account = signed_up(host, client, "reset")
+    assert (
+        client.post("/api/auth/password/forgot", json={"email": account.email}).status_code == 202
+    )
+    code = last_code(host.outbox, account.email)
+    new_password = "återställt och långt nog"
+    reset = client.post(
+        "/api/auth/password/reset",
+        json={"email": account.email, "code": code, "new_password": new_password},
+    )
+    assert reset.status_code == 204, reset.text
+    assert account.browser.get("/api/auth/session").status_code == 401
+    again = client.post(
+        "/api/auth/password/reset",
+        json={"email": account.email, "code": code, "new_password": "yet another good one"},
+    )
+    assert again.status_code == 400
+    login = client.post("/api/auth/login", json={"email": account.email, "password": new_password})
+    assert login.status_code == 200
+
+
+def test_password_reset_needs_the_authenticator_code_when_there_is_one(
+    host: Host, client: httpx.Client
+) -> None:
+    account = signed_up(host, client, "resettotp")
+    with_totp(host, account)
+    assert account.totp_secret
+    client.post("/api/auth/password/forgot", json={"email": account.email})
+    code = last_code(host.outbox, account.email)
+    body = {"email": account.email, "code": code, "new_password": "nytt lösenord med app"}
+    missing = client.post("/api/auth/password/reset", json=body)
+    assert missing.status_code == 403
+    assert missing.json()["code"] == "totp_required"
+    done = client.post(
+        "/api/auth/password/reset",
+        json={**body, "totp_code": totp_now(host, account.totp_secret, 1)},
+    )
+    assert done.status_code == 204, done.text
+
+
+def test_list_and_end_own_sessions(host: Host, client: httpx.Client) -> None:
+    account = signed_up(host, client, "sessions")
+    other = Browser(client)
+    other.post("/api/auth/login", json={"email": account.email, "password": account.password})
+    listed = account.browser.get("/api/auth/sessions").json()["items"]
+    assert len(listed) == 2
+    [mine] = [s for s in listed if s["current"]]
+    [theirs] = [s for s in listed if not s["current"]]
+    stranger = signed_up(host, client, "stranger")
+    not_theirs = stranger.browser.delete(f"/api/auth/sessions/{theirs['id']}")
+    assert not_theirs.status_code == 404
+    assert account.browser.delete(f"/api/auth/sessions/{theirs['id']}").status_code == 204
+    assert other.get("/api/auth/session").status_code == 401
+    assert account.browser.delete("/api/auth/sessions").status_code == 204
+    assert account.browser.get("/api/auth/session").json()["session"]["id"] == mine["id"]
+
+
+def test_end_all_other_sessions(host: Host, client: httpx.Client) -> None:
+    account = signed_up(host, client, "others")
+    others = [Browser(client) for _ in range(2)]
+    for other in others:
+        other.post("/api/auth/login", json={"email": account.email, "password": account.password})
+    assert account.browser.delete("/api/auth/sessions").status_code == 204
+    assert all(o.get("/api/auth/session").status_code == 401 for o in others)
+    assert account.browser.get("/api/auth/session").status_code == 200
+
+
+def test_profile_and_security_log(host: Host, client: httpx.Client) -> None:
+    account = signed_up(host, client, "me")
+    client.post("/api/auth/login", json={"email": account.email, "password": "wrong password!"})
+    me = account.browser.get("/api/me").json()
+    assert me["email"] == account.email
+    assert me["locale"] == "sv"
+    changed = account.browser.patch("/api/me", json={"display_name": "Åsa Öberg", "locale": "en"})
+    assert changed.json()["display_name"] == "Åsa Öberg"
+    log = account.browser.get("/api/me/security-log").json()
+    actions = [event["action"] for event in log["items"]]
+    assert actions[0] == "profile_changed"  # newest first
+    assert {"registered", "email_verified", "login_succeeded", "login_failed"} <= set(actions)
+    page = account.browser.get("/api/me/security-log", params={"limit": 2}).json()
+    assert len(page["items"]) == 2
+    assert page["next_cursor"]
+    rest = account.browser.get(
+        "/api/me/security-log", params={"limit": 500, "cursor": page["next_cursor"]}
+    ).json()
+    assert [e["id"] for e in page["items"] + rest["items"]] == [e["id"] for e in log["items"]]
+    assert PASSWORD not in str(log)
+
+
+def test_emails_follow_the_users_language(host: Host, client: httpx.Client) -> None:
+    account = signed_up(host, client, "locale")
+    before = len(messages_to(host.outbox, account.email))
+    client.post("/api/auth/password/forgot", json={"email": account.email})
+    swedish = messages_to(host.outbox, account.email)[before]
+    assert "lösenord" in str(swedish["Subject"])
+    account.browser.patch("/api/me", json={"locale": "en"})
+    client.post("/api/auth/password/forgot", json={"email": account.email})
+    english = messages_to(host.outbox, account.email)[-1]
+    assert "password" in str(english["Subject"])
+    assert "Your code" in text_of(english)
+
+
+def test_timers_purge_ended_sessions_and_codes(host: Host, client: httpx.Client) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    account = signed_up(host, client, "purge")
+    host.advance_clock(13 * 3600)
+    for timer in ("purge_sessions", "purge_challenges"):
+        for _ in range(2):  # idempotent
+            subprocess.run(
+                [sys.executable, "-m", "devhost", "--run-timer", timer],
+                cwd=REPO,
+                env=host.env,
+                check=True,
+                capture_output=True,
+            )
+    assert account.browser.get("/api/auth/session").status_code == 401
