@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
 
+    def _raw_values(self) -> dict[str, str]:
+        return {
+            name: value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+            for name, value in self
+        }
+
     @model_validator(mode="after")
     def _refuse_local_defaults_in_production(self) -> Settings:
         if self.test_clock_file is not None and self.environment != "test":
@@ -78,6 +84,14 @@ class Settings(BaseSettings):
             problems.append(
                 "CASAI_STORAGE_BLOB_URL and CASAI_STORAGE_TABLE_URL must name the storage account"
             )
+        # App Service passes a Key Vault reference through literally when it cannot resolve it.
+        unresolved = [
+            f"CASAI_{name.upper()}"
+            for name, value in self._raw_values().items()
+            if value.startswith("@Microsoft.KeyVault(")
+        ]
+        if unresolved:
+            problems.append(f"{', '.join(unresolved)}: the Key Vault reference did not resolve")
         secret = self.secret_key.get_secret_value()
         if secret == LOCAL_SECRET_KEY or len(secret) < 32:
             problems.append("CASAI_SECRET_KEY must be a random value of at least 32 characters")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 
 from tests.accounts import (
     PASSWORD,
@@ -22,7 +25,7 @@ from tests.accounts import (
     with_email_otp,
     with_totp,
 )
-from tests.conftest import Host
+from tests.conftest import REPO, Host
 
 
 def otp_login(client: httpx.Client, account: Account) -> tuple[Browser, dict[str, Any]]:
@@ -487,21 +490,44 @@ def test_emails_follow_the_users_language(host: Host, client: httpx.Client) -> N
     assert "Your code" in text_of(english)
 
 
-def test_timers_purge_ended_sessions_and_codes(host: Host, client: httpx.Client) -> None:
-    import subprocess
-    import sys
-
-    from tests.conftest import REPO
-
-    account = signed_up(host, client, "purge")
-    host.advance_clock(13 * 3600)
-    for timer in ("purge_sessions", "purge_challenges"):
-        for _ in range(2):  # idempotent
-            subprocess.run(
-                [sys.executable, "-m", "devhost", "--run-timer", timer],
-                cwd=REPO,
-                env=host.env,
-                check=True,
-                capture_output=True,
+def count_rows(host: Host, table: str, address: str) -> int:
+    engine = create_engine(host.env["CASAI_DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            query = text(
+                f"SELECT COUNT(*) FROM {table} t JOIN users u ON u.id = t.user_id"
+                " WHERE u.email = :email"
             )
-    assert account.browser.get("/api/auth/session").status_code == 401
+            return int(connection.execute(query, {"email": address}).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def run_timer(host: Host, name: str) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "devhost", "--run-timer", name],
+        cwd=REPO,
+        env=host.env,
+        check=True,
+        capture_output=True,
+    )
+
+
+def test_timers_purge_ended_sessions_and_codes(host: Host, client: httpx.Client) -> None:
+    account = signed_up(host, client, "purge")
+    with_email_otp(host, account)
+    otp_login(client, account)  # leaves an open sign-in challenge
+    live = signed_up(host, client, "purge-live")
+    assert count_rows(host, "sessions", account.email) == 1
+    assert count_rows(host, "otp_challenges", account.email) >= 1
+    host.advance_clock(30 * 60)
+    live.browser.get("/api/auth/session")  # keeps the other account's session alive
+    run_timer(host, "purge_challenges")
+    assert count_rows(host, "otp_challenges", account.email) == 0
+    assert count_rows(host, "sessions", account.email) == 1  # 30 idle minutes: still live
+    host.advance_clock(31 * 60)
+    live.browser.get("/api/auth/session")
+    for _ in range(2):  # idempotent
+        run_timer(host, "purge_sessions")
+    assert count_rows(host, "sessions", account.email) == 0
+    assert count_rows(host, "sessions", live.email) == 1

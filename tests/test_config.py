@@ -11,6 +11,17 @@ import pytest
 from shared.config import Settings, SettingsError, load_settings
 from tests.conftest import REPO
 
+PRODUCTION = {
+    "CASAI_ENVIRONMENT": "production",
+    "CASAI_DATABASE_URL": "mssql+pyodbc://@casai.database.windows.net/casai",
+    "CASAI_STORAGE_BLOB_URL": "https://casai.blob.core.windows.net",
+    "CASAI_STORAGE_TABLE_URL": "https://casai.table.core.windows.net",
+    "CASAI_SECRET_KEY": "k" * 48,
+    "CASAI_EMAIL_BACKEND": "sendgrid",
+    "CASAI_SENDGRID_API_KEY": "SG.x",
+    "CASAI_PUBLIC_BASE_URL": "https://casai.example",
+}
+
 
 def clean_env(**values: str) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if not name.startswith("CASAI_")}
@@ -45,18 +56,19 @@ def test_production_refuses_local_defaults_naming_each_setting(
 
 
 def test_a_complete_production_configuration_loads(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {
-        "CASAI_ENVIRONMENT": "production",
-        "CASAI_DATABASE_URL": "mssql+pyodbc://@casai.database.windows.net/casai",
-        "CASAI_STORAGE_BLOB_URL": "https://casai.blob.core.windows.net",
-        "CASAI_STORAGE_TABLE_URL": "https://casai.table.core.windows.net",
-        "CASAI_SECRET_KEY": "k" * 48,
-        "CASAI_EMAIL_BACKEND": "sendgrid",
-        "CASAI_SENDGRID_API_KEY": "SG.x",
-        "CASAI_PUBLIC_BASE_URL": "https://casai.example",
-    }.items():
+    for name, value in PRODUCTION.items():
         monkeypatch.setenv(name, value)
     assert load_settings().environment == "production"
+
+
+def test_an_unresolved_key_vault_reference_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv(
+        "CASAI_SECRET_KEY", "@Microsoft.KeyVault(VaultName=kv-casai;SecretName=casai-secret-key)"
+    )
+    with pytest.raises(SettingsError, match="CASAI_SECRET_KEY: the Key Vault reference"):
+        load_settings()
 
 
 def test_a_wrong_value_is_named(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 import httpx
 from azure.functions.decorators.http import HttpTrigger
@@ -52,7 +53,7 @@ def registered_operations() -> set[tuple[str, str]]:
 
     triggers = [f.get_trigger() for f in function_app.app.get_functions()]
     return {
-        (method.value, "/" + (trigger.route or ""))
+        (method.value, "/" + re.sub(r"\{\**(\w+)[^}]*\}", r"{\1}", trigger.route or ""))
         for trigger in triggers
         if isinstance(trigger, HttpTrigger)
         for method in trigger.methods or []

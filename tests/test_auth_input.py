@@ -1,0 +1,173 @@
+"""Bad input on every accounts endpoint: 400 validation_error, and nothing written."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.accounts import PASSWORD, Account, signed_up, step_up_by_email, unique_email
+from tests.conftest import Host
+
+TABLES = [
+    "users",
+    "sessions",
+    "otp_challenges",
+    "totp_credentials",
+    "recovery_codes",
+    "throttle_events",
+]
+TEN_KB = "x" * 10_240
+
+# method, path, a valid body, whether it needs a signed-in session.
+ENDPOINTS: list[tuple[str, str, dict[str, Any], bool]] = [
+    (
+        "POST",
+        "/api/auth/register",
+        {"email": "someone@example.se", "password": "long enough pass", "display_name": "A"},
+        False,
+    ),
+    ("POST", "/api/auth/verify-email", {"email": "someone@example.se", "code": "123456"}, False),
+    ("POST", "/api/auth/login", {"email": "someone@example.se", "password": PASSWORD}, False),
+    (
+        "POST",
+        "/api/auth/otp/verify",
+        {"challenge_id": str(uuid.uuid4()), "code": "123456", "method": "email"},
+        False,
+    ),
+    ("POST", "/api/auth/otp/resend", {"challenge_id": str(uuid.uuid4())}, False),
+    (
+        "POST",
+        "/api/auth/password/change",
+        {"current_password": PASSWORD, "new_password": "another fine one"},
+        True,
+    ),
+    ("POST", "/api/auth/password/forgot", {"email": "someone@example.se"}, False),
+    (
+        "POST",
+        "/api/auth/password/reset",
+        {
+            "email": "someone@example.se",
+            "code": "123456",
+            "new_password": "another fine one",
+            "totp_code": "123456",
+        },
+        False,
+    ),
+    ("PUT", "/api/auth/mfa/email", {"enabled": True, "password": PASSWORD}, True),
+    ("POST", "/api/auth/mfa/totp/confirm", {"code": "123456"}, True),
+    ("DELETE", "/api/auth/mfa/totp", {"password": PASSWORD, "code": "123456"}, True),
+    ("POST", "/api/auth/mfa/recovery-codes", {"password": PASSWORD}, True),
+    ("PATCH", "/api/me", {"display_name": "Name", "locale": "en"}, True),
+]
+
+NOT_A_STRING = 12345
+
+
+def wrong_type(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "yes"
+    return NOT_A_STRING
+
+
+def bad_bodies(valid: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    yield "empty object", {}
+    yield "not an object", [valid]
+    yield "unknown field", {**valid, "is_admin": True}
+    for name, value in valid.items():
+        others = {k: v for k, v in valid.items() if k != name}
+        if name not in ("method", "totp_code", "display_name", "locale") or len(valid) == 1:
+            yield f"{name} missing", others
+        yield f"{name} wrong type", {**valid, name: wrong_type(value)}
+        if isinstance(value, str):
+            yield f"{name} 10 kB", {**valid, name: TEN_KB}
+        if name == "email":
+            yield f"{name} invalid", {**valid, name: "not-an-address"}
+            yield f"{name} no domain", {**valid, name: "someone@"}
+
+
+def cases() -> list[Any]:
+    return [
+        pytest.param(method, path, body, needs_session, id=f"{method} {path}: {label}")
+        for method, path, valid, needs_session in ENDPOINTS
+        for label, body in bad_bodies(valid)
+    ]
+
+
+def snapshot(host: Host) -> dict[str, int]:
+    engine = create_engine(host.env["CASAI_DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            counts = {
+                table: int(connection.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
+                for table in TABLES
+            }
+    finally:
+        engine.dispose()
+    counts["outbox"] = len(list(host.outbox.glob("*.eml"))) if host.outbox.exists() else 0
+    return counts
+
+
+@pytest.fixture(scope="module")
+def account(host: Host) -> Iterator[Account]:
+    with host.client() as client:
+        signed = signed_up(host, client, "input")
+        step_up_by_email(host, signed)
+        yield signed
+
+
+@pytest.mark.parametrize(("method", "path", "body", "needs_session"), cases())
+def test_bad_input_is_refused_and_changes_nothing(
+    host: Host,
+    account: Account,
+    method: str,
+    path: str,
+    body: Any,
+    needs_session: bool,
+) -> None:
+    before = snapshot(host)
+    if needs_session:
+        response = account.browser.request(method, path, json=body)
+    else:
+        response = account.browser.client.request(method, path, json=body)
+    assert response.status_code == 400, response.text
+    problem = response.json()
+    assert problem["code"] == "validation_error"
+    assert problem["errors"]
+    assert TEN_KB not in response.text
+    assert snapshot(host) == before
+
+
+def test_every_accounts_endpoint_with_a_body_has_a_row(client: httpx.Client) -> None:
+    document = client.get("/api/openapi.json").json()
+    with_body = {
+        (method.upper(), "/api" + path)
+        for path, operations in document["paths"].items()
+        if path.startswith(("/auth", "/me"))
+        for method, operation in operations.items()
+        if "requestBody" in operation
+    }
+    assert with_body == {(method, path) for method, path, _, _ in ENDPOINTS}
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["short", "x" * 129, "password", "Qwerty123", "input-owner", "Test Person"],
+)
+def test_weak_passwords_are_refused_with_a_reason(
+    host: Host, client: httpx.Client, password: str
+) -> None:
+    address = "input-owner@example.se" if password == "input-owner" else unique_email("weak")
+    before = snapshot(host)
+    response = client.post(
+        "/api/auth/register",
+        json={"email": address, "password": password, "display_name": "Test Person"},
+    )
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["field"] == "password"
+    assert snapshot(host) == before
