@@ -209,7 +209,7 @@ def register(ctx: Context, body: RegisterIn) -> StatusOut:
         db.add(user)
         db.flush()
         record(user, "registered", ctx)
-        _send_verification(db, user)
+        _send_quietly(db, user, "verify_email")
     elif user.email_verified_at is None:
         # Unproven: whoever shows they read this mailbox gets the account as now given.
         user.display_name, user.password_hash, user.locale = (
@@ -217,22 +217,27 @@ def register(ctx: Context, body: RegisterIn) -> StatusOut:
             new_hash,
             body.locale,
         )
-        _send_verification(db, user)
+        _send_quietly(db, user, "verify_email")
     else:
         _send_account_exists(db, user)
     return StatusOut(status="verification_sent")
 
 
-def _send_verification(db: Session, user: User) -> None:
+def _send_quietly(db: Session, user: User, purpose: str) -> bool:
+    """Replace the account's challenge of `purpose` and e-mail its code.
+
+    When too many codes were sent it stays silent: the answer to the caller must not
+    differ between addresses with and without an account.
+    """
     db.execute(
-        delete(OtpChallenge).where(
-            OtpChallenge.user_id == user.id, OtpChallenge.purpose == "verify_email"
-        )
+        delete(OtpChallenge).where(OtpChallenge.user_id == user.id, OtpChallenge.purpose == purpose)
     )
     try:
-        otp.open_challenge(db, user, "verify_email")
-    except Problem as refused:  # too many codes: stay silent, the answer must not differ
-        log.info("verification code not sent: %s", refused.detail)
+        otp.open_challenge(db, user, purpose)
+    except Problem as refused:
+        log.info("%s code not sent: %s", purpose, refused.detail)
+        return False
+    return True
 
 
 def _send_account_exists(db: Session, user: User) -> None:
@@ -243,21 +248,25 @@ def _send_account_exists(db: Session, user: User) -> None:
     email.send(emails.render("account_exists", user.locale, user.email))
 
 
-def _latest_challenge(db: Session, user: User, purpose: str) -> OtpChallenge | None:
-    return db.scalar(
-        select(OtpChallenge)
-        .where(OtpChallenge.user_id == user.id, OtpChallenge.purpose == purpose)
-        .order_by(OtpChallenge.created_at.desc())
-        .limit(1)
-    )
+def _emailed_challenge(db: Session, address: str, purpose: str) -> tuple[User, OtpChallenge]:
+    """The account and its open challenge of `purpose`, or 400 invalid_code."""
+    user = find_user(db, address)
+    challenge = None
+    if user is not None:
+        challenge = db.scalar(
+            select(OtpChallenge)
+            .where(OtpChallenge.user_id == user.id, OtpChallenge.purpose == purpose)
+            .order_by(OtpChallenge.created_at.desc())
+            .limit(1)
+        )
+    if user is None or challenge is None or not otp.usable(challenge):
+        raise Problem(400, "invalid_code", "The code is not right.", attempts_left=0)
+    return user, challenge
 
 
 def verify_email(ctx: Context, body: VerifyEmailIn) -> VerifiedOut:
     db = ctx.db
-    user = find_user(db, body.email)
-    challenge = _latest_challenge(db, user, "verify_email") if user is not None else None
-    if user is None or challenge is None or not otp.usable(challenge):
-        raise Problem(400, "invalid_code", "The code is not right.", attempts_left=0)
+    user, challenge = _emailed_challenge(db, body.email, "verify_email")
     if not otp.email_code_matches(challenge, body.code):
         raise otp.count_miss(db, challenge)
     challenge.consumed_at = clock.now()
@@ -452,26 +461,15 @@ def change_password(ctx: Context, body: PasswordChangeIn) -> None:
 def forgot_password(ctx: Context, body: PasswordForgotIn) -> StatusOut:
     db = ctx.db
     user = find_user(db, body.email)
-    if user is not None and user.email_verified_at is not None and user.disabled_at is None:
-        db.execute(
-            delete(OtpChallenge).where(
-                OtpChallenge.user_id == user.id, OtpChallenge.purpose == "password_reset"
-            )
-        )
-        try:
-            otp.open_challenge(db, user, "password_reset")
-            record(user, "otp_sent", ctx, purpose="password_reset")
-        except Problem as refused:  # silent, or the answer would tell the account exists
-            log.info("reset code not sent: %s", refused.detail)
+    can_reset = user is not None and user.email_verified_at and user.disabled_at is None
+    if user is not None and can_reset and _send_quietly(db, user, "password_reset"):
+        record(user, "otp_sent", ctx, purpose="password_reset")
     return StatusOut(status="reset_code_sent")
 
 
 def reset_password(ctx: Context, body: PasswordResetIn) -> None:
     db = ctx.db
-    user = find_user(db, body.email)
-    challenge = _latest_challenge(db, user, "password_reset") if user is not None else None
-    if user is None or challenge is None or not otp.usable(challenge):
-        raise Problem(400, "invalid_code", "The code is not right.", attempts_left=0)
+    user, challenge = _emailed_challenge(db, body.email, "password_reset")
     _refuse_weak_password(body.new_password, user.email, user.display_name, "new_password")
     if not otp.email_code_matches(challenge, body.code):
         raise otp.count_miss(db, challenge)

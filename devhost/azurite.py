@@ -89,13 +89,20 @@ def start(
 
 
 def stop(azurite: Azurite) -> None:
-    if azurite.process is not None and azurite.process.poll() is None:
-        azurite.process.terminate()
-        try:
-            azurite.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            azurite.process.kill()
-            azurite.process.wait()
+    if azurite.process is not None:
+        stop_process(azurite.process)
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Terminate a child process, and kill it if it does not stop within 10 seconds."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def connection_string(account: str, key: str, blob_port: int, table_port: int) -> str:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -164,12 +165,7 @@ class Host:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        azurite.stop_process(self.process)
 
 
 def start_host(env: dict[str, str], *args: str) -> Host:
@@ -196,15 +192,23 @@ def start_host(env: dict[str, str], *args: str) -> Host:
     return host
 
 
+@contextmanager
+def running_host(env: dict[str, str], *args: str) -> Iterator[Host]:
+    started = start_host(env, *args)
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
 @pytest.fixture(scope="session")
 def host(
     database_url: str, storage: Storage, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Host]:
     """The real app (function_app.py), migrated, on SQLite and on PostgreSQL."""
     env = app_environment(tmp_path_factory.mktemp("app"), database_url, storage.connection_string)
-    started = start_host(env, "--migrate")
-    yield started
-    started.stop()
+    with running_host(env, "--migrate") as started:
+        yield started
 
 
 @pytest.fixture

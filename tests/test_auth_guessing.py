@@ -16,7 +16,7 @@ from tests.accounts import (
     text_of,
     unique_email,
 )
-from tests.conftest import Host, Storage, app_environment, start_host
+from tests.conftest import Host, Storage, app_environment, running_host
 
 # Headers that differ between any two answers, whatever they say.
 PER_REQUEST = {"x-request-id", "date"}
@@ -123,9 +123,8 @@ def proxied_host(
         tmp_path_factory.mktemp("proxied"), database_url, storage.connection_string
     )
     env["CASAI_TRUST_FORWARDED_FOR"] = "true"
-    started = start_host(env, "--migrate")
-    yield started
-    started.stop()
+    with running_host(env, "--migrate") as started:
+        yield started
 
 
 def test_per_address_limit_across_accounts(proxied_host: Host) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Host, Storage, app_environment, start_host
+from tests.conftest import Host, Storage, app_environment, running_host
 
 PROBLEM = "application/problem+json"
 
@@ -21,9 +21,8 @@ def wrapper_host(
     env = app_environment(
         tmp_path_factory.mktemp("wrapper"), database_url, storage.connection_string
     )
-    started = start_host(env, "--migrate", "--app", "tests.wrapper_app:app")
-    yield started
-    started.stop()
+    with running_host(env, "--migrate", "--app", "tests.wrapper_app:app") as started:
+        yield started
 
 
 @pytest.fixture
