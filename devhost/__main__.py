@@ -74,6 +74,7 @@ def main() -> None:
         serve(args, settings.outbox_dir)
     finally:
         if storage is not None:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not cut this short
             azurite.stop(storage)
 
 

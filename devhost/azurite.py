@@ -90,16 +90,17 @@ def start(
 
 def stop(azurite: Azurite) -> None:
     if azurite.process is not None:
-        stop_process(azurite.process)
+        # Azurite's graceful shutdown can take minutes; its data is saved as it goes.
+        stop_process(azurite.process, grace_seconds=3)
 
 
-def stop_process(process: subprocess.Popen[bytes]) -> None:
-    """Terminate a child process, and kill it if it does not stop within 10 seconds."""
+def stop_process(process: subprocess.Popen[bytes], grace_seconds: float = 10) -> None:
+    """Terminate a child process, and kill it if it has not stopped after the grace time."""
     if process.poll() is not None:
         return
     process.terminate()
     try:
-        process.wait(timeout=10)
+        process.wait(timeout=grace_seconds)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
