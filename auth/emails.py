@@ -2,19 +2,8 @@
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
-
-from shared.email import Email
-
-SUPPORTED_LOCALES = ("sv", "en")
-
-
-@dataclass(frozen=True)
-class Template:
-    subject: str
-    paragraphs: tuple[str, ...]
-
+from shared import email
+from shared.email import Email, Template
 
 TEMPLATES: dict[str, dict[str, Template]] = {
     "verify_email": {
@@ -121,11 +110,4 @@ TEMPLATES: dict[str, dict[str, Template]] = {
 
 
 def render(kind: str, locale: str, to: str, **values: str) -> Email:
-    template = TEMPLATES[kind][locale if locale in SUPPORTED_LOCALES else "sv"]
-    text = "\n\n".join(paragraph.format(**values) for paragraph in template.paragraphs)
-    escaped = {name: html.escape(value) for name, value in values.items()}
-    if "code" in escaped:
-        escaped["code"] = f'<strong style="font-size:1.4em">{escaped["code"]}</strong>'
-    body = "".join(f"<p>{p.format(**escaped)}</p>" for p in template.paragraphs)
-    page = f'<!doctype html><html><body style="font-family:sans-serif">{body}</body></html>'
-    return Email(to=to, subject=template.subject, text=text + "\n\n— CASAI\n", html=page)
+    return email.render(TEMPLATES[kind], locale, to, **values)

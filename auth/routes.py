@@ -19,7 +19,6 @@ from auth.schemas import (
     RecoveryCodes,
     RegisterIn,
     SecurityLog,
-    SecurityLogQuery,
     SessionList,
     SessionView,
     StatusOut,
@@ -31,6 +30,7 @@ from auth.schemas import (
     VerifyEmailIn,
 )
 from shared import db, http
+from shared.pagination import PageQuery
 
 bp = http.Blueprint()
 signed_in = sessions.signed_in
@@ -184,9 +184,7 @@ def update_me(ctx: http.Context) -> UserOut:
     return service.update_me(ctx, ctx.body)
 
 
-@bp.endpoint(
-    "GET", "me/security-log", query=SecurityLogQuery, response=SecurityLog, guard=signed_in
-)
+@bp.endpoint("GET", "me/security-log", query=PageQuery, response=SecurityLog, guard=signed_in)
 def security_log(ctx: http.Context) -> SecurityLog:
     """The caller's own sign-in and security events, newest first."""
     return service.security_log(ctx, ctx.query)

@@ -191,11 +191,6 @@ class RecoveryCodes(BaseModel):
     recovery_codes: list[str]
 
 
-class SecurityLogQuery(BaseModel):
-    limit: int = Field(default=50, ge=1, le=500)
-    cursor: str | None = Field(default=None, max_length=2048)
-
-
 class SecurityEvent(BaseModel):
     id: str
     action: str

@@ -34,7 +34,6 @@ from auth.schemas import (
     RegisterIn,
     SecurityEvent,
     SecurityLog,
-    SecurityLogQuery,
     SessionInfo,
     SessionItem,
     SessionList,
@@ -50,6 +49,7 @@ from auth.schemas import (
 from shared import audit, clock, crypto, email, throttle
 from shared.config import get_settings
 from shared.http import Context
+from shared.pagination import PageQuery
 from shared.problems import Problem, validation_error
 
 log = logging.getLogger("casai.auth")
@@ -581,7 +581,7 @@ def update_me(ctx: Context, body: MePatch) -> UserOut:
     return user_out(me.user)
 
 
-def security_log(ctx: Context, query: SecurityLogQuery) -> SecurityLog:
+def security_log(ctx: Context, query: PageQuery) -> SecurityLog:
     me = sessions.principal(ctx)
     events, cursor = audit.read(f"user:{me.user.id}", query.limit, query.cursor)
     return SecurityLog(

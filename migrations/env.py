@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 # Each module's tables register on Base.metadata.
 import auth.models  # noqa: F401
+import projects.models  # noqa: F401
 import quantities.models  # noqa: F401
 import shared.throttle  # noqa: F401
 from shared.config import get_settings

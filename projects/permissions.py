@@ -37,3 +37,21 @@ PERMISSIONS = MappingProxyType(
         "audit.view": ("Read the project's audit log", "Läsa projektets händelselogg"),
     }
 )
+
+_ALL = frozenset(PERMISSIONS)
+_VIEW = frozenset({"project.view", "members.view", "schedules.view", "files.view"})
+
+# The predefined roles copied into every new organisation (key, Swedish, English,
+# permissions); its admins may adjust them afterwards.
+BUILTIN_ROLES: tuple[tuple[str, str, str, frozenset[str]], ...] = (
+    ("owner", "Ägare", "Owner", _ALL),
+    ("administrator", "Administratör", "Administrator", _ALL - {"project.delete"}),
+    (
+        "editor",
+        "Redaktör",
+        "Editor",
+        _VIEW | {"schedules.edit", "schedules.export", "files.upload", "files.delete"},
+    ),
+    ("viewer", "Läsare", "Viewer", _VIEW),
+)
+MANAGE_MEMBERS = "members.manage"

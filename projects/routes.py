@@ -1,11 +1,298 @@
+import uuid
+
+import azure.functions as func
+
+from auth.sessions import signed_in
 from projects import service
-from projects.schemas import PermissionList
-from shared import http
+from projects.gate import org_gate, project_gate
+from projects.schemas import (
+    AcceptedOut,
+    AcceptIn,
+    AuditList,
+    InvitationCreate,
+    InvitationList,
+    InvitationOut,
+    InvitationPreview,
+    MemberList,
+    MemberOut,
+    MemberPatch,
+    MyInvitationList,
+    OrgCreate,
+    OrgList,
+    OrgMemberList,
+    OrgMemberOut,
+    OrgMemberUpdate,
+    OrgOut,
+    OrgPatch,
+    PermissionList,
+    ProjectCreate,
+    ProjectList,
+    ProjectOut,
+    ProjectPatch,
+    ProjectSecurity,
+    RoleCreate,
+    RoleList,
+    RoleOut,
+    RolePatch,
+    TokenIn,
+)
+from shared import db, http
+from shared.pagination import PageQuery
 
 bp = http.Blueprint()
+PROJECT = "projects/{project_id:guid}"
+ORG = "orgs/{org_id:guid}"
+
+
+def _id(ctx: http.Context, name: str) -> uuid.UUID:
+    return uuid.UUID(ctx.route[name])  # the route's guid constraint has checked it
 
 
 @bp.endpoint("GET", "permissions", response=PermissionList)
 def list_permissions(ctx: http.Context) -> PermissionList:
     """The catalogue of permissions that roles are made of."""
     return service.list_permissions()
+
+
+# --- organisations and roles -------------------------------------------------------
+
+
+@bp.endpoint("POST", "orgs", body=OrgCreate, response=OrgOut, status=201, guard=signed_in)
+def create_org(ctx: http.Context) -> OrgOut:
+    """Create an organisation; the caller becomes its admin, with the predefined roles."""
+    return service.create_org(ctx, ctx.body)
+
+
+@bp.endpoint("GET", "orgs", query=PageQuery, response=OrgList, guard=signed_in)
+def list_orgs(ctx: http.Context) -> OrgList:
+    """The organisations the caller belongs to."""
+    return service.list_orgs(ctx, ctx.query)
+
+
+@bp.endpoint("GET", ORG, response=OrgOut, guard=org_gate(admin=False))
+def get_org(ctx: http.Context) -> OrgOut:
+    """One organisation the caller belongs to."""
+    return service.get_org(ctx)
+
+
+@bp.endpoint("PATCH", ORG, body=OrgPatch, response=OrgOut, guard=org_gate(admin=True))
+def rename_org(ctx: http.Context) -> OrgOut:
+    """Rename the organisation (its admins)."""
+    return service.rename_org(ctx, ctx.body)
+
+
+@bp.endpoint(
+    "GET", f"{ORG}/members", query=PageQuery, response=OrgMemberList, guard=org_gate(admin=False)
+)
+def list_org_members(ctx: http.Context) -> OrgMemberList:
+    """The organisation's people, with org role `admin` or `member`."""
+    return service.list_org_members(ctx, ctx.query)
+
+
+@bp.endpoint(
+    "PUT",
+    f"{ORG}/members/{{user_id:guid}}",
+    body=OrgMemberUpdate,
+    response=OrgMemberOut,
+    guard=org_gate(admin=True),
+)
+def set_org_role(ctx: http.Context) -> OrgMemberOut:
+    """Make a member an admin or a member (an organisation keeps at least one admin)."""
+    return service.set_org_role(ctx, _id(ctx, "user_id"), ctx.body)
+
+
+@bp.endpoint("GET", f"{ORG}/roles", response=RoleList, guard=org_gate(admin=False))
+def list_roles(ctx: http.Context) -> RoleList:
+    """The organisation's roles: the predefined ones and its own."""
+    return service.list_roles(ctx)
+
+
+@bp.endpoint(
+    "POST",
+    f"{ORG}/roles",
+    body=RoleCreate,
+    response=RoleOut,
+    status=201,
+    guard=org_gate(admin=True),
+)
+def create_role(ctx: http.Context) -> RoleOut:
+    """Add a custom role (org admins)."""
+    return service.create_role(ctx, ctx.body)
+
+
+@bp.endpoint(
+    "PATCH",
+    f"{ORG}/roles/{{role_id:guid}}",
+    body=RolePatch,
+    response=RoleOut,
+    guard=org_gate(admin=True),
+)
+def update_role(ctx: http.Context) -> RoleOut:
+    """Rename a role or adjust its permissions (org admins); counts from the next request."""
+    return service.update_role(ctx, _id(ctx, "role_id"), ctx.body)
+
+
+@bp.endpoint("DELETE", f"{ORG}/roles/{{role_id:guid}}", status=204, guard=org_gate(admin=True))
+def delete_role(ctx: http.Context) -> None:
+    """Delete a custom role that nobody holds or is offered (409 otherwise)."""
+    service.delete_role(ctx, _id(ctx, "role_id"))
+
+
+# --- projects -------------------------------------------------------------------
+
+
+@bp.endpoint(
+    "POST", "projects", body=ProjectCreate, response=ProjectOut, status=201, guard=signed_in
+)
+def create_project(ctx: http.Context) -> ProjectOut:
+    """Create a project in one of the caller's organisations; the caller becomes Owner."""
+    return service.create_project(ctx, ctx.body)
+
+
+@bp.endpoint("GET", "projects", query=PageQuery, response=ProjectList, guard=signed_in)
+def list_projects(ctx: http.Context) -> ProjectList:
+    """The projects the caller is a member of, with role, permissions and 2FA state."""
+    return service.list_projects(ctx, ctx.query)
+
+
+@bp.endpoint("GET", PROJECT, response=ProjectOut, guard=project_gate("project.view"))
+def get_project(ctx: http.Context) -> ProjectOut:
+    """One project."""
+    return service.get_project(ctx)
+
+
+@bp.endpoint(
+    "PATCH", PROJECT, body=ProjectPatch, response=ProjectOut, guard=project_gate("project.edit")
+)
+def update_project(ctx: http.Context) -> ProjectOut:
+    """Change the project's name, number or description."""
+    return service.update_project(ctx, ctx.body)
+
+
+@bp.endpoint("DELETE", PROJECT, status=204, guard=project_gate("project.delete"))
+def delete_project(ctx: http.Context) -> None:
+    """Delete the project: it is gone for everyone at once."""
+    service.delete_project(ctx)
+
+
+@bp.endpoint(
+    "PUT",
+    f"{PROJECT}/security",
+    body=ProjectSecurity,
+    response=ProjectOut,
+    guard=project_gate("project.security"),
+)
+def set_security(ctx: http.Context) -> ProjectOut:
+    """Require a second factor (or an authenticator app) of everyone in the project."""
+    return service.set_security(ctx, ctx.body)
+
+
+@bp.endpoint(
+    "GET",
+    f"{PROJECT}/members",
+    query=PageQuery,
+    response=MemberList,
+    guard=project_gate("members.view"),
+)
+def list_members(ctx: http.Context) -> MemberList:
+    """The project's members and their roles."""
+    return service.list_members(ctx, ctx.query)
+
+
+@bp.endpoint(
+    "PATCH",
+    f"{PROJECT}/members/{{user_id:guid}}",
+    body=MemberPatch,
+    response=MemberOut,
+    guard=project_gate("members.manage"),
+)
+def update_member(ctx: http.Context) -> MemberOut:
+    """Change a member's role or their own 2FA requirement."""
+    return service.update_member(ctx, _id(ctx, "user_id"), ctx.body)
+
+
+@bp.endpoint(
+    "DELETE",
+    f"{PROJECT}/members/{{user_id:guid}}",
+    status=204,
+    guard=project_gate("members.manage"),
+)
+def remove_member(ctx: http.Context) -> None:
+    """Remove a member; their access ends with their next request."""
+    service.remove_member(ctx, _id(ctx, "user_id"))
+
+
+@bp.endpoint(
+    "POST",
+    f"{PROJECT}/invitations",
+    body=InvitationCreate,
+    response=InvitationOut,
+    status=201,
+    guard=project_gate("members.invite"),
+)
+def create_invitation(ctx: http.Context) -> InvitationOut:
+    """Invite someone by e-mail; the link with the token goes only to that address."""
+    return service.create_invitation(ctx, ctx.body)
+
+
+@bp.endpoint(
+    "GET",
+    f"{PROJECT}/invitations",
+    query=PageQuery,
+    response=InvitationList,
+    guard=project_gate("members.invite"),
+)
+def list_invitations(ctx: http.Context) -> InvitationList:
+    """The project's pending invitations."""
+    return service.list_invitations(ctx, ctx.query)
+
+
+@bp.endpoint(
+    "DELETE",
+    f"{PROJECT}/invitations/{{invitation_id:guid}}",
+    status=204,
+    guard=project_gate("members.invite"),
+)
+def revoke_invitation(ctx: http.Context) -> None:
+    """Revoke a pending invitation."""
+    service.revoke_invitation(ctx, _id(ctx, "invitation_id"))
+
+
+@bp.endpoint(
+    "GET",
+    f"{PROJECT}/audit",
+    query=PageQuery,
+    response=AuditList,
+    guard=project_gate("audit.view"),
+)
+def project_audit(ctx: http.Context) -> AuditList:
+    """The project's audit events, newest first: actor, action, target, time, client IP."""
+    return service.project_audit(ctx, ctx.query)
+
+
+# --- accepting invitations --------------------------------------------------------
+
+
+@bp.endpoint("POST", "invitations/preview", body=TokenIn, response=InvitationPreview)
+def preview_invitation(ctx: http.Context) -> InvitationPreview:
+    """What an invitation is for, by its token (no session needed); 404 when not valid."""
+    return service.preview_invitation(ctx, ctx.body.token)
+
+
+@bp.endpoint("POST", "invitations/accept", body=AcceptIn, response=AcceptedOut, guard=signed_in)
+def accept_invitation(ctx: http.Context) -> AcceptedOut:
+    """Join the project; the session's verified e-mail must be the invited one."""
+    return service.accept_invitation(ctx, ctx.body)
+
+
+@bp.endpoint("GET", "me/invitations", response=MyInvitationList, guard=signed_in)
+def my_invitations(ctx: http.Context) -> MyInvitationList:
+    """Pending invitations to the caller's verified e-mail address."""
+    return service.my_invitations(ctx)
+
+
+@bp.timer_trigger(schedule="0 15 * * * *", arg_name="timer", run_on_startup=False)
+def expire_invitations(timer: func.TimerRequest) -> None:
+    """Hourly: mark invitations past their 7 days expired; purge ended ones after 30 days."""
+    with db.transaction() as session:
+        service.expire_invitations(session)

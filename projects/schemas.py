@@ -1,4 +1,57 @@
-from pydantic import BaseModel, RootModel
+"""Request and response models of the projects area."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    RootModel,
+    StrictBool,
+    model_validator,
+)
+
+from projects.permissions import PERMISSIONS
+
+OrgRole = Literal["admin", "member"]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+EmailAddress = Annotated[EmailStr, Field(max_length=254), AfterValidator(str.lower)]
+Token = Annotated[str, Field(min_length=16, max_length=128)]
+
+
+def _known_permissions(values: list[str]) -> list[str]:
+    unknown = sorted(set(values) - set(PERMISSIONS))
+    if unknown:
+        raise ValueError(f"unknown permissions: {', '.join(unknown)}")
+    return sorted(set(values))
+
+
+Permissions = Annotated[
+    list[str], Field(max_length=len(PERMISSIONS) * 2), AfterValidator(_known_permissions)
+]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NotEmpty(Request):
+    """A PATCH body: at least one field."""
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> Any:
+        if not self.model_fields_set:
+            raise ValueError("give at least one field to change")
+        return self
+
+
+# --- permissions ----------------------------------------------------------------
 
 
 class PermissionOut(BaseModel):
@@ -9,3 +62,224 @@ class PermissionOut(BaseModel):
 
 class PermissionList(RootModel[list[PermissionOut]]):
     """A bare array, as the contract gives it: the catalogue is small and fixed."""
+
+
+# --- organisations and roles -------------------------------------------------------
+
+
+class OrgCreate(Request):
+    name: Name
+
+
+class OrgPatch(Request):
+    name: Name
+
+
+class OrgOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    my_org_role: OrgRole
+    created_at: datetime
+
+
+class OrgList(BaseModel):
+    items: list[OrgOut]
+    next_cursor: str | None
+
+
+class OrgMemberOut(BaseModel):
+    user_id: uuid.UUID
+    email: str
+    display_name: str
+    org_role: OrgRole
+    added_at: datetime
+
+
+class OrgMemberList(BaseModel):
+    items: list[OrgMemberOut]
+    next_cursor: str | None
+
+
+class OrgMemberUpdate(Request):
+    org_role: OrgRole
+
+
+class RoleCreate(Request):
+    name_sv: Annotated[str, Field(min_length=1, max_length=80)]
+    name_en: Annotated[str, Field(min_length=1, max_length=80)]
+    description: Annotated[str, Field(max_length=500)] = ""
+    permissions: Permissions
+
+
+class RolePatch(NotEmpty):
+    name_sv: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    name_en: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    description: Annotated[str, Field(max_length=500)] | None = None
+    permissions: Permissions | None = None
+
+
+class RoleOut(BaseModel):
+    id: uuid.UUID
+    key: str
+    name: str = Field(description="In the caller's language.")
+    name_sv: str
+    name_en: str
+    description: str
+    permissions: list[str]
+    builtin: bool
+
+
+class RoleList(BaseModel):
+    items: list[RoleOut]
+    next_cursor: None = None
+
+
+class RoleRef(BaseModel):
+    id: uuid.UUID
+    key: str
+    name: str
+
+
+# --- projects -------------------------------------------------------------------
+
+
+class ProjectCreate(Request):
+    org_id: uuid.UUID
+    name: Name
+    number: Annotated[str, Field(max_length=50)] | None = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
+    require_2fa: StrictBool = False
+
+
+class ProjectPatch(NotEmpty):
+    name: Name | None = None
+    number: Annotated[str, Field(max_length=50)] | None = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class ProjectSecurity(Request):
+    require_2fa: StrictBool
+    require_totp: StrictBool
+
+
+class ProjectOut(BaseModel):
+    id: uuid.UUID
+    org_id: uuid.UUID
+    name: str
+    number: str | None
+    description: str | None
+    require_2fa: bool
+    require_totp: bool
+    created_at: datetime
+    my_role: RoleRef
+    my_permissions: list[str]
+    mfa_satisfied: bool = Field(description="Whether this session meets the 2FA requirement.")
+
+
+class ProjectList(BaseModel):
+    items: list[ProjectOut]
+    next_cursor: str | None
+
+
+class MemberOut(BaseModel):
+    user_id: uuid.UUID
+    email: str
+    display_name: str
+    role: RoleRef
+    require_2fa: bool
+    added_at: datetime
+
+
+class MemberList(BaseModel):
+    items: list[MemberOut]
+    next_cursor: str | None
+
+
+class MemberPatch(NotEmpty):
+    role_id: uuid.UUID | None = None
+    require_2fa: StrictBool | None = None
+
+
+# --- invitations ----------------------------------------------------------------
+
+
+class InvitationCreate(Request):
+    email: EmailAddress
+    role_id: uuid.UUID
+    require_2fa: StrictBool = False
+
+
+class InvitationOut(BaseModel):
+    id: uuid.UUID
+    email: str
+    role: RoleRef
+    require_2fa: bool
+    expires_at: datetime
+    invited_by: str
+
+
+class InvitationList(BaseModel):
+    items: list[InvitationOut]
+    next_cursor: str | None
+
+
+class TokenIn(Request):
+    token: Token
+
+
+class AcceptIn(Request):
+    """Accept by the token from the e-mail, or by id for one listed at /me/invitations."""
+
+    token: Token | None = None
+    invitation_id: uuid.UUID | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> AcceptIn:
+        if (self.token is None) == (self.invitation_id is None):
+            raise ValueError("give either token or invitation_id")
+        return self
+
+
+class InvitationPreview(BaseModel):
+    project_name: str
+    org_name: str
+    invited_by: str
+    email: str
+    expires_at: datetime
+
+
+class AcceptedOut(BaseModel):
+    project: ProjectOut
+
+
+class MyInvitation(BaseModel):
+    id: uuid.UUID
+    project_name: str
+    org_name: str
+    invited_by: str
+    role: RoleRef
+    require_2fa: bool
+    expires_at: datetime
+
+
+class MyInvitationList(BaseModel):
+    items: list[MyInvitation]
+    next_cursor: None = None
+
+
+# --- audit ----------------------------------------------------------------------
+
+
+class AuditEventOut(BaseModel):
+    id: str
+    action: str
+    at: datetime
+    actor_id: str | None
+    target: str | None
+    ip: str | None
+    details: dict[str, Any]
+
+
+class AuditList(BaseModel):
+    items: list[AuditEventOut]
+    next_cursor: str | None

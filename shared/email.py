@@ -8,6 +8,7 @@ Two backends, chosen by `CASAI_EMAIL_BACKEND`:
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import uuid
@@ -28,6 +29,32 @@ class Email:
     subject: str
     text: str
     html: str
+
+
+@dataclass(frozen=True)
+class Template:
+    """One e-mail in one language; paragraphs are str.format templates."""
+
+    subject: str
+    paragraphs: tuple[str, ...]
+
+
+def render(translations: dict[str, Template], locale: str, to: str, **values: str) -> Email:
+    """The e-mail in the recipient's language (Swedish when there is none for it).
+
+    Values are escaped for the HTML part; `code` is shown large and `link` as a link.
+    """
+    template = translations.get(locale) or translations["sv"]
+    text = "\n\n".join(paragraph.format(**values) for paragraph in template.paragraphs)
+    escaped = {name: html.escape(value) for name, value in values.items()}
+    if "code" in escaped:
+        escaped["code"] = f'<strong style="font-size:1.4em">{escaped["code"]}</strong>'
+    if "link" in escaped:
+        escaped["link"] = f'<a href="{escaped["link"]}">{escaped["link"]}</a>'
+    body = "".join(f"<p>{p.format(**escaped)}</p>" for p in template.paragraphs)
+    page = f'<!doctype html><html><body style="font-family:sans-serif">{body}</body></html>'
+    subject = template.subject.format(**values)
+    return Email(to=to, subject=subject, text=text + "\n\n— CASAI\n", html=page)
 
 
 def send(message: Email) -> None:

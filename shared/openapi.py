@@ -126,6 +126,11 @@ def _operation(
         operation["description"] = endpoint.description
     if endpoint.guard is not None:
         operation["security"] = [{"session": []}]
+        permission = getattr(endpoint.guard, "permission", None)
+        if permission:
+            operation["x-permission"] = permission
+            needs = f"Needs the project permission `{permission}`."
+            operation["description"] = f"{operation.get('description', '')}\n\n{needs}".strip()
     if endpoint.query is not None:
         parameters = parameters + _query_parameters(endpoint.query)
     if parameters:

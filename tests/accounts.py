@@ -165,3 +165,61 @@ def with_totp(host: Host, account: Account) -> None:
     assert confirmed.status_code == 200, confirmed.text
     account.totp_secret = secret
     account.recovery_codes = confirmed.json()["recovery_codes"]
+
+
+# --- organisations, projects, invitations -----------------------------------------
+
+
+def invitation_token(outbox: Path, address: str) -> str:
+    for message in reversed(messages_to(outbox, address)):
+        match = re.search(r"#token=([A-Za-z0-9_-]+)", text_of(message))
+        if match:
+            return match.group(1)
+    raise AssertionError(f"no invitation to {address}")
+
+
+def create_org(account: Account, name: str = "Bygg AB") -> str:
+    response = account.browser.post("/api/orgs", json={"name": name})
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def role_ids(account: Account, org_id: str) -> dict[str, str]:
+    response = account.browser.get(f"/api/orgs/{org_id}/roles")
+    assert response.status_code == 200, response.text
+    return {role["key"]: role["id"] for role in response.json()["items"]}
+
+
+def create_project(account: Account, org_id: str, name: str = "Väg 56", **fields: Any) -> str:
+    response = account.browser.post(
+        "/api/projects", json={"org_id": org_id, "name": name, **fields}
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def invite(
+    host: Host,
+    inviter: Account,
+    project_id: str,
+    address: str,
+    role_id: str,
+    require_2fa: bool = False,
+) -> str:
+    """Invite `address`; the token, as the invitee finds it in the e-mail."""
+    response = inviter.browser.post(
+        f"/api/projects/{project_id}/invitations",
+        json={"email": address, "role_id": role_id, "require_2fa": require_2fa},
+    )
+    assert response.status_code == 201, response.text
+    return invitation_token(host.outbox, address)
+
+
+def join(host: Host, inviter: Account, project_id: str, member: Account, role_id: str) -> None:
+    token = invite(host, inviter, project_id, member.email, role_id)
+    accepted = member.browser.post("/api/invitations/accept", json={"token": token})
+    assert accepted.status_code == 200, accepted.text
+
+
+def user_id(account: Account) -> str:
+    return str(account.browser.get("/api/me").json()["id"])
