@@ -459,6 +459,8 @@ def delete_role(ctx: Context, role_id: uuid.UUID) -> None:
     )
     if held is not None or offered is not None:
         raise Problem(409, "conflict", "Someone holds or is offered this role.")
+    # Ended invitations still name the role; the audit trail keeps their story.
+    db.execute(delete(Invitation).where(Invitation.role_id == role.id))
     db.delete(role)
     _record(f"org:{found.org.id}", "role_deleted", ctx, found.caller, target=role_id)
 

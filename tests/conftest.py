@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -157,6 +158,25 @@ class Host:
     def now(self) -> float:
         """The app's time, as a Unix timestamp."""
         return time.time() + self.clock_offset
+
+    def run_timer(self, name: str) -> None:
+        """Run one timer function now, as `python -m devhost --run-timer` does."""
+        subprocess.run(
+            [sys.executable, "-m", "devhost", "--run-timer", name],
+            cwd=REPO,
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
+
+    def query(self, sql: str, **params: object) -> list[tuple[Any, ...]]:
+        """Read the app's database directly (to check what a request did or did not write)."""
+        engine = create_engine(self.env["CASAI_DATABASE_URL"])
+        try:
+            with engine.connect() as connection:
+                return [tuple(row) for row in connection.execute(text(sql), params)]
+        finally:
+            engine.dispose()
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, timeout=30)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
 
 from tests.accounts import (
     PASSWORD,
@@ -25,7 +22,7 @@ from tests.accounts import (
     with_email_otp,
     with_totp,
 )
-from tests.conftest import REPO, Host
+from tests.conftest import Host
 
 
 def otp_login(client: httpx.Client, account: Account) -> tuple[Browser, dict[str, Any]]:
@@ -491,26 +488,8 @@ def test_emails_follow_the_users_language(host: Host, client: httpx.Client) -> N
 
 
 def count_rows(host: Host, table: str, address: str) -> int:
-    engine = create_engine(host.env["CASAI_DATABASE_URL"])
-    try:
-        with engine.connect() as connection:
-            query = text(
-                f"SELECT COUNT(*) FROM {table} t JOIN users u ON u.id = t.user_id"
-                " WHERE u.email = :email"
-            )
-            return int(connection.execute(query, {"email": address}).scalar_one())
-    finally:
-        engine.dispose()
-
-
-def run_timer(host: Host, name: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "devhost", "--run-timer", name],
-        cwd=REPO,
-        env=host.env,
-        check=True,
-        capture_output=True,
-    )
+    sql = f"SELECT COUNT(*) FROM {table} t JOIN users u ON u.id = t.user_id WHERE u.email = :email"
+    return int(host.query(sql, email=address)[0][0])
 
 
 def test_timers_purge_ended_sessions_and_codes(host: Host, client: httpx.Client) -> None:
@@ -522,12 +501,12 @@ def test_timers_purge_ended_sessions_and_codes(host: Host, client: httpx.Client)
     assert count_rows(host, "otp_challenges", account.email) >= 1
     host.advance_clock(30 * 60)
     live.browser.get("/api/auth/session")  # keeps the other account's session alive
-    run_timer(host, "purge_challenges")
+    host.run_timer("purge_challenges")
     assert count_rows(host, "otp_challenges", account.email) == 0
     assert count_rows(host, "sessions", account.email) == 1  # 30 idle minutes: still live
     host.advance_clock(31 * 60)
     live.browser.get("/api/auth/session")
     for _ in range(2):  # idempotent
-        run_timer(host, "purge_sessions")
+        host.run_timer("purge_sessions")
     assert count_rows(host, "sessions", account.email) == 0
     assert count_rows(host, "sessions", live.email) == 1

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
 
+from tests import bad_input
 from tests.accounts import PASSWORD, Account, signed_up, step_up_by_email, unique_email
 from tests.conftest import Host
 
@@ -21,7 +21,7 @@ TABLES = [
     "recovery_codes",
     "throttle_events",
 ]
-TEN_KB = "x" * 10_240
+OPTIONAL = frozenset({"method", "totp_code", "display_name", "locale"})
 
 # method, path, a valid body, whether it needs a signed-in session.
 ENDPOINTS: list[tuple[str, str, dict[str, Any], bool]] = [
@@ -65,51 +65,17 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any], bool]] = [
     ("PATCH", "/api/me", {"display_name": "Name", "locale": "en"}, True),
 ]
 
-NOT_A_STRING = 12345
-
-
-def wrong_type(value: Any) -> Any:
-    if isinstance(value, bool):
-        return "yes"
-    return NOT_A_STRING
-
-
-def bad_bodies(valid: dict[str, Any]) -> Iterator[tuple[str, Any]]:
-    yield "empty object", {}
-    yield "not an object", [valid]
-    yield "unknown field", {**valid, "is_admin": True}
-    for name, value in valid.items():
-        others = {k: v for k, v in valid.items() if k != name}
-        if name not in ("method", "totp_code", "display_name", "locale") or len(valid) == 1:
-            yield f"{name} missing", others
-        yield f"{name} wrong type", {**valid, name: wrong_type(value)}
-        if isinstance(value, str):
-            yield f"{name} 10 kB", {**valid, name: TEN_KB}
-        if name == "email":
-            yield f"{name} invalid", {**valid, name: "not-an-address"}
-            yield f"{name} no domain", {**valid, name: "someone@"}
-
 
 def cases() -> list[Any]:
     return [
         pytest.param(method, path, body, needs_session, id=f"{method} {path}: {label}")
         for method, path, valid, needs_session in ENDPOINTS
-        for label, body in bad_bodies(valid)
+        for label, body in bad_input.bad_bodies(valid, OPTIONAL)
     ]
 
 
 def snapshot(host: Host) -> dict[str, int]:
-    engine = create_engine(host.env["CASAI_DATABASE_URL"])
-    try:
-        with engine.connect() as connection:
-            counts = {
-                table: int(connection.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
-                for table in TABLES
-            }
-    finally:
-        engine.dispose()
-    counts["outbox"] = len(list(host.outbox.glob("*.eml"))) if host.outbox.exists() else 0
-    return counts
+    return bad_input.snapshot(host, TABLES)
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +104,7 @@ def test_bad_input_is_refused_and_changes_nothing(
     problem = response.json()
     assert problem["code"] == "validation_error"
     assert problem["errors"]
-    assert TEN_KB not in response.text
+    assert bad_input.TEN_KB not in response.text
     assert snapshot(host) == before
 
 

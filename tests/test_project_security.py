@@ -1,0 +1,320 @@
+"""The 2FA gate, roles and the guards against escalation, over HTTP on every backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from tests.accounts import (
+    Account,
+    Browser,
+    create_org,
+    create_project,
+    join,
+    last_code,
+    role_ids,
+    signed_up,
+    step_up_by_email,
+    totp_now,
+    user_id,
+    with_totp,
+)
+from tests.conftest import Host
+
+
+@dataclass
+class Team:
+    owner: Account
+    org_id: str
+    project_id: str
+    roles: dict[str, str]
+
+
+@pytest.fixture
+def team(host: Host, client: httpx.Client) -> Team:
+    owner = signed_up(host, client, "boss")
+    org_id = create_org(owner)
+    return Team(owner, org_id, create_project(owner, org_id), role_ids(owner, org_id))
+
+
+def require(team: Team, *, totp: bool = False) -> None:
+    response = team.owner.browser.put(
+        f"/api/projects/{team.project_id}/security",
+        json={"require_2fa": True, "require_totp": totp},
+    )
+    assert response.status_code == 200, response.text
+
+
+def sign_in_again(host: Host, client: httpx.Client, account: Account) -> httpx.Response:
+    account.browser = Browser(client)
+    return account.browser.post(
+        "/api/auth/login", json={"email": account.email, "password": account.password}
+    )
+
+
+# --- the 2FA gate ---------------------------------------------------------------
+
+
+def test_switching_a_project_to_2fa_gates_open_sessions_until_step_up(
+    host: Host, client: httpx.Client, team: Team
+) -> None:
+    member = signed_up(host, client, "member")
+    join(host, team.owner, team.project_id, member, team.roles["editor"])
+    assert member.browser.get(f"/api/projects/{team.project_id}").status_code == 200
+    require(team)
+    gated = member.browser.get(f"/api/projects/{team.project_id}")
+    assert gated.status_code == 403
+    assert gated.json()["code"] == "mfa_required"
+    listed = member.browser.get("/api/projects").json()["items"]
+    assert listed[0]["require_2fa"] is True
+    assert listed[0]["mfa_satisfied"] is False
+    step_up_by_email(host, member)
+    assert member.browser.get(f"/api/projects/{team.project_id}").status_code == 200
+    assert member.browser.get("/api/projects").json()["items"][0]["mfa_satisfied"] is True
+
+
+def test_a_project_requiring_2fa_asks_for_a_code_at_login(
+    host: Host, client: httpx.Client, team: Team
+) -> None:
+    member = signed_up(host, client, "atlogin")
+    join(host, team.owner, team.project_id, member, team.roles["viewer"])
+    require(team)
+    assert sign_in_again(host, client, member).json()["status"] == "otp_required"
+
+
+def test_a_membership_requiring_2fa_asks_for_a_code_at_login(
+    host: Host, client: httpx.Client, team: Team
+) -> None:
+    member = signed_up(host, client, "personal")
+    join(host, team.owner, team.project_id, member, team.roles["viewer"])
+    assert sign_in_again(host, client, member).json()["status"] == "authenticated"
+    changed = team.owner.browser.patch(
+        f"/api/projects/{team.project_id}/members/{user_id(member)}", json={"require_2fa": True}
+    )
+    assert changed.status_code == 200
+    assert changed.json()["require_2fa"] is True
+    response = sign_in_again(host, client, member)
+    assert response.json()["status"] == "otp_required"
+    assert response.json()["methods"] == ["email"]
+    # Not the project as a whole: the owner still signs in with the password alone.
+    assert sign_in_again(host, client, team.owner).json()["status"] == "authenticated"
+
+
+def test_a_project_requiring_an_app_refuses_email_codes(
+    host: Host, client: httpx.Client, team: Team
+) -> None:
+    member = signed_up(host, client, "apponly")
+    join(host, team.owner, team.project_id, member, team.roles["viewer"])
+    require(team, totp=True)
+    step_up_by_email(host, member)
+    refused = member.browser.get(f"/api/projects/{team.project_id}")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "totp_required"
+    with_totp(host, member)  # setting up the app is allowed with the e-mail code
+    assert member.totp_secret
+    response = sign_in_again(host, client, member)
+    challenge = response.json()
+    assert challenge["methods"] == ["totp", "recovery"]
+    done = member.browser.post(
+        "/api/auth/otp/verify",
+        json={
+            "challenge_id": challenge["challenge_id"],
+            "code": totp_now(host, member.totp_secret, 1),
+        },
+    )
+    assert done.status_code == 200
+    assert member.browser.get(f"/api/projects/{team.project_id}").status_code == 200
+
+
+def test_requiring_an_app_implies_2fa(host: Host, client: httpx.Client, team: Team) -> None:
+    response = team.owner.browser.put(
+        f"/api/projects/{team.project_id}/security",
+        json={"require_2fa": False, "require_totp": True},
+    )
+    assert response.json()["require_2fa"] is True
+
+
+# --- roles and escalation --------------------------------------------------------
+
+
+def test_an_administrator_cannot_hand_out_owner_permissions(
+    host: Host, client: httpx.Client, team: Team
+) -> None:
+    admin = signed_up(host, client, "admin")
+    join(host, team.owner, team.project_id, admin, team.roles["administrator"])
+    viewer = signed_up(host, client, "target")
+    join(host, team.owner, team.project_id, viewer, team.roles["viewer"])
+    invite = admin.browser.post(
+        f"/api/projects/{team.project_id}/invitations",
+        json={"email": "new@example.se", "role_id": team.roles["owner"]},
+    )
+    assert invite.status_code == 403
+    assert "project.delete" in invite.json()["detail"]
+    promote = admin.browser.patch(
+        f"/api/projects/{team.project_id}/members/{user_id(viewer)}",
+        json={"role_id": team.roles["owner"]},
+    )
+    assert promote.status_code == 403
+    demote_owner = admin.browser.patch(
+        f"/api/projects/{team.project_id}/members/{user_id(team.owner)}",
+        json={"role_id": team.roles["viewer"]},
+    )
+    assert demote_owner.status_code == 403
+    remove_owner = admin.browser.delete(
+        f"/api/projects/{team.project_id}/members/{user_id(team.owner)}"
+    )
+    assert remove_owner.status_code == 403
+    # What an administrator may hand out, they can.
+    ok = admin.browser.patch(
+        f"/api/projects/{team.project_id}/members/{user_id(viewer)}",
+        json={"role_id": team.roles["editor"]},
+    )
+    assert ok.status_code == 200
+
+
+def test_the_last_manager_cannot_leave_or_be_demoted(
+    host: Host, client: httpx.Client, team: Team
+) -> None:
+    me = user_id(team.owner)
+    base = f"/api/projects/{team.project_id}/members/{me}"
+    demoted = team.owner.browser.patch(base, json={"role_id": team.roles["viewer"]})
+    assert demoted.status_code == 409
+    assert team.owner.browser.delete(base).status_code == 409
+    second = signed_up(host, client, "second")
+    join(host, team.owner, team.project_id, second, team.roles["owner"])
+    assert team.owner.browser.delete(base).status_code == 204  # now someone else manages
+
+
+def test_org_admins_adjust_roles_and_changes_count_at_once(
+    host: Host, client: httpx.Client, team: Team
+) -> None:
+    viewer = signed_up(host, client, "adjusted")
+    join(host, team.owner, team.project_id, viewer, team.roles["viewer"])
+    assert viewer.browser.get(f"/api/projects/{team.project_id}/members").status_code == 200
+    roles = team.owner.browser.get(f"/api/orgs/{team.org_id}/roles").json()["items"]
+    viewer_role = next(r for r in roles if r["key"] == "viewer")
+    assert viewer_role["builtin"] is True
+    assert {r["key"] for r in roles} == {"owner", "administrator", "editor", "viewer"}
+    narrowed = [p for p in viewer_role["permissions"] if p != "members.view"]
+    changed = team.owner.browser.patch(
+        f"/api/orgs/{team.org_id}/roles/{viewer_role['id']}", json={"permissions": narrowed}
+    )
+    assert changed.status_code == 200
+    assert viewer.browser.get(f"/api/projects/{team.project_id}/members").status_code == 403
+    # A plain org member cannot adjust roles.
+    assert (
+        viewer.browser.patch(
+            f"/api/orgs/{team.org_id}/roles/{viewer_role['id']}", json={"permissions": []}
+        ).status_code
+        == 403
+    )
+
+
+def test_role_changes_that_would_strand_a_project_are_refused(
+    host: Host, client: httpx.Client, team: Team
+) -> None:
+    everything_but_manage = [
+        p for p in client.get("/api/permissions").json() if p["key"] != "members.manage"
+    ]
+    response = team.owner.browser.patch(
+        f"/api/orgs/{team.org_id}/roles/{team.roles['owner']}",
+        json={"permissions": [p["key"] for p in everything_but_manage]},
+    )
+    assert response.status_code == 409
+
+
+def test_custom_roles(host: Host, client: httpx.Client, team: Team) -> None:
+    created = team.owner.browser.post(
+        f"/api/orgs/{team.org_id}/roles",
+        json={
+            "name_sv": "Kalkylator",
+            "name_en": "Estimator",
+            "permissions": ["project.view", "schedules.view", "schedules.export"],
+        },
+    )
+    assert created.status_code == 201
+    role = created.json()
+    assert role["builtin"] is False
+    member = signed_up(host, client, "estimator")
+    join(host, team.owner, team.project_id, member, role["id"])
+    held = team.owner.browser.delete(f"/api/orgs/{team.org_id}/roles/{role['id']}")
+    assert held.status_code == 409
+    team.owner.browser.delete(f"/api/projects/{team.project_id}/members/{user_id(member)}")
+    unheld = team.owner.browser.delete(f"/api/orgs/{team.org_id}/roles/{role['id']}")
+    assert unheld.status_code == 204
+    builtin = team.owner.browser.delete(f"/api/orgs/{team.org_id}/roles/{team.roles['viewer']}")
+    assert builtin.status_code == 409
+
+
+def test_org_admins_do_not_see_projects_they_are_not_in(
+    host: Host, client: httpx.Client, team: Team
+) -> None:
+    colleague = signed_up(host, client, "colleague")
+    join(host, team.owner, team.project_id, colleague, team.roles["viewer"])
+    # The colleague is now an org member; make them admin, then give them a project.
+    promoted = team.owner.browser.put(
+        f"/api/orgs/{team.org_id}/members/{user_id(colleague)}", json={"org_role": "admin"}
+    )
+    assert promoted.status_code == 200
+    their_project = create_project(colleague, team.org_id, "Colleague's")
+    # The owner is an org admin too, and still cannot see the colleague's project.
+    assert team.owner.browser.get(f"/api/projects/{their_project}").status_code == 404
+    listed = {p["id"] for p in team.owner.browser.get("/api/projects").json()["items"]}
+    assert their_project not in listed
+
+
+def test_an_organisation_keeps_an_admin(host: Host, client: httpx.Client, team: Team) -> None:
+    me = user_id(team.owner)
+    response = team.owner.browser.put(
+        f"/api/orgs/{team.org_id}/members/{me}", json={"org_role": "member"}
+    )
+    assert response.status_code == 409
+
+
+def test_organisations_are_private_to_their_members(
+    host: Host, client: httpx.Client, team: Team
+) -> None:
+    stranger = signed_up(host, client, "nosy")
+    for path in ("", "/members", "/roles"):
+        assert stranger.browser.get(f"/api/orgs/{team.org_id}{path}").status_code == 404
+    created = stranger.browser.post(
+        "/api/projects", json={"org_id": team.org_id, "name": "Inside job"}
+    )
+    assert created.status_code == 404
+
+
+def test_lists_page_with_a_cursor(host: Host, client: httpx.Client, team: Team) -> None:
+    for number in range(4):
+        create_project(team.owner, team.org_id, f"Projekt {number}")
+    first = team.owner.browser.get("/api/projects", params={"limit": 2}).json()
+    assert len(first["items"]) == 2
+    second = team.owner.browser.get(
+        "/api/projects", params={"limit": 2, "cursor": first["next_cursor"]}
+    ).json()
+    third = team.owner.browser.get(
+        "/api/projects", params={"limit": 2, "cursor": second["next_cursor"]}
+    ).json()
+    names = [p["name"] for page in (first, second, third) for p in page["items"]]
+    assert len(names) == len(set(names)) == 5
+    assert third["next_cursor"] is None
+    bad = team.owner.browser.get("/api/projects", params={"cursor": "bm9wZQ"})
+    assert bad.status_code == 400
+
+
+def test_a_step_up_code_gets_a_new_session_token(
+    host: Host, client: httpx.Client, team: Team
+) -> None:
+    require(team)
+    before = team.owner.browser.cookie
+    challenge = team.owner.browser.post("/api/auth/step-up").json()
+    done = team.owner.browser.post(
+        "/api/auth/otp/verify",
+        json={
+            "challenge_id": challenge["challenge_id"],
+            "code": last_code(host.outbox, team.owner.email),
+        },
+    )
+    assert done.status_code == 200
+    assert team.owner.browser.cookie != before
