@@ -12,26 +12,20 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    ConfigDict,
-    EmailStr,
     Field,
     RootModel,
     StrictBool,
     model_validator,
 )
 
+from shared.schemas import EmailAddress, Request
+
 Locale = Literal["sv", "en"]
 Method = Literal["email", "totp", "recovery"]
-EmailAddress = Annotated[EmailStr, Field(max_length=254), AfterValidator(str.lower)]
 Password = Annotated[str, Field(min_length=1, max_length=1024)]
 Code = Annotated[str, Field(min_length=1, max_length=32)]
 DisplayName = Annotated[str, Field(min_length=1, max_length=100)]
-
-
-class Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class RegisterIn(Request):

@@ -9,8 +9,6 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
-    EmailStr,
     Field,
     RootModel,
     StrictBool,
@@ -18,10 +16,10 @@ from pydantic import (
 )
 
 from projects.permissions import PERMISSIONS
+from shared.schemas import EmailAddress, Request
 
 OrgRole = Literal["admin", "member"]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-EmailAddress = Annotated[EmailStr, Field(max_length=254), AfterValidator(str.lower)]
 Token = Annotated[str, Field(min_length=16, max_length=128)]
 
 
@@ -35,10 +33,6 @@ def _known_permissions(values: list[str]) -> list[str]:
 Permissions = Annotated[
     list[str], Field(max_length=len(PERMISSIONS) * 2), AfterValidator(_known_permissions)
 ]
-
-
-class Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class NotEmpty(Request):

@@ -181,6 +181,10 @@ def _keeps_a_manager(
     return any(MANAGE_MEMBERS in permissions[role] for role in members.values())
 
 
+def _users_by_id(db: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, User]:
+    return {u.id: u for u in db.scalars(select(User).where(User.id.in_(ids)))}
+
+
 def _is_member(db: Session, project_id: uuid.UUID, user_id: uuid.UUID) -> bool:
     return db.get(ProjectMember, (project_id, user_id)) is not None
 
@@ -289,9 +293,7 @@ def list_org_members(ctx: Context, paging: PageQuery) -> OrgMemberList:
     members, cursor = page(
         db, query, OrgMember.added_at, OrgMember.user_id, paging, lambda m: (m.added_at, m.user_id)
     )
-    users = {
-        u.id: u for u in db.scalars(select(User).where(User.id.in_([m.user_id for m in members])))
-    }
+    users = _users_by_id(db, [m.user_id for m in members])
     return OrgMemberList(
         items=[
             OrgMemberOut(
@@ -585,9 +587,7 @@ def list_members(ctx: Context, paging: PageQuery) -> MemberList:
         paging,
         lambda m: (m.added_at, m.user_id),
     )
-    users = {
-        u.id: u for u in db.scalars(select(User).where(User.id.in_([m.user_id for m in members])))
-    }
+    users = _users_by_id(db, [m.user_id for m in members])
     roles = {
         r.id: r for r in db.scalars(select(Role).where(Role.id.in_({m.role_id for m in members})))
     }

@@ -223,3 +223,19 @@ def join(host: Host, inviter: Account, project_id: str, member: Account, role_id
 
 def user_id(account: Account) -> str:
     return str(account.browser.get("/api/me").json()["id"])
+
+
+@dataclass
+class Team:
+    """An owner with an organisation and a project in it."""
+
+    owner: Account
+    org_id: str
+    project_id: str
+    roles: dict[str, str]
+
+
+def new_team(host: Host, client: httpx.Client, tag: str = "owner") -> Team:
+    owner = signed_up(host, client, tag)
+    org_id = create_org(owner)
+    return Team(owner, org_id, create_project(owner, org_id), role_ids(owner, org_id))

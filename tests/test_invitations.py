@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import httpx
 import pytest
 
 from tests.accounts import (
-    Account,
     Browser,
+    Team,
     create_org,
     create_project,
     invitation_token,
@@ -17,6 +15,7 @@ from tests.accounts import (
     join,
     last_code,
     messages_to,
+    new_team,
     register,
     role_ids,
     signed_up,
@@ -27,19 +26,9 @@ from tests.accounts import (
 from tests.conftest import Host
 
 
-@dataclass
-class Team:
-    owner: Account
-    org_id: str
-    project_id: str
-    roles: dict[str, str]
-
-
 @pytest.fixture
 def team(host: Host, client: httpx.Client) -> Team:
-    owner = signed_up(host, client, "inviter")
-    org_id = create_org(owner)
-    return Team(owner, org_id, create_project(owner, org_id), role_ids(owner, org_id))
+    return new_team(host, client, "inviter")
 
 
 def test_the_whole_story(host: Host, client: httpx.Client) -> None:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import httpx
 import pytest
 
 from tests.accounts import (
     Account,
     Browser,
-    create_org,
+    Team,
     create_project,
     join,
     last_code,
-    role_ids,
+    new_team,
     signed_up,
     step_up_by_email,
     totp_now,
@@ -24,19 +22,9 @@ from tests.accounts import (
 from tests.conftest import Host
 
 
-@dataclass
-class Team:
-    owner: Account
-    org_id: str
-    project_id: str
-    roles: dict[str, str]
-
-
 @pytest.fixture
 def team(host: Host, client: httpx.Client) -> Team:
-    owner = signed_up(host, client, "boss")
-    org_id = create_org(owner)
-    return Team(owner, org_id, create_project(owner, org_id), role_ids(owner, org_id))
+    return new_team(host, client, "boss")
 
 
 def require(team: Team, *, totp: bool = False) -> None:
