@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, Unicode
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Unicode,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base
+from shared.db import Base, ExactDecimal
 
 
 class Unit(Base):
@@ -19,3 +32,62 @@ class Unit(Base):
     name_en: Mapped[str] = mapped_column(Unicode(64))
     unece_code: Mapped[str] = mapped_column(String(3))
     sort_order: Mapped[int] = mapped_column(Integer)
+
+
+class Schedule(Base):
+    """A mängdförteckning (bill of quantities) of a project."""
+
+    __tablename__ = "schedules"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id"), index=True)
+    name: Mapped[str] = mapped_column(Unicode(200))
+    doc_no: Mapped[str | None] = mapped_column(Unicode(50))
+    standard: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    version: Mapped[int] = mapped_column(Integer)  # the ETag; bumped by every change to it
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ScheduleRevision(Base):
+    """The working revision (editable) or an issued one (frozen under a label)."""
+
+    __tablename__ = "schedule_revisions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    schedule_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schedules.id"), index=True)
+    is_working: Mapped[bool] = mapped_column(Boolean)
+    label: Mapped[str | None] = mapped_column(Unicode(50))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    issued_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+
+class ScheduleRow(Base):
+    """A heading, item or text row; rows form a tree ordered by position among siblings."""
+
+    __tablename__ = "schedule_rows"
+    __table_args__ = (Index("ix_schedule_rows_revision_id", "revision_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    revision_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("schedule_revisions.id", ondelete="CASCADE")
+    )
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(10))
+    code: Mapped[str | None] = mapped_column(Unicode(50))
+    title: Mapped[str] = mapped_column(Unicode(500))
+    description: Mapped[str | None] = mapped_column(Unicode(4000))
+    unit: Mapped[str | None] = mapped_column(ForeignKey("units.code"))
+    quantity: Mapped[Decimal | None] = mapped_column(ExactDecimal(18, 3))
+    unit_price: Mapped[Decimal | None] = mapped_column(ExactDecimal(18, 2))
+    lump_sum: Mapped[Decimal | None] = mapped_column(ExactDecimal(18, 2))
+    entry_rule: Mapped[str] = mapped_column(String(20))
+    regulation: Mapped[str | None] = mapped_column(String(2))
+    cost_bearer: Mapped[str | None] = mapped_column(Unicode(50))
+    note: Mapped[str | None] = mapped_column(Unicode(2000))
+    stable_key: Mapped[uuid.UUID] = mapped_column(Uuid)
+    version: Mapped[int] = mapped_column(Integer)

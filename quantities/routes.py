@@ -1,11 +1,155 @@
+from projects.gate import project_gate
 from quantities import service
-from quantities.schemas import UnitList
+from quantities.schemas import (
+    BatchIn,
+    BatchOut,
+    RowCreate,
+    RowList,
+    RowOut,
+    RowPatch,
+    RowsQuery,
+    ScheduleCreate,
+    ScheduleList,
+    ScheduleOut,
+    SchedulePatch,
+    Summary,
+    UnitList,
+)
 from shared import http
+from shared.pagination import PageQuery
 
 bp = http.Blueprint()
+SCHEDULES = "projects/{project_id:guid}/schedules"
+SCHEDULE = SCHEDULES + "/{schedule_id:guid}"
+ROW = SCHEDULE + "/rows/{row_id:guid}"
+MAX_BATCH_BODY = 16 * 1024 * 1024  # 5,000 operations with long texts
+
+
+def with_etag(ctx: http.Context, version: int) -> None:
+    ctx.response_headers.append(("ETag", http.etag(version)))
 
 
 @bp.endpoint("GET", "units", response=UnitList)
 def list_units(ctx: http.Context) -> UnitList:
     """The units of measurement a row may use, with Swedish and English names."""
     return service.list_units(ctx.db)
+
+
+@bp.endpoint(
+    "GET", SCHEDULES, query=PageQuery, response=ScheduleList, guard=project_gate("schedules.view")
+)
+def list_schedules(ctx: http.Context) -> ScheduleList:
+    """The project's mängdförteckningar."""
+    return service.list_schedules(ctx, ctx.query)
+
+
+@bp.endpoint(
+    "POST",
+    SCHEDULES,
+    body=ScheduleCreate,
+    response=ScheduleOut,
+    status=201,
+    guard=project_gate("schedules.manage"),
+)
+def create_schedule(ctx: http.Context) -> ScheduleOut:
+    """Create a mängdförteckning with an empty working revision."""
+    schedule = service.create_schedule(ctx, ctx.body)
+    with_etag(ctx, schedule.version)
+    return schedule
+
+
+@bp.endpoint("GET", SCHEDULE, response=ScheduleOut, guard=project_gate("schedules.view"))
+def get_schedule(ctx: http.Context) -> ScheduleOut:
+    """One mängdförteckning, with its version as ETag."""
+    schedule = service.get_schedule(ctx)
+    with_etag(ctx, schedule.version)
+    return schedule
+
+
+@bp.endpoint(
+    "PATCH",
+    SCHEDULE,
+    body=SchedulePatch,
+    response=ScheduleOut,
+    guard=project_gate("schedules.manage"),
+)
+def update_schedule(ctx: http.Context) -> ScheduleOut:
+    """Rename it or change its number, standard or currency (If-Match required)."""
+    schedule = service.update_schedule(ctx, ctx.body)
+    with_etag(ctx, schedule.version)
+    return schedule
+
+
+@bp.endpoint("DELETE", SCHEDULE, status=204, guard=project_gate("schedules.manage"))
+def delete_schedule(ctx: http.Context) -> None:
+    """Delete the mängdförteckning (If-Match required)."""
+    service.delete_schedule(ctx)
+
+
+@bp.endpoint(
+    "GET",
+    SCHEDULE + "/rows",
+    query=RowsQuery,
+    response=RowList,
+    guard=project_gate("schedules.view"),
+)
+def list_rows(ctx: http.Context) -> RowList:
+    """Every row of the working revision (or `revision_id`) in tree order, with amounts."""
+    return service.list_rows(ctx, ctx.query.revision_id)
+
+
+@bp.endpoint(
+    "POST",
+    SCHEDULE + "/rows",
+    body=RowCreate,
+    response=RowOut,
+    status=201,
+    guard=project_gate("schedules.edit"),
+)
+def create_row(ctx: http.Context) -> RowOut:
+    """Add a row: last under `parent_id`, first with `first`, or after `after_id`."""
+    row = service.create_row(ctx, ctx.body)
+    with_etag(ctx, row.version)
+    return row
+
+
+@bp.endpoint("PATCH", ROW, body=RowPatch, response=RowOut, guard=project_gate("schedules.edit"))
+def update_row(ctx: http.Context) -> RowOut:
+    """Change a row's fields (If-Match required; 412 returns the current row)."""
+    row = service.update_row(ctx, ctx.body)
+    with_etag(ctx, row.version)
+    return row
+
+
+@bp.endpoint("DELETE", ROW, status=204, guard=project_gate("schedules.edit"))
+def delete_row(ctx: http.Context) -> None:
+    """Delete a row and everything under it (If-Match required)."""
+    service.delete_row(ctx)
+
+
+@bp.endpoint(
+    "POST",
+    SCHEDULE + "/rows/batch",
+    body=BatchIn,
+    response=BatchOut,
+    max_body=MAX_BATCH_BODY,
+    guard=project_gate("schedules.edit"),
+)
+def batch(ctx: http.Context) -> BatchOut:
+    """Up to 5,000 create/update/delete/move operations in one transaction, all or nothing.
+
+    A failing operation is named by `operation_index` in the problem; nothing is written.
+    """
+    return service.batch(ctx, ctx.body)
+
+
+@bp.endpoint(
+    "GET",
+    SCHEDULE + "/summary",
+    query=RowsQuery,
+    response=Summary,
+    guard=project_gate("schedules.view"),
+)
+def summary(ctx: http.Context) -> Summary:
+    """Totals per heading (its whole subtree), per cost bearer and in all."""
+    return service.summary(ctx, ctx.query.revision_id)

@@ -1,4 +1,27 @@
-from pydantic import BaseModel, ConfigDict
+"""Request and response models of the quantities area.
+
+Quantities (3 decimals) and money (2 decimals) are Decimal end to end and travel
+as JSON strings.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    model_validator,
+)
+
+from shared.schemas import Request
 
 
 class UnitOut(BaseModel):
@@ -14,3 +37,229 @@ class UnitOut(BaseModel):
 class UnitList(BaseModel):
     items: list[UnitOut]
     next_cursor: None = None
+
+
+# --- decimals -------------------------------------------------------------------
+
+
+def _decimal_string(value: Any) -> Any:
+    # Money and quantities travel as strings ("1234.50"): a JSON number may already
+    # have lost digits as a float before it reaches us.
+    if value is not None and not isinstance(value, str | Decimal):
+        raise ValueError('send decimals as strings, e.g. "1234.50"')
+    return value
+
+
+Quantity = Annotated[
+    Decimal,
+    BeforeValidator(_decimal_string),
+    Field(ge=0, max_digits=15, decimal_places=3, allow_inf_nan=False),
+]
+Price = Annotated[
+    Decimal,
+    BeforeValidator(_decimal_string),
+    Field(ge=0, max_digits=15, decimal_places=2, allow_inf_nan=False),
+]
+SignedAmount = Annotated[
+    Decimal,
+    BeforeValidator(_decimal_string),
+    Field(max_digits=15, decimal_places=2, allow_inf_nan=False),
+]
+Money = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str)]
+Quantity3 = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.3f}", return_type=str)]
+
+Standard = Literal["ama_anlaggning", "ama_hus", "ama_vvs", "ama_el", "nrm2", "gaeb", "custom"]
+Kind = Literal["heading", "item", "text"]
+EntryRule = Literal["normal", "included_elsewhere", "lump_sum", "rate_only", "provisional"]
+Regulation = Literal["R", "OR"]
+Text = Annotated[str, Field(max_length=500)]
+
+
+# --- schedules ------------------------------------------------------------------
+
+
+class ScheduleCreate(Request):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    doc_no: Annotated[str, Field(max_length=50)] | None = None
+    standard: Standard = "ama_anlaggning"
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "SEK"
+
+
+class SchedulePatch(Request):
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    doc_no: Annotated[str, Field(max_length=50)] | None = None
+    standard: Standard | None = None
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> SchedulePatch:
+        if not self.model_fields_set:
+            raise ValueError("give at least one field to change")
+        if "name" in self.model_fields_set and self.name is None:
+            raise ValueError("name cannot be empty")
+        return self
+
+
+class ScheduleOut(BaseModel):
+    id: uuid.UUID
+    project_id: uuid.UUID
+    name: str
+    doc_no: str | None
+    standard: Standard
+    currency: str
+    version: int
+    working_revision_id: uuid.UUID
+    created_at: datetime
+
+
+class ScheduleList(BaseModel):
+    items: list[ScheduleOut]
+    next_cursor: str | None
+
+
+# --- rows -----------------------------------------------------------------------
+
+
+class RowFields(Request):
+    """The editable content of a row; every field may be left out."""
+
+    code: Annotated[str, Field(max_length=50)] | None = None
+    title: Text | None = None
+    description: Annotated[str, Field(max_length=4000)] | None = None
+    unit: Annotated[str, Field(max_length=16)] | None = None
+    quantity: Quantity | None = None
+    unit_price: Price | None = None
+    amount: SignedAmount | None = Field(
+        default=None, description="Only for lump_sum rows, which carry an amount and no price."
+    )
+    entry_rule: EntryRule | None = None
+    regulation: Regulation | None = None
+    cost_bearer: Annotated[str, Field(max_length=50)] | None = None
+    note: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class Placement(Request):
+    """Where a row goes: after a sibling, first under a parent, or last under it (default)."""
+
+    parent_id: uuid.UUID | None = None
+    after_id: uuid.UUID | None = None
+    first: StrictBool = False
+
+
+class RowCreate(RowFields, Placement):
+    kind: Kind
+    title: Text
+    id: uuid.UUID | None = Field(
+        default=None, description="Chosen by the client so later batch operations can name it."
+    )
+
+
+class RowPatch(RowFields):
+    @model_validator(mode="after")
+    def _something_to_change(self) -> RowPatch:
+        if not self.model_fields_set:
+            raise ValueError("give at least one field to change")
+        if "title" in self.model_fields_set and self.title is None:
+            raise ValueError("title cannot be empty")
+        return self
+
+
+class RowOut(BaseModel):
+    id: uuid.UUID
+    parent_id: uuid.UUID | None
+    position: int
+    depth: int
+    kind: Kind
+    code: str | None
+    title: str
+    description: str | None
+    unit: str | None
+    quantity: Quantity3 | None
+    unit_price: Money | None
+    amount: Money | None = Field(
+        description="quantity × unit price, half-up to öre; or the lump sum"
+    )
+    entry_rule: EntryRule
+    regulation: Regulation | None
+    cost_bearer: str | None
+    note: str | None
+    stable_key: uuid.UUID
+    version: int
+
+
+class RowList(BaseModel):
+    items: list[RowOut]
+    next_cursor: None = None
+
+
+class RowsQuery(BaseModel):
+    revision_id: uuid.UUID | None = None
+
+
+# --- batch ----------------------------------------------------------------------
+
+
+class CreateOp(RowCreate):
+    op: Literal["create"]
+
+
+class UpdateOp(RowFields):
+    op: Literal["update"]
+    id: uuid.UUID
+    version: int = Field(description="The row's version as last read (its ETag).")
+    title: Text | None = None
+
+
+class DeleteOp(Request):
+    op: Literal["delete"]
+    id: uuid.UUID
+    version: int
+
+
+class MoveOp(Placement):
+    op: Literal["move"]
+    id: uuid.UUID
+    version: int
+
+
+Operation = Annotated[CreateOp | UpdateOp | DeleteOp | MoveOp, Field(discriminator="op")]
+MAX_BATCH = 5000
+
+
+class BatchIn(Request):
+    operations: Annotated[list[Operation], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+class BatchOut(BaseModel):
+    created: int
+    updated: int
+    deleted: int
+    moved: int
+    rows: list[RowOut] = Field(description="The rows each operation created, updated or moved.")
+
+
+# --- summary --------------------------------------------------------------------
+
+
+class HeadingTotal(BaseModel):
+    id: uuid.UUID
+    code: str | None
+    title: str
+    depth: int
+    total: Money
+
+
+class CostBearerTotal(BaseModel):
+    cost_bearer: str | None
+    total: Money
+
+
+class Summary(BaseModel):
+    schedule_id: uuid.UUID
+    revision_id: uuid.UUID
+    currency: str
+    total: Money
+    priced_items: int
+    unpriced_items: int
+    headings: list[HeadingTotal]
+    cost_bearers: list[CostBearerTotal]

@@ -1,12 +1,431 @@
-"""Rules of the quantities area."""
+"""Schedules (mängdförteckningar), their rows and totals: the rules.
 
-from sqlalchemy import select
+Every write to a schedule's rows takes the schedule's row lock first (an UPDATE of
+the schedule), then reads the rows, applies the edits in memory (quantities.tree)
+and writes the differences. Concurrent writers of one schedule thus queue up and
+always check versions against what is committed; readers are never blocked.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from quantities.models import Unit
-from quantities.schemas import UnitList, UnitOut
+from projects.gate import access
+from quantities.models import Schedule, ScheduleRevision, ScheduleRow, Unit
+from quantities.schemas import (
+    BatchIn,
+    BatchOut,
+    CostBearerTotal,
+    CreateOp,
+    DeleteOp,
+    HeadingTotal,
+    MoveOp,
+    RowCreate,
+    RowFields,
+    RowList,
+    RowOut,
+    RowPatch,
+    ScheduleCreate,
+    ScheduleList,
+    ScheduleOut,
+    SchedulePatch,
+    Summary,
+    UnitList,
+    UnitOut,
+    UpdateOp,
+)
+from quantities.totals import summarize
+from quantities.tree import NODE_FIELDS, EditError, Node, Tree
+from shared import audit, clock
+from shared.http import Context, require_if_match
+from shared.pagination import PageQuery, page
+from shared.problems import Problem
+
+AUDITED_IDS = 100  # row ids named in one audit event; the counts are always complete
+CHUNK = 500  # ids per IN (...): SQL Server takes at most 2100 parameters
 
 
 def list_units(session: Session) -> UnitList:
     units = session.scalars(select(Unit).order_by(Unit.sort_order))
     return UnitList(items=[UnitOut.model_validate(unit) for unit in units])
+
+
+# --- schedules ------------------------------------------------------------------
+
+
+def _schedule_out(schedule: Schedule, working: ScheduleRevision) -> ScheduleOut:
+    return ScheduleOut(
+        id=schedule.id,
+        project_id=schedule.project_id,
+        name=schedule.name,
+        doc_no=schedule.doc_no,
+        standard=schedule.standard,
+        currency=schedule.currency,
+        version=schedule.version,
+        working_revision_id=working.id,
+        created_at=clock.as_utc(schedule.created_at),
+    )
+
+
+def _working_revision(db: Session, schedule_id: uuid.UUID) -> ScheduleRevision:
+    revision = db.scalar(
+        select(ScheduleRevision).where(
+            ScheduleRevision.schedule_id == schedule_id, ScheduleRevision.is_working.is_(True)
+        )
+    )
+    if revision is None:
+        raise RuntimeError(f"schedule {schedule_id} has no working revision")
+    return revision
+
+
+def find_schedule(ctx: Context, *, lock: bool = False) -> Schedule:
+    """The schedule of the route, in the gated project; with `lock`, its row lock taken."""
+    found = access(ctx)
+    schedule_id = uuid.UUID(ctx.route["schedule_id"])
+    db = ctx.db
+    if lock:
+        # A no-op UPDATE: writers of one schedule queue here (see the module docstring).
+        db.execute(
+            update(Schedule)
+            .where(Schedule.id == schedule_id)
+            .values(version=Schedule.version)
+            .execution_options(synchronize_session=False)
+        )
+    schedule = db.get(Schedule, schedule_id, populate_existing=lock)
+    if schedule is None or schedule.project_id != found.project.id or schedule.deleted_at:
+        raise Problem(404, "not_found", "No such schedule.")
+    return schedule
+
+
+def list_schedules(ctx: Context, paging: PageQuery) -> ScheduleList:
+    found = access(ctx)
+    db = ctx.db
+    query = select(Schedule).where(
+        Schedule.project_id == found.project.id, Schedule.deleted_at.is_(None)
+    )
+    schedules, cursor = page(
+        db, query, Schedule.created_at, Schedule.id, paging, lambda s: (s.created_at, s.id)
+    )
+    working = {
+        r.schedule_id: r
+        for r in db.scalars(
+            select(ScheduleRevision).where(
+                ScheduleRevision.schedule_id.in_([s.id for s in schedules]),
+                ScheduleRevision.is_working.is_(True),
+            )
+        )
+    }
+    return ScheduleList(
+        items=[_schedule_out(s, working[s.id]) for s in schedules], next_cursor=cursor
+    )
+
+
+def create_schedule(ctx: Context, body: ScheduleCreate) -> ScheduleOut:
+    found = access(ctx)
+    db = ctx.db
+    now = clock.now()
+    schedule = Schedule(
+        project_id=found.project.id,
+        name=body.name,
+        doc_no=body.doc_no,
+        standard=body.standard,
+        currency=body.currency,
+        version=1,
+        created_at=now,
+        created_by=found.caller.user.id,
+    )
+    db.add(schedule)
+    db.flush()
+    working = ScheduleRevision(schedule_id=schedule.id, is_working=True, created_at=now)
+    db.add(working)
+    db.flush()
+    _record(ctx, "schedule_created", schedule, name=body.name)
+    return _schedule_out(schedule, working)
+
+
+def get_schedule(ctx: Context) -> ScheduleOut:
+    schedule = find_schedule(ctx)
+    return _schedule_out(schedule, _working_revision(ctx.db, schedule.id))
+
+
+def update_schedule(ctx: Context, body: SchedulePatch) -> ScheduleOut:
+    schedule = find_schedule(ctx, lock=True)
+    working = _working_revision(ctx.db, schedule.id)
+    require_if_match(ctx, schedule.version, _schedule_out(schedule, working))
+    for name in body.model_fields_set:
+        setattr(schedule, name, getattr(body, name))
+    schedule.version += 1
+    _record(ctx, "schedule_changed", schedule, fields=",".join(sorted(body.model_fields_set)))
+    return _schedule_out(schedule, working)
+
+
+def delete_schedule(ctx: Context) -> None:
+    schedule = find_schedule(ctx, lock=True)
+    require_if_match(
+        ctx, schedule.version, _schedule_out(schedule, _working_revision(ctx.db, schedule.id))
+    )
+    schedule.deleted_at = clock.now()
+    schedule.version += 1
+    _record(ctx, "schedule_deleted", schedule)
+
+
+def _record(ctx: Context, action: str, schedule: Schedule, **details: Any) -> None:
+    found = access(ctx)
+    audit.record(
+        f"project:{found.project.id}",
+        action,
+        actor_id=str(found.caller.user.id),
+        target=str(schedule.id),
+        ip=ctx.client_ip,
+        **details,
+    )
+
+
+# --- rows: reading --------------------------------------------------------------
+
+
+def _units(db: Session) -> frozenset[str]:
+    return frozenset(db.scalars(select(Unit.code)))
+
+
+def load_tree(db: Session, revision_id: uuid.UUID) -> Tree:
+    """All rows of a revision in one statement."""
+    rows = db.execute(
+        select(*(getattr(ScheduleRow, name) for name in NODE_FIELDS)).where(
+            ScheduleRow.revision_id == revision_id
+        )
+    )
+    return Tree.build([Node(**row._asdict()) for row in rows], _units(db))
+
+
+def row_out(node: Node, depth: int) -> RowOut:
+    return RowOut(
+        id=node.id,
+        parent_id=node.parent_id,
+        position=node.position,
+        depth=depth,
+        kind=node.kind,
+        code=node.code,
+        title=node.title,
+        description=node.description,
+        unit=node.unit,
+        quantity=node.quantity,
+        unit_price=node.unit_price,
+        amount=node.amount,
+        entry_rule=node.entry_rule,
+        regulation=node.regulation,
+        cost_bearer=node.cost_bearer,
+        note=node.note,
+        stable_key=node.stable_key,
+        version=node.version,
+    )
+
+
+def _revision_of(ctx: Context, schedule: Schedule, revision_id: uuid.UUID | None) -> uuid.UUID:
+    if revision_id is None:
+        return _working_revision(ctx.db, schedule.id).id
+    revision = ctx.db.get(ScheduleRevision, revision_id)
+    if revision is None or revision.schedule_id != schedule.id:
+        raise Problem(404, "not_found", "No such revision of this schedule.")
+    return revision.id
+
+
+def list_rows(ctx: Context, revision_id: uuid.UUID | None) -> RowList:
+    schedule = find_schedule(ctx)
+    tree = load_tree(ctx.db, _revision_of(ctx, schedule, revision_id))
+    return RowList(items=[row_out(node, depth) for node, depth in tree.walk()])
+
+
+def summary(ctx: Context, revision_id: uuid.UUID | None) -> Summary:
+    schedule = find_schedule(ctx)
+    revision = _revision_of(ctx, schedule, revision_id)
+    totals = summarize(load_tree(ctx.db, revision))
+    return Summary(
+        schedule_id=schedule.id,
+        revision_id=revision,
+        currency=schedule.currency,
+        total=totals.total,
+        priced_items=totals.priced_items,
+        unpriced_items=totals.unpriced_items,
+        headings=[
+            HeadingTotal(id=node.id, code=node.code, title=node.title, depth=depth, total=total)
+            for node, depth, total in totals.headings
+        ],
+        cost_bearers=[
+            CostBearerTotal(cost_bearer=name, total=amount) for name, amount in totals.cost_bearers
+        ],
+    )
+
+
+# --- rows: writing --------------------------------------------------------------
+
+
+def _content(fields: RowFields) -> dict[str, object]:
+    """The row fields the client sent, named as the tree names them."""
+    sent = fields.model_dump(include=fields.model_fields_set & set(RowFields.model_fields))
+    if "amount" in sent:
+        sent["lump_sum"] = sent.pop("amount")
+    return sent
+
+
+def _apply(tree: Tree, operation: CreateOp | UpdateOp | DeleteOp | MoveOp) -> list[uuid.UUID]:
+    if isinstance(operation, CreateOp):
+        content = _content(operation)
+        return [
+            tree.create(
+                operation.kind,
+                content,
+                operation.parent_id,
+                operation.after_id,
+                operation.first,
+                operation.id,
+            ).id
+        ]
+    if isinstance(operation, UpdateOp):
+        return [tree.update(operation.id, operation.version, _content(operation)).id]
+    if isinstance(operation, MoveOp):
+        moved = tree.move(
+            operation.id,
+            operation.version,
+            operation.parent_id,
+            operation.after_id,
+            operation.first,
+        )
+        return [moved.id]
+    return tree.delete(operation.id, operation.version)
+
+
+def _write(db: Session, revision_id: uuid.UUID, tree: Tree) -> None:
+    """The tree's changes as one INSERT, one UPDATE and a few DELETE statements."""
+    moved = tree.renumber()
+    new = [tree.nodes[i] for i in tree.created - tree.deleted]
+    if new:
+        db.execute(
+            insert(ScheduleRow),
+            [{**_columns(node), "revision_id": revision_id} for node in new],
+        )
+    changed = [tree.nodes[i] for i in (tree.changed | moved) - tree.created - tree.deleted]
+    if changed:
+        db.execute(update(ScheduleRow), [_columns(node) for node in changed])
+    gone = sorted(tree.deleted - tree.created)
+    for start in range(0, len(gone), CHUNK):
+        db.execute(delete(ScheduleRow).where(ScheduleRow.id.in_(gone[start : start + CHUNK])))
+
+
+def _columns(node: Node) -> dict[str, Any]:
+    return {name: getattr(node, name) for name in NODE_FIELDS}
+
+
+def edit_rows(
+    ctx: Context, operations: Iterable[CreateOp | UpdateOp | DeleteOp | MoveOp]
+) -> tuple[Tree, list[list[uuid.UUID]]]:
+    """Apply operations to the working revision, all or nothing; what each touched."""
+    schedule = find_schedule(ctx, lock=True)
+    revision = _working_revision(ctx.db, schedule.id)
+    tree = load_tree(ctx.db, revision.id)
+    touched = []
+    for index, operation in enumerate(operations):
+        try:
+            touched.append(_apply(tree, operation))
+        except EditError as error:
+            raise Problem(
+                error.status,
+                error.code,
+                f"Operation {index} failed: {error.message}",
+                errors=[
+                    {"field": f"operations.{index}.{error.field_name}", "message": error.message}
+                ],
+                operation_index=index,
+            ) from None
+    tree.renumber()
+    _write(ctx.db, revision.id, tree)
+    return tree, touched
+
+
+def _placed(tree: Tree, row_ids: Iterable[uuid.UUID]) -> list[RowOut]:
+    wanted = set(row_ids)
+    return [row_out(node, depth) for node, depth in tree.walk() if node.id in wanted]
+
+
+def create_row(ctx: Context, body: RowCreate) -> RowOut:
+    operation = CreateOp(op="create", **body.model_dump(exclude_unset=True))
+    tree, [[row_id]] = edit_rows(ctx, [operation])
+    _record_rows(ctx, created=[row_id])
+    [row] = _placed(tree, [row_id])
+    return row
+
+
+def _current_row(ctx: Context, tree: Tree) -> tuple[Node, RowOut]:
+    row_id = uuid.UUID(ctx.route["row_id"])
+    try:
+        node = tree.get(row_id)
+    except EditError:
+        raise Problem(404, "not_found", "No such row in this schedule.") from None
+    [current] = _placed(tree, [row_id])
+    return node, current
+
+
+def update_row(ctx: Context, body: RowPatch) -> RowOut:
+    schedule = find_schedule(ctx)
+    node, current = _current_row(ctx, load_tree(ctx.db, _working_revision(ctx.db, schedule.id).id))
+    require_if_match(ctx, node.version, current)
+    operation = UpdateOp(op="update", id=node.id, version=node.version, **_patch_fields(body))
+    tree, _ = edit_rows(ctx, [operation])
+    _record_rows(ctx, updated=[node.id])
+    [row] = _placed(tree, [node.id])
+    return row
+
+
+def _patch_fields(body: RowPatch) -> dict[str, Any]:
+    return body.model_dump(include=body.model_fields_set)
+
+
+def delete_row(ctx: Context) -> None:
+    schedule = find_schedule(ctx)
+    node, current = _current_row(ctx, load_tree(ctx.db, _working_revision(ctx.db, schedule.id).id))
+    require_if_match(ctx, node.version, current)
+    _, [removed] = edit_rows(ctx, [DeleteOp(op="delete", id=node.id, version=node.version)])
+    _record_rows(ctx, deleted=removed)
+
+
+def batch(ctx: Context, body: BatchIn) -> BatchOut:
+    tree, touched = edit_rows(ctx, body.operations)
+    kinds: dict[str, list[uuid.UUID]] = {"create": [], "update": [], "delete": [], "move": []}
+    for operation, ids in zip(body.operations, touched, strict=True):
+        kinds[operation.op].extend(ids)
+    _record_rows(
+        ctx,
+        created=kinds["create"],
+        updated=kinds["update"],
+        deleted=kinds["delete"],
+        moved=kinds["move"],
+    )
+    alive = set(kinds["create"] + kinds["update"] + kinds["move"]) - tree.deleted
+    return BatchOut(
+        created=len(kinds["create"]),
+        updated=len(kinds["update"]),
+        deleted=len(kinds["delete"]),
+        moved=len(kinds["move"]),
+        rows=_placed(tree, alive),
+    )
+
+
+def _record_rows(ctx: Context, **changes: list[uuid.UUID]) -> None:
+    schedule_id = ctx.route["schedule_id"]
+    found = access(ctx)
+    counts = {name: len(ids) for name, ids in changes.items()}
+    named = [str(i) for ids in changes.values() for i in ids][:AUDITED_IDS]
+    audit.record(
+        f"project:{found.project.id}",
+        "rows_changed",
+        actor_id=str(found.caller.user.id),
+        target=schedule_id,
+        ip=ctx.client_ip,
+        row_ids=",".join(named),
+        **counts,
+    )

@@ -12,11 +12,14 @@ import functools
 import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event, make_url
+from sqlalchemy import Dialect, Engine, MetaData, Numeric, String, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from shared.config import Settings, get_settings
 
@@ -29,15 +32,67 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# Statements run on behalf of the current request (see count_statements).
+_statements: ContextVar[list[int] | None] = ContextVar("casai_sql_statements", default=None)
+
 AZURE_SQL_SCOPE = "https://database.windows.net/.default"
 SQL_COPT_SS_ACCESS_TOKEN = 1256  # msodbcsql's connection attribute for an access token
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """NUMERIC(precision, scale) that stays exact on every dialect.
+
+    SQLite has no decimal type (it would keep a float), so there the value is
+    stored as its decimal string; PostgreSQL and SQL Server use NUMERIC.
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int, scale: int) -> None:
+        super().__init__(precision=precision, scale=scale, asdecimal=True)
+        self.precision = precision
+        self.scale = scale
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(40))
+        return dialect.type_descriptor(Numeric(self.precision, self.scale, asdecimal=True))
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        exact = Decimal(value).quantize(Decimal(1).scaleb(-self.scale))
+        return str(exact) if dialect.name == "sqlite" else exact
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value).quantize(Decimal(1).scaleb(-self.scale))
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def count_statements() -> list[int]:
+    """Count SQL statements from here on in this context; the count is the list's item."""
+    box = [0]
+    _statements.set(box)
+    return box
+
+
+def _count_statement(*_args: Any) -> None:
+    box = _statements.get()
+    if box is not None:
+        box[0] += 1
+
+
 def build_engine(url: str, settings: Settings) -> Engine:
+    engine = _build_engine(url, settings)
+    event.listen(engine, "before_cursor_execute", _count_statement)
+    return engine
+
+
+def _build_engine(url: str, settings: Settings) -> Engine:
     parsed = make_url(url)
     options: dict[str, Any] = {"pool_pre_ping": True}
     if parsed.get_backend_name() == "sqlite":

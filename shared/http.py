@@ -183,6 +183,9 @@ def handle(req: func.HttpRequest, handler: Handler, spec: Endpoint) -> func.Http
     supplied_id = req.headers.get(REQUEST_ID_HEADER) or ""
     request_id = supplied_id if _CLIENT_REQUEST_ID.match(supplied_id) else uuid.uuid4().hex
     context = Context(request=req, request_id=request_id, route=dict(req.route_params))
+    from shared.db import count_statements
+
+    statements = count_statements()
     try:
         _check_body_size(req, spec.max_body or get_settings().max_body_bytes)
         if spec.guard is not None:
@@ -211,7 +214,7 @@ def handle(req: func.HttpRequest, handler: Handler, spec: Endpoint) -> func.Http
         if name not in response.headers:
             response.headers[name] = value
     response.headers[REQUEST_ID_HEADER] = request_id
-    _log_request(req, spec, response.status_code, request_id, started)
+    _log_request(req, spec, response.status_code, request_id, started, statements[0])
     return response
 
 
@@ -276,7 +279,12 @@ def _render(result: BaseModel | func.HttpResponse | None, status: int) -> func.H
 
 
 def _log_request(
-    req: func.HttpRequest, spec: Endpoint, status: int, request_id: str, started: float
+    req: func.HttpRequest,
+    spec: Endpoint,
+    status: int,
+    request_id: str,
+    started: float,
+    sql_statements: int,
 ) -> None:
     line = {
         "event": "http_request",
@@ -286,5 +294,30 @@ def _log_request(
         "route": spec.route,
         "status": status,
         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        "sql_statements": sql_statements,
     }
     log.info(json.dumps(line))
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def require_if_match(ctx: Context, version: int, current: BaseModel) -> None:
+    """Optimistic concurrency: the client must name the version it last read.
+
+    Missing If-Match is 428; a stale one is 412 with the current representation
+    (and its ETag), so the client can merge without another request.
+    """
+    sent = ctx.header("If-Match")
+    if not sent:
+        raise Problem(428, "precondition_required", "Send If-Match with the ETag you last read.")
+    offered = {tag.strip().removeprefix("W/") for tag in sent.split(",")}
+    if etag(version) not in offered:
+        raise Problem(
+            412,
+            "precondition_failed",
+            "It changed since you read it; here is the current version.",
+            headers={"ETag": etag(version)},
+            current=current.model_dump(mode="json"),
+        )
