@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DATA_DIR ?= .data
 
-.PHONY: run test lint migrate deps clean
+.PHONY: run test migrate deps bench clean
 
 deps: $(VENV)/.installed node_modules/.installed
 
@@ -34,6 +34,10 @@ test: deps infra-checks
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(PY) -m pytest
+
+## Benchmarks with their budgets (bench/); prints a table, fails when over budget.
+bench: deps
+	$(PY) -m bench.bench_schedules
 
 clean:
 	rm -rf $(VENV) node_modules $(DATA_DIR)

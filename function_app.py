@@ -4,6 +4,7 @@ The Functions host (and devhost/ locally) imports this module and serves what
 is registered here; all configuration comes from app settings (shared.config).
 """
 
+import gc
 import logging
 
 import azure.functions as func
@@ -21,3 +22,7 @@ logging.getLogger("azure").setLevel(logging.WARNING)  # the SDKs log every HTTP 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 for blueprint in (meta_bp, auth_bp, projects_bp, quantities_bp):
     app.register_functions(blueprint)
+
+# Everything imported so far lives as long as the process: move it out of the garbage
+# collector's sight, so collections during large requests scan only request objects.
+gc.freeze()

@@ -1,3 +1,5 @@
+import azure.functions as func
+
 from projects.gate import project_gate
 from quantities import service
 from quantities.schemas import (
@@ -93,9 +95,10 @@ def delete_schedule(ctx: http.Context) -> None:
     response=RowList,
     guard=project_gate("schedules.view"),
 )
-def list_rows(ctx: http.Context) -> RowList:
+def list_rows(ctx: http.Context) -> func.HttpResponse:
     """Every row of the working revision (or `revision_id`) in tree order, with amounts."""
-    return service.list_rows(ctx, ctx.query.revision_id)
+    document = service.list_rows(ctx, ctx.query.revision_id)
+    return func.HttpResponse(document, mimetype=http.JSON_MEDIA_TYPE)
 
 
 @bp.endpoint(

@@ -72,7 +72,7 @@ Standard = Literal["ama_anlaggning", "ama_hus", "ama_vvs", "ama_el", "nrm2", "ga
 Kind = Literal["heading", "item", "text"]
 EntryRule = Literal["normal", "included_elsewhere", "lump_sum", "rate_only", "provisional"]
 Regulation = Literal["R", "OR"]
-Text = Annotated[str, Field(max_length=500)]
+Text = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 # --- schedules ------------------------------------------------------------------

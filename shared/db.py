@@ -66,7 +66,8 @@ class ExactDecimal(TypeDecorator[Decimal]):
         return str(exact) if dialect.name == "sqlite" else exact
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        return None if value is None else Decimal(value).quantize(Decimal(1).scaleb(-self.scale))
+        # Stored at its scale already (see process_bind_param): no rounding needed.
+        return None if value is None else Decimal(value)
 
 
 class Base(DeclarativeBase):

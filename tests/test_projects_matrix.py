@@ -55,6 +55,8 @@ class World:
     project_id: str
     roles: dict[str, str]
     viewer_id: str
+    schedule_id: str
+    row_id: str
 
     def fresh_project(self) -> str:
         return create_project(self.owner, self.org_id, "Throwaway")
@@ -103,6 +105,18 @@ ROWS = [
         fresh=World.fresh_invitation,
     ),
     Row("GET", "/audit", "audit.view", 200),
+    Row("GET", "/schedules", "schedules.view", 200),
+    Row("POST", "/schedules", "schedules.manage", 400, body=INVALID_BODY),
+    Row("GET", "/schedules/{schedule}", "schedules.view", 200),
+    Row("PATCH", "/schedules/{schedule}", "schedules.manage", 400, body=INVALID_BODY),
+    # Without If-Match: a caller the gate lets through gets 428, and nothing is deleted.
+    Row("DELETE", "/schedules/{schedule}", "schedules.manage", 428),
+    Row("GET", "/schedules/{schedule}/rows", "schedules.view", 200),
+    Row("POST", "/schedules/{schedule}/rows", "schedules.edit", 400, body=INVALID_BODY),
+    Row("POST", "/schedules/{schedule}/rows/batch", "schedules.edit", 400, body=INVALID_BODY),
+    Row("PATCH", "/schedules/{schedule}/rows/{row}", "schedules.edit", 400, body=INVALID_BODY),
+    Row("DELETE", "/schedules/{schedule}/rows/{row}", "schedules.edit", 428),
+    Row("GET", "/schedules/{schedule}/summary", "schedules.view", 200),
 ]
 
 
@@ -128,7 +142,23 @@ def world(host: Host) -> Iterator[World]:
         callers["another organisation's admin"] = rival
         viewer = callers["viewer"]
         assert viewer is not None
-        yield World(host, client, owner, callers, org_id, project_id, roles, user_id(viewer))
+        schedules = f"/api/projects/{project_id}/schedules"
+        schedule_id = owner.browser.post(schedules, json={"name": "MF"}).json()["id"]
+        row = owner.browser.post(
+            f"{schedules}/{schedule_id}/rows", json={"kind": "heading", "title": "Rubrik"}
+        )
+        yield World(
+            host,
+            client,
+            owner,
+            callers,
+            org_id,
+            project_id,
+            roles,
+            user_id(viewer),
+            schedule_id,
+            row.json()["id"],
+        )
 
 
 def expected(row: Row, caller: str) -> int:
@@ -151,7 +181,8 @@ def test_authorisation_matrix(world: World, host: Host, row: Row, caller: str) -
         assert account is not None
         join(host, world.owner, project_id, account, world.roles[caller])
     target = row.fresh(world) if (row.fresh and allowed) else world.viewer_id
-    path = f"/api/projects/{project_id}{row.path.format(target=target)}"
+    relative = row.path.format(target=target, schedule=world.schedule_id, row=world.row_id)
+    path = f"/api/projects/{project_id}{relative}"
     account = world.callers[caller]
     browser = account.browser if account is not None else Browser(world.client)
     options = {"json": row.body} if row.body is not None else {}
@@ -170,7 +201,9 @@ def test_every_project_endpoint_has_a_row(client: httpx.Client) -> None:
             method.upper(),
             path.removeprefix(prefix)
             .replace("{user_id}", "{target}")
-            .replace("{invitation_id}", "{target}"),
+            .replace("{invitation_id}", "{target}")
+            .replace("{schedule_id}", "{schedule}")
+            .replace("{row_id}", "{row}"),
         )
         for path, operations in document["paths"].items()
         if path.startswith(prefix)
