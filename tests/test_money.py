@@ -52,7 +52,8 @@ def reference_amount(item: dict[str, Any]) -> Decimal | None:
         return lump
     if rule in ("included_elsewhere", "rate_only"):
         return None
-    q, p = item.get("quantity"), item.get("unit_price")
+    q: Decimal | None = item.get("quantity")
+    p: Decimal | None = item.get("unit_price")
     if q is None or p is None:
         return None
     return (q * p).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
