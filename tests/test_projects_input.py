@@ -216,6 +216,7 @@ def test_every_body_endpoint_has_a_row(client: httpx.Client, place: Place) -> No
         method.upper() + " " + path
         for path, operations in document["paths"].items()
         if path.startswith(("/orgs", "/projects", "/invitations"))
+        and "/schedules" not in path  # tests/test_schedules_input.py has those
         for method, operation in operations.items()
         if "requestBody" in operation
     }

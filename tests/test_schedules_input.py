@@ -146,3 +146,22 @@ def test_bad_bodies(host: Host, place: Place, method: str, where: str, body: Any
     assert response.status_code == 400, response.text
     assert response.json()["code"] == "validation_error"
     assert bad_input.snapshot(host, TABLES) == before
+
+
+def test_every_schedule_endpoint_with_a_body_has_a_row(client: httpx.Client) -> None:
+    document = client.get("/api/openapi.json").json()
+    with_body = {
+        (method.upper(), path.rsplit("/schedules", 1)[1])
+        for path, operations in document["paths"].items()
+        if "/schedules" in path
+        for method, operation in operations.items()
+        if "requestBody" in operation
+    }
+    where = {
+        "schedules": "",
+        "schedule": "/{schedule_id}",
+        "rows": "/{schedule_id}/rows",
+        "row": "/{schedule_id}/rows/{row_id}",
+        "batch": "/{schedule_id}/rows/batch",
+    }
+    assert with_body == {(method, where[name]) for method, name, _, _ in ENDPOINTS}
