@@ -121,7 +121,7 @@ class ScheduleList(BaseModel):
 
 
 class RowFields(Request):
-    """The editable content of a row; every field may be left out."""
+    """The editable content of a row; every field may be left out, but not nulled."""
 
     code: Annotated[str, Field(max_length=50)] | None = None
     title: Text | None = None
@@ -136,6 +136,13 @@ class RowFields(Request):
     regulation: Regulation | None = None
     cost_bearer: Annotated[str, Field(max_length=50)] | None = None
     note: Annotated[str, Field(max_length=2000)] | None = None
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> RowFields:
+        for name in ("title", "entry_rule"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
 
 
 class Placement(Request):
@@ -159,8 +166,6 @@ class RowPatch(RowFields):
     def _something_to_change(self) -> RowPatch:
         if not self.model_fields_set:
             raise ValueError("give at least one field to change")
-        if "title" in self.model_fields_set and self.title is None:
-            raise ValueError("title cannot be empty")
         return self
 
 

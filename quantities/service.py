@@ -333,13 +333,20 @@ def _columns(node: Node) -> dict[str, Any]:
     return {name: getattr(node, name) for name in NODE_FIELDS}
 
 
-def edit_rows(
-    ctx: Context, operations: Iterable[CreateOp | UpdateOp | DeleteOp | MoveOp]
-) -> tuple[Tree, list[list[uuid.UUID]]]:
-    """Apply operations to the working revision, all or nothing; what each touched."""
+def _locked_working_tree(ctx: Context) -> tuple[uuid.UUID, Tree]:
+    """The working revision's rows, read after taking the schedule's row lock."""
     schedule = find_schedule(ctx, lock=True)
     revision = _working_revision(ctx.db, schedule.id)
-    tree = load_tree(ctx.db, revision.id)
+    return revision.id, load_tree(ctx.db, revision.id)
+
+
+def edit_rows(
+    ctx: Context,
+    operations: Iterable[CreateOp | UpdateOp | DeleteOp | MoveOp],
+    locked: tuple[uuid.UUID, Tree] | None = None,
+) -> tuple[Tree, list[list[uuid.UUID]]]:
+    """Apply operations to the working revision, all or nothing; what each touched."""
+    revision_id, tree = locked or _locked_working_tree(ctx)
     touched = []
     for index, operation in enumerate(operations):
         try:
@@ -354,8 +361,7 @@ def edit_rows(
                 ],
                 operation_index=index,
             ) from None
-    tree.renumber()
-    _write(ctx.db, revision.id, tree)
+    _write(ctx.db, revision_id, tree)
     return tree, touched
 
 
@@ -372,36 +378,34 @@ def create_row(ctx: Context, body: RowCreate) -> RowOut:
     return row
 
 
-def _current_row(ctx: Context, tree: Tree) -> tuple[Node, RowOut]:
+def _if_match_row(ctx: Context) -> tuple[Node, tuple[uuid.UUID, Tree]]:
+    """The route's row, with If-Match checked under the schedule's lock."""
+    locked = _locked_working_tree(ctx)
+    tree = locked[1]
     row_id = uuid.UUID(ctx.route["row_id"])
     try:
         node = tree.get(row_id)
     except EditError:
         raise Problem(404, "not_found", "No such row in this schedule.") from None
     [current] = _placed(tree, [row_id])
-    return node, current
+    require_if_match(ctx, node.version, current)
+    return node, locked
 
 
 def update_row(ctx: Context, body: RowPatch) -> RowOut:
-    schedule = find_schedule(ctx)
-    node, current = _current_row(ctx, load_tree(ctx.db, _working_revision(ctx.db, schedule.id).id))
-    require_if_match(ctx, node.version, current)
-    operation = UpdateOp(op="update", id=node.id, version=node.version, **_patch_fields(body))
-    tree, _ = edit_rows(ctx, [operation])
+    node, locked = _if_match_row(ctx)
+    changes = body.model_dump(include=body.model_fields_set)
+    operation = UpdateOp(op="update", id=node.id, version=node.version, **changes)
+    tree, _ = edit_rows(ctx, [operation], locked)
     _record_rows(ctx, updated=[node.id])
     [row] = _placed(tree, [node.id])
     return row
 
 
-def _patch_fields(body: RowPatch) -> dict[str, Any]:
-    return body.model_dump(include=body.model_fields_set)
-
-
 def delete_row(ctx: Context) -> None:
-    schedule = find_schedule(ctx)
-    node, current = _current_row(ctx, load_tree(ctx.db, _working_revision(ctx.db, schedule.id).id))
-    require_if_match(ctx, node.version, current)
-    _, [removed] = edit_rows(ctx, [DeleteOp(op="delete", id=node.id, version=node.version)])
+    node, locked = _if_match_row(ctx)
+    operation = DeleteOp(op="delete", id=node.id, version=node.version)
+    _, [removed] = edit_rows(ctx, [operation], locked)
     _record_rows(ctx, deleted=removed)
 
 

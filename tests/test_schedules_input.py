@@ -34,6 +34,8 @@ BAD_VALUES: list[tuple[str, Any]] = [
     ("kind", "chapter"),
     ("entry_rule", "free"),
     ("regulation", "X"),
+    ("title", None),  # required fields cannot be nulled by an update
+    ("entry_rule", None),
 ]
 
 
