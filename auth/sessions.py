@@ -8,7 +8,6 @@ request must echo the session's CSRF token in `X-CSRF-Token`.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from http.cookies import CookieError, SimpleCookie
@@ -164,10 +163,3 @@ def principal(ctx: Context) -> Principal:
     if not isinstance(found, Principal):
         raise RuntimeError("endpoint has no signed_in guard")
     return found
-
-
-def session_id_param(ctx: Context) -> uuid.UUID:
-    try:
-        return uuid.UUID(ctx.route["session_id"])
-    except ValueError:
-        raise Problem(404, "not_found", "No such session.") from None

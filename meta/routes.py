@@ -6,7 +6,7 @@ from meta import service
 from meta.schemas import Health
 from shared import http
 from shared.openapi import build_document
-from shared.problems import Problem
+from shared.problems import unavailable
 
 bp = http.Blueprint()
 
@@ -23,12 +23,7 @@ def health(ctx: http.Context) -> Health:
     result = service.health()
     if result.status != "ok":
         failing = [name for name, state in result.checks if state != "ok"]
-        raise Problem(
-            503,
-            "unavailable",
-            f"Failing: {', '.join(failing)}.",
-            checks=result.checks.model_dump(),
-        )
+        raise unavailable(f"Failing: {', '.join(failing)}.", checks=result.checks.model_dump())
     return result
 
 

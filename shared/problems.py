@@ -95,8 +95,8 @@ def unsupported_media_type(expected: str) -> Problem:
     return Problem(415, "unsupported_media_type", f"Send the body as {expected}.")
 
 
-def unavailable(detail: str) -> Problem:
-    return Problem(503, "unavailable", detail)
+def unavailable(detail: str, **extra: Any) -> Problem:
+    return Problem(503, "unavailable", detail, **extra)
 
 
 def internal_error() -> Problem:
