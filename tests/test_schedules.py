@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.accounts import Account, Team, join, new_team, signed_up
+from tests.accounts import Account, Browser, Team, join, new_team, signed_up
 from tests.conftest import Host
 
 
@@ -394,3 +394,40 @@ def test_a_schedule_of_another_project_is_not_found(
     other = new_desk(host, client)
     wrong = f"/api/projects/{desk.team.project_id}/schedules/{other.schedule_id}"
     assert desk.owner.browser.get(wrong).status_code == 404
+
+
+def test_simultaneous_edits_of_one_row_let_exactly_one_through(
+    host: Host, client: httpx.Client, desk: Desk
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    row = desk.add(kind="item", title="Schakt", unit="m3", quantity="1")
+    url = f"{desk.base}/rows/{row['id']}"
+
+    def edit(n: int) -> int:
+        with host.client() as own:
+            browser = Browser(own, cookie=desk.owner.browser.cookie, csrf=desk.owner.browser.csrf)
+            response = browser.patch(url, json={"quantity": f"{n}"}, headers={"If-Match": '"1"'})
+            return response.status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = sorted(pool.map(edit, range(2, 8)))
+    assert statuses == [200, 412, 412, 412, 412, 412]
+    [stored] = desk.rows()
+    assert stored["version"] == 2
+
+
+def test_simultaneous_batches_on_one_schedule_all_land_in_order(host: Host, desk: Desk) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def add_rows(n: int) -> int:
+        with host.client() as own:
+            browser = Browser(own, cookie=desk.owner.browser.cookie, csrf=desk.owner.browser.csrf)
+            ops = [{"op": "create", "kind": "text", "title": f"{n}-{i}"} for i in range(50)]
+            return browser.post(f"{desk.base}/rows/batch", json={"operations": ops}).status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(add_rows, range(4))) == [200] * 4
+    rows = desk.rows()
+    assert len(rows) == 200
+    assert [row["position"] for row in rows] == list(range(200))  # no position taken twice
