@@ -3,7 +3,7 @@ import uuid
 import azure.functions as func
 
 from auth.sessions import signed_in
-from projects import service
+from projects import invitations, organisations, service
 from projects.gate import org_gate, project_gate
 from projects.schemas import (
     AcceptedOut,
@@ -51,7 +51,7 @@ def _id(ctx: http.Context, name: str) -> uuid.UUID:
 @bp.endpoint("GET", "permissions", response=PermissionList)
 def list_permissions(ctx: http.Context) -> PermissionList:
     """The catalogue of permissions that roles are made of."""
-    return service.list_permissions()
+    return organisations.list_permissions()
 
 
 # --- organisations and roles -------------------------------------------------------
@@ -60,25 +60,25 @@ def list_permissions(ctx: http.Context) -> PermissionList:
 @bp.endpoint("POST", "orgs", body=OrgCreate, response=OrgOut, status=201, guard=signed_in)
 def create_org(ctx: http.Context) -> OrgOut:
     """Create an organisation; the caller becomes its admin, with the predefined roles."""
-    return service.create_org(ctx, ctx.body)
+    return organisations.create_org(ctx, ctx.body)
 
 
 @bp.endpoint("GET", "orgs", query=PageQuery, response=OrgList, guard=signed_in)
 def list_orgs(ctx: http.Context) -> OrgList:
     """The organisations the caller belongs to."""
-    return service.list_orgs(ctx, ctx.query)
+    return organisations.list_orgs(ctx, ctx.query)
 
 
 @bp.endpoint("GET", ORG, response=OrgOut, guard=org_gate(admin=False))
 def get_org(ctx: http.Context) -> OrgOut:
     """One organisation the caller belongs to."""
-    return service.get_org(ctx)
+    return organisations.get_org(ctx)
 
 
 @bp.endpoint("PATCH", ORG, body=OrgPatch, response=OrgOut, guard=org_gate(admin=True))
 def rename_org(ctx: http.Context) -> OrgOut:
     """Rename the organisation (its admins)."""
-    return service.rename_org(ctx, ctx.body)
+    return organisations.rename_org(ctx, ctx.body)
 
 
 @bp.endpoint(
@@ -86,7 +86,7 @@ def rename_org(ctx: http.Context) -> OrgOut:
 )
 def list_org_members(ctx: http.Context) -> OrgMemberList:
     """The organisation's people, with org role `admin` or `member`."""
-    return service.list_org_members(ctx, ctx.query)
+    return organisations.list_org_members(ctx, ctx.query)
 
 
 @bp.endpoint(
@@ -98,13 +98,13 @@ def list_org_members(ctx: http.Context) -> OrgMemberList:
 )
 def set_org_role(ctx: http.Context) -> OrgMemberOut:
     """Make a member an admin or a member (an organisation keeps at least one admin)."""
-    return service.set_org_role(ctx, _id(ctx, "user_id"), ctx.body)
+    return organisations.set_org_role(ctx, _id(ctx, "user_id"), ctx.body)
 
 
 @bp.endpoint("GET", f"{ORG}/roles", response=RoleList, guard=org_gate(admin=False))
 def list_roles(ctx: http.Context) -> RoleList:
     """The organisation's roles: the predefined ones and its own."""
-    return service.list_roles(ctx)
+    return organisations.list_roles(ctx)
 
 
 @bp.endpoint(
@@ -117,7 +117,7 @@ def list_roles(ctx: http.Context) -> RoleList:
 )
 def create_role(ctx: http.Context) -> RoleOut:
     """Add a custom role (org admins)."""
-    return service.create_role(ctx, ctx.body)
+    return organisations.create_role(ctx, ctx.body)
 
 
 @bp.endpoint(
@@ -129,13 +129,13 @@ def create_role(ctx: http.Context) -> RoleOut:
 )
 def update_role(ctx: http.Context) -> RoleOut:
     """Rename a role or adjust its permissions (org admins); counts from the next request."""
-    return service.update_role(ctx, _id(ctx, "role_id"), ctx.body)
+    return organisations.update_role(ctx, _id(ctx, "role_id"), ctx.body)
 
 
 @bp.endpoint("DELETE", f"{ORG}/roles/{{role_id:guid}}", status=204, guard=org_gate(admin=True))
 def delete_role(ctx: http.Context) -> None:
     """Delete a custom role that nobody holds or is offered (409 otherwise)."""
-    service.delete_role(ctx, _id(ctx, "role_id"))
+    organisations.delete_role(ctx, _id(ctx, "role_id"))
 
 
 # --- projects -------------------------------------------------------------------
@@ -232,7 +232,7 @@ def remove_member(ctx: http.Context) -> None:
 )
 def create_invitation(ctx: http.Context) -> InvitationOut:
     """Invite someone by e-mail; the link with the token goes only to that address."""
-    return service.create_invitation(ctx, ctx.body)
+    return invitations.create_invitation(ctx, ctx.body)
 
 
 @bp.endpoint(
@@ -244,7 +244,7 @@ def create_invitation(ctx: http.Context) -> InvitationOut:
 )
 def list_invitations(ctx: http.Context) -> InvitationList:
     """The project's pending invitations."""
-    return service.list_invitations(ctx, ctx.query)
+    return invitations.list_invitations(ctx, ctx.query)
 
 
 @bp.endpoint(
@@ -255,7 +255,7 @@ def list_invitations(ctx: http.Context) -> InvitationList:
 )
 def revoke_invitation(ctx: http.Context) -> None:
     """Revoke a pending invitation."""
-    service.revoke_invitation(ctx, _id(ctx, "invitation_id"))
+    invitations.revoke_invitation(ctx, _id(ctx, "invitation_id"))
 
 
 @bp.endpoint(
@@ -276,23 +276,23 @@ def project_audit(ctx: http.Context) -> AuditList:
 @bp.endpoint("POST", "invitations/preview", body=TokenIn, response=InvitationPreview)
 def preview_invitation(ctx: http.Context) -> InvitationPreview:
     """What an invitation is for, by its token (no session needed); 404 when not valid."""
-    return service.preview_invitation(ctx, ctx.body.token)
+    return invitations.preview_invitation(ctx, ctx.body.token)
 
 
 @bp.endpoint("POST", "invitations/accept", body=AcceptIn, response=AcceptedOut, guard=signed_in)
 def accept_invitation(ctx: http.Context) -> AcceptedOut:
     """Join the project; the session's verified e-mail must be the invited one."""
-    return service.accept_invitation(ctx, ctx.body)
+    return invitations.accept_invitation(ctx, ctx.body)
 
 
 @bp.endpoint("GET", "me/invitations", response=MyInvitationList, guard=signed_in)
 def my_invitations(ctx: http.Context) -> MyInvitationList:
     """Pending invitations to the caller's verified e-mail address."""
-    return service.my_invitations(ctx)
+    return invitations.my_invitations(ctx)
 
 
 @bp.timer_trigger(schedule="0 15 * * * *", arg_name="timer", run_on_startup=False)
 def expire_invitations(timer: func.TimerRequest) -> None:
     """Hourly: mark invitations past their 7 days expired; purge ended ones after 30 days."""
     with db.transaction() as session:
-        service.expire_invitations(session)
+        invitations.expire_invitations(session)

@@ -1,0 +1,299 @@
+"""Invitations, the only way into a project: the rules."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from auth.models import User
+from auth.sessions import principal
+from projects import emails
+from projects.gate import (
+    access,
+    role_permissions,
+)
+from projects.models import (
+    Invitation,
+    Organization,
+    OrgMember,
+    Project,
+    ProjectMember,
+    Role,
+)
+from projects.rules import (
+    is_member,
+    may_grant,
+    org_role,
+    project_out,
+    record,
+    role_ref,
+)
+from projects.schemas import (
+    AcceptedOut,
+    AcceptIn,
+    InvitationCreate,
+    InvitationList,
+    InvitationOut,
+    InvitationPreview,
+    MyInvitation,
+    MyInvitationList,
+)
+from shared import clock, crypto, email
+from shared.config import get_settings
+from shared.http import Context
+from shared.pagination import PageQuery, page
+from shared.problems import Problem
+
+INVITATION_LIFETIME = timedelta(days=7)
+ENDED_INVITATIONS_KEPT = timedelta(days=30)
+
+
+# --- invitations ----------------------------------------------------------------
+
+
+def _invitation_out(db: Session, invitation: Invitation, locale: str) -> InvitationOut:
+    role = db.get(Role, invitation.role_id)
+    inviter = db.get(User, invitation.invited_by)
+    assert role is not None
+    return InvitationOut(
+        id=invitation.id,
+        email=invitation.email,
+        role=role_ref(role, locale),
+        require_2fa=invitation.require_2fa,
+        expires_at=clock.as_utc(invitation.expires_at),
+        invited_by=inviter.display_name if inviter else "",
+    )
+
+
+def create_invitation(ctx: Context, body: InvitationCreate) -> InvitationOut:
+    found = access(ctx)
+    db = ctx.db
+    role = org_role(db, found.project.org_id, body.role_id, "role_id")
+    may_grant(found, role_permissions(db, role.id))
+    invitee = db.scalar(select(User).where(User.email == body.email))
+    if invitee is not None and is_member(db, found.project.id, invitee.id):
+        raise Problem(409, "conflict", "That person is already a member of the project.")
+    now = clock.now()
+    db.execute(
+        update(Invitation)
+        .where(
+            Invitation.project_id == found.project.id,
+            Invitation.email == body.email,
+            Invitation.status == "pending",
+        )
+        .values(status="replaced", ended_at=now)
+    )
+    token = crypto.new_token()
+    invitation = Invitation(
+        project_id=found.project.id,
+        email=body.email,
+        role_id=role.id,
+        require_2fa=body.require_2fa,
+        token_hash=crypto.token_hash(token),
+        invited_by=found.caller.user.id,
+        created_at=now,
+        expires_at=now + INVITATION_LIFETIME,
+        status="pending",
+    )
+    db.add(invitation)
+    db.flush()
+    org = db.get(Organization, found.project.org_id)
+    assert org is not None
+    locale = invitee.locale if invitee is not None else found.caller.user.locale
+    link = f"{get_settings().public_base_url.rstrip('/')}/invite#token={token}"
+    email.send(
+        emails.invitation(
+            locale,
+            body.email,
+            inviter=found.caller.user.display_name,
+            project=found.project.name,
+            org=org.name,
+            link=link,
+            expires=clock.as_utc(invitation.expires_at).strftime("%Y-%m-%d %H:%M"),
+        )
+    )
+    record(
+        f"project:{found.project.id}",
+        "invitation_sent",
+        ctx,
+        found.caller,
+        target=body.email,
+        role=role.key,
+        invitation_id=str(invitation.id),
+    )
+    return _invitation_out(db, invitation, found.caller.user.locale)
+
+
+def list_invitations(ctx: Context, paging: PageQuery) -> InvitationList:
+    found = access(ctx)
+    db = ctx.db
+    query = select(Invitation).where(
+        Invitation.project_id == found.project.id,
+        Invitation.status == "pending",
+        Invitation.expires_at > clock.now(),
+    )
+    invitations, cursor = page(
+        db, query, Invitation.created_at, Invitation.id, paging, lambda i: (i.created_at, i.id)
+    )
+    locale = found.caller.user.locale
+    return InvitationList(
+        items=[_invitation_out(db, i, locale) for i in invitations], next_cursor=cursor
+    )
+
+
+def revoke_invitation(ctx: Context, invitation_id: uuid.UUID) -> None:
+    found = access(ctx)
+    invitation = ctx.db.get(Invitation, invitation_id)
+    if (
+        invitation is None
+        or invitation.project_id != found.project.id
+        or invitation.status != "pending"
+    ):
+        raise Problem(404, "not_found", "No such pending invitation.")
+    invitation.status = "revoked"
+    invitation.ended_at = clock.now()
+    record(
+        f"project:{found.project.id}",
+        "invitation_revoked",
+        ctx,
+        found.caller,
+        target=invitation.email,
+        invitation_id=str(invitation.id),
+    )
+
+
+def _valid_invitation(db: Session, invitation: Invitation | None) -> tuple[Invitation, Project]:
+    """A pending, unexpired invitation whose inviter may still hand out its role; else 404."""
+    gone = Problem(404, "not_found", "This invitation is not valid.")
+    if (
+        invitation is None
+        or invitation.status != "pending"
+        or clock.as_utc(invitation.expires_at) <= clock.now()
+    ):
+        raise gone
+    project = db.get(Project, invitation.project_id)
+    inviter = db.get(ProjectMember, (invitation.project_id, invitation.invited_by))
+    if project is None or project.deleted_at is not None or inviter is None:
+        raise gone
+    held = role_permissions(db, inviter.role_id)
+    if "members.invite" not in held or not role_permissions(db, invitation.role_id) <= held:
+        raise gone
+    return invitation, project
+
+
+def _by_token(db: Session, token: str) -> Invitation | None:
+    return db.scalar(select(Invitation).where(Invitation.token_hash == crypto.token_hash(token)))
+
+
+def preview_invitation(ctx: Context, token: str) -> InvitationPreview:
+    db = ctx.db
+    invitation, project = _valid_invitation(db, _by_token(db, token))
+    org = db.get(Organization, project.org_id)
+    inviter = db.get(User, invitation.invited_by)
+    return InvitationPreview(
+        project_name=project.name,
+        org_name=org.name if org else "",
+        invited_by=inviter.display_name if inviter else "",
+        email=invitation.email,
+        expires_at=clock.as_utc(invitation.expires_at),
+    )
+
+
+def accept_invitation(ctx: Context, body: AcceptIn) -> AcceptedOut:
+    caller = principal(ctx)
+    db = ctx.db
+    if body.token is not None:
+        candidate = _by_token(db, body.token)
+    else:
+        candidate = db.get(Invitation, body.invitation_id)
+        if candidate is not None and candidate.email != caller.user.email:
+            candidate = None  # by id, only one's own invitations exist
+    invitation, project = _valid_invitation(db, candidate)
+    if invitation.email != caller.user.email:
+        raise Problem(403, "forbidden", "This invitation is for another e-mail address than yours.")
+    if is_member(db, project.id, caller.user.id):
+        raise Problem(409, "conflict", "You are already a member of this project.")
+    now = clock.now()
+    membership = ProjectMember(
+        project_id=project.id,
+        user_id=caller.user.id,
+        role_id=invitation.role_id,
+        require_2fa=invitation.require_2fa,
+        added_at=now,
+    )
+    db.add(membership)
+    if db.get(OrgMember, (project.org_id, caller.user.id)) is None:
+        db.add(
+            OrgMember(
+                org_id=project.org_id, user_id=caller.user.id, org_role="member", added_at=now
+            )
+        )
+    invitation.status = "accepted"
+    invitation.ended_at = now
+    db.flush()
+    record(
+        f"project:{project.id}",
+        "invitation_accepted",
+        ctx,
+        caller,
+        target=caller.user.id,
+        invitation_id=str(invitation.id),
+    )
+    role = db.get(Role, invitation.role_id)
+    assert role is not None
+    out = project_out(project, membership, role, role_permissions(db, role.id), caller)
+    return AcceptedOut(project=out)
+
+
+def my_invitations(ctx: Context) -> MyInvitationList:
+    caller = principal(ctx)
+    db = ctx.db
+    pending = db.scalars(
+        select(Invitation)
+        .where(
+            Invitation.email == caller.user.email,
+            Invitation.status == "pending",
+            Invitation.expires_at > clock.now(),
+        )
+        .order_by(Invitation.created_at)
+    )
+    items = []
+    for candidate in pending:
+        try:
+            invitation, project = _valid_invitation(db, candidate)
+        except Problem:
+            continue
+        org = db.get(Organization, project.org_id)
+        role = db.get(Role, invitation.role_id)
+        inviter = db.get(User, invitation.invited_by)
+        assert role is not None
+        items.append(
+            MyInvitation(
+                id=invitation.id,
+                project_name=project.name,
+                org_name=org.name if org else "",
+                invited_by=inviter.display_name if inviter else "",
+                role=role_ref(role, caller.user.locale),
+                require_2fa=invitation.require_2fa,
+                expires_at=clock.as_utc(invitation.expires_at),
+            )
+        )
+    return MyInvitationList(items=items)
+
+
+def expire_invitations(db: Session) -> None:
+    """Mark pending invitations past their time expired; purge those ended 30 days ago."""
+    now = clock.now()
+    db.execute(
+        update(Invitation)
+        .where(Invitation.status == "pending", Invitation.expires_at <= now)
+        .values(status="expired", ended_at=now)
+    )
+    db.execute(
+        delete(Invitation).where(
+            Invitation.status != "pending", Invitation.ended_at < now - ENDED_INVITATIONS_KEPT
+        )
+    )

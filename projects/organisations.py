@@ -1,0 +1,319 @@
+"""Organisations, their members and their roles: the rules."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from auth.models import User
+from auth.sessions import principal
+from projects.gate import (
+    org_access,
+    role_permissions,
+)
+from projects.models import (
+    Invitation,
+    Organization,
+    OrgMember,
+    Project,
+    ProjectMember,
+    Role,
+    RolePermission,
+)
+from projects.permissions import BUILTIN_ROLES, MANAGE_MEMBERS, PERMISSIONS
+from projects.rules import (
+    keeps_a_manager,
+    permissions_by_role,
+    record,
+    users_by_id,
+)
+from projects.schemas import (
+    OrgCreate,
+    OrgList,
+    OrgMemberList,
+    OrgMemberOut,
+    OrgMemberUpdate,
+    OrgOut,
+    OrgPatch,
+    PermissionList,
+    PermissionOut,
+    RoleCreate,
+    RoleList,
+    RoleOut,
+    RolePatch,
+)
+from shared import clock
+from shared.http import Context
+from shared.pagination import PageQuery, page
+from shared.problems import Problem
+
+
+def list_permissions() -> PermissionList:
+    return PermissionList(
+        [
+            PermissionOut(key=key, description=english, description_sv=swedish)
+            for key, (english, swedish) in PERMISSIONS.items()
+        ]
+    )
+
+
+# --- organisations --------------------------------------------------------------
+
+
+def create_org(ctx: Context, body: OrgCreate) -> OrgOut:
+    caller = principal(ctx)
+    db = ctx.db
+    now = clock.now()
+    org = Organization(name=body.name, created_at=now, created_by=caller.user.id)
+    db.add(org)
+    db.flush()
+    db.add(OrgMember(org_id=org.id, user_id=caller.user.id, org_role="admin", added_at=now))
+    for key, name_sv, name_en, permissions in BUILTIN_ROLES:
+        role = Role(
+            org_id=org.id,
+            key=key,
+            name_sv=name_sv,
+            name_en=name_en,
+            description="",
+            builtin=True,
+            created_at=now,
+        )
+        db.add(role)
+        db.flush()
+        db.add_all(RolePermission(role_id=role.id, permission=p) for p in sorted(permissions))
+    record(f"org:{org.id}", "org_created", ctx, caller, target=org.id, name=body.name)
+    return OrgOut(id=org.id, name=org.name, my_org_role="admin", created_at=now)
+
+
+def list_orgs(ctx: Context, paging: PageQuery) -> OrgList:
+    caller = principal(ctx)
+    db = ctx.db
+    query = (
+        select(Organization)
+        .join(OrgMember, OrgMember.org_id == Organization.id)
+        .where(OrgMember.user_id == caller.user.id)
+    )
+    orgs, cursor = page(
+        db, query, Organization.created_at, Organization.id, paging, lambda o: (o.created_at, o.id)
+    )
+    roles = dict(
+        db.execute(
+            select(OrgMember.org_id, OrgMember.org_role).where(
+                OrgMember.user_id == caller.user.id,
+                OrgMember.org_id.in_([o.id for o in orgs]),
+            )
+        ).all()
+    )
+    return OrgList(
+        items=[
+            OrgOut(
+                id=o.id,
+                name=o.name,
+                my_org_role=roles[o.id],
+                created_at=clock.as_utc(o.created_at),
+            )
+            for o in orgs
+        ],
+        next_cursor=cursor,
+    )
+
+
+def get_org(ctx: Context) -> OrgOut:
+    found = org_access(ctx)
+    return OrgOut(
+        id=found.org.id,
+        name=found.org.name,
+        my_org_role="admin" if found.membership.org_role == "admin" else "member",
+        created_at=clock.as_utc(found.org.created_at),
+    )
+
+
+def rename_org(ctx: Context, body: OrgPatch) -> OrgOut:
+    found = org_access(ctx)
+    found.org.name = body.name
+    record(f"org:{found.org.id}", "org_renamed", ctx, found.caller, name=body.name)
+    return get_org(ctx)
+
+
+def list_org_members(ctx: Context, paging: PageQuery) -> OrgMemberList:
+    found = org_access(ctx)
+    db = ctx.db
+    query = select(OrgMember).where(OrgMember.org_id == found.org.id)
+    members, cursor = page(
+        db, query, OrgMember.added_at, OrgMember.user_id, paging, lambda m: (m.added_at, m.user_id)
+    )
+    users = users_by_id(db, [m.user_id for m in members])
+    return OrgMemberList(
+        items=[
+            OrgMemberOut(
+                user_id=m.user_id,
+                email=users[m.user_id].email,
+                display_name=users[m.user_id].display_name,
+                org_role="admin" if m.org_role == "admin" else "member",
+                added_at=clock.as_utc(m.added_at),
+            )
+            for m in members
+        ],
+        next_cursor=cursor,
+    )
+
+
+def set_org_role(ctx: Context, user_id: uuid.UUID, body: OrgMemberUpdate) -> OrgMemberOut:
+    found = org_access(ctx)
+    db = ctx.db
+    member = db.get(OrgMember, (found.org.id, user_id))
+    user = db.get(User, user_id)
+    if member is None or user is None:
+        raise Problem(404, "not_found", "No such member of this organisation.")
+    if member.org_role == "admin" and body.org_role != "admin":
+        admins = db.scalars(
+            select(OrgMember.user_id).where(
+                OrgMember.org_id == found.org.id, OrgMember.org_role == "admin"
+            )
+        ).all()
+        if len(admins) <= 1:
+            raise Problem(409, "conflict", "An organisation keeps at least one admin.")
+    member.org_role = body.org_role
+    record(
+        f"org:{found.org.id}",
+        "org_role_changed",
+        ctx,
+        found.caller,
+        target=user_id,
+        org_role=body.org_role,
+    )
+    return OrgMemberOut(
+        user_id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        org_role=body.org_role,
+        added_at=clock.as_utc(member.added_at),
+    )
+
+
+# --- roles ----------------------------------------------------------------------
+
+
+def _role_out(role: Role, permissions: Iterable[str], locale: str) -> RoleOut:
+    return RoleOut(
+        id=role.id,
+        key=role.key,
+        name=role.name_en if locale == "en" else role.name_sv,
+        name_sv=role.name_sv,
+        name_en=role.name_en,
+        description=role.description,
+        permissions=sorted(permissions),
+        builtin=role.builtin,
+    )
+
+
+def _org_role_for_change(ctx: Context, role_id: uuid.UUID) -> Role:
+    role = ctx.db.get(Role, role_id)
+    if role is None or role.org_id != org_access(ctx).org.id:
+        raise Problem(404, "not_found", "No such role.")
+    return role
+
+
+def list_roles(ctx: Context) -> RoleList:
+    found = org_access(ctx)
+    db = ctx.db
+    roles = list(
+        db.scalars(
+            select(Role).where(Role.org_id == found.org.id).order_by(Role.created_at, Role.key)
+        )
+    )
+    permissions = permissions_by_role(db, [r.id for r in roles])
+    locale = found.caller.user.locale
+    return RoleList(items=[_role_out(r, permissions[r.id], locale) for r in roles])
+
+
+def create_role(ctx: Context, body: RoleCreate) -> RoleOut:
+    found = org_access(ctx)
+    db = ctx.db
+    role = Role(
+        org_id=found.org.id,
+        key=f"custom-{uuid.uuid4().hex[:12]}",
+        name_sv=body.name_sv,
+        name_en=body.name_en,
+        description=body.description,
+        builtin=False,
+        created_at=clock.now(),
+    )
+    db.add(role)
+    db.flush()
+    db.add_all(RolePermission(role_id=role.id, permission=p) for p in body.permissions)
+    record(
+        f"org:{found.org.id}",
+        "role_created",
+        ctx,
+        found.caller,
+        target=role.id,
+        permissions=",".join(body.permissions),
+    )
+    return _role_out(role, body.permissions, found.caller.user.locale)
+
+
+def update_role(ctx: Context, role_id: uuid.UUID, body: RolePatch) -> RoleOut:
+    found = org_access(ctx)
+    db = ctx.db
+    role = _org_role_for_change(ctx, role_id)
+    if body.name_sv is not None:
+        role.name_sv = body.name_sv
+    if body.name_en is not None:
+        role.name_en = body.name_en
+    if body.description is not None:
+        role.description = body.description
+    permissions = set(role_permissions(db, role.id))
+    if body.permissions is not None:
+        new = set(body.permissions)
+        if MANAGE_MEMBERS in permissions and MANAGE_MEMBERS not in new:
+            _refuse_if_a_project_loses_its_managers(db, role, new)
+        db.execute(delete(RolePermission).where(RolePermission.role_id == role.id))
+        db.add_all(RolePermission(role_id=role.id, permission=p) for p in sorted(new))
+        permissions = new
+    record(
+        f"org:{found.org.id}",
+        "role_changed",
+        ctx,
+        found.caller,
+        target=role.id,
+        permissions=",".join(sorted(permissions)),
+    )
+    return _role_out(role, permissions, found.caller.user.locale)
+
+
+def _refuse_if_a_project_loses_its_managers(db: Session, role: Role, new: set[str]) -> None:
+    project_ids = db.scalars(
+        select(ProjectMember.project_id)
+        .join(Project, Project.id == ProjectMember.project_id)
+        .where(ProjectMember.role_id == role.id, Project.deleted_at.is_(None))
+        .distinct()
+    )
+    for project_id in project_ids:
+        if not keeps_a_manager(db, project_id, changed_role=(role.id, new)):
+            raise Problem(
+                409,
+                "conflict",
+                "A project would be left with nobody who can manage its members.",
+            )
+
+
+def delete_role(ctx: Context, role_id: uuid.UUID) -> None:
+    found = org_access(ctx)
+    db = ctx.db
+    role = _org_role_for_change(ctx, role_id)
+    if role.builtin:
+        raise Problem(409, "conflict", "Predefined roles can be adjusted but not deleted.")
+    held = db.scalar(select(ProjectMember.user_id).where(ProjectMember.role_id == role.id))
+    offered = db.scalar(
+        select(Invitation.id).where(Invitation.role_id == role.id, Invitation.status == "pending")
+    )
+    if held is not None or offered is not None:
+        raise Problem(409, "conflict", "Someone holds or is offered this role.")
+    # Ended invitations still name the role; the audit trail keeps their story.
+    db.execute(delete(Invitation).where(Invitation.role_id == role.id))
+    db.delete(role)
+    record(f"org:{found.org.id}", "role_deleted", ctx, found.caller, target=role_id)
