@@ -16,10 +16,9 @@ from pydantic import (
     Field,
     RootModel,
     StrictBool,
-    model_validator,
 )
 
-from shared.schemas import EmailAddress, Request
+from shared.schemas import EmailAddress, Patch, Request
 
 Locale = Literal["sv", "en"]
 Method = Literal["email", "totp", "recovery"]
@@ -89,15 +88,11 @@ class PasswordIn(Request):
     password: Password
 
 
-class MePatch(Request):
+class MePatch(Patch):
+    not_null = ("display_name", "locale")
+
     display_name: DisplayName | None = None
     locale: Locale | None = None
-
-    @model_validator(mode="after")
-    def _something_to_change(self) -> MePatch:
-        if self.display_name is None and self.locale is None:
-            raise ValueError("give display_name or locale")
-        return self
 
 
 class UserOut(BaseModel):

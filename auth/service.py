@@ -321,12 +321,12 @@ def _second_factor_matches(
 ) -> Method | None:
     """Which factor the code proves, or None. Without a method, each offered one is tried."""
     offered = available_methods(db, user)
+    totp = otp.confirmed_totp(db, user)
     for candidate in [method] if method else offered:
         if candidate not in offered:
             continue
         if candidate == "email" and otp.email_code_matches(challenge, code):
             return "email"
-        totp = otp.confirmed_totp(db, user)
         if candidate == "totp" and totp is not None and otp.accept_totp(totp, code):
             return "totp"
         if candidate == "recovery" and otp.use_recovery_code(db, user, code):

@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from projects.permissions import PERMISSIONS
-from shared.schemas import EmailAddress, Request
+from shared.schemas import EmailAddress, Patch, Request
 
 OrgRole = Literal["admin", "member"]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -33,16 +33,6 @@ def _known_permissions(values: list[str]) -> list[str]:
 Permissions = Annotated[
     list[str], Field(max_length=len(PERMISSIONS) * 2), AfterValidator(_known_permissions)
 ]
-
-
-class NotEmpty(Request):
-    """A PATCH body: at least one field."""
-
-    @model_validator(mode="after")
-    def _something_to_change(self) -> Any:
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
-        return self
 
 
 # --- permissions ----------------------------------------------------------------
@@ -105,7 +95,7 @@ class RoleCreate(Request):
     permissions: Permissions
 
 
-class RolePatch(NotEmpty):
+class RolePatch(Patch):
     name_sv: Annotated[str, Field(min_length=1, max_length=80)] | None = None
     name_en: Annotated[str, Field(min_length=1, max_length=80)] | None = None
     description: Annotated[str, Field(max_length=500)] | None = None
@@ -145,7 +135,9 @@ class ProjectCreate(Request):
     require_2fa: StrictBool = False
 
 
-class ProjectPatch(NotEmpty):
+class ProjectPatch(Patch):
+    not_null = ("name",)
+
     name: Name | None = None
     number: Annotated[str, Field(max_length=50)] | None = None
     description: Annotated[str, Field(max_length=2000)] | None = None
@@ -189,7 +181,7 @@ class MemberList(BaseModel):
     next_cursor: str | None
 
 
-class MemberPatch(NotEmpty):
+class MemberPatch(Patch):
     role_id: uuid.UUID | None = None
     require_2fa: StrictBool | None = None
 

@@ -44,7 +44,7 @@ from projects.schemas import (
 from shared import audit, clock
 from shared.http import Context
 from shared.pagination import PageQuery, page
-from shared.problems import Problem, validation_error
+from shared.problems import Problem
 
 
 def _out(found: ProjectAccess) -> ProjectOut:
@@ -122,8 +122,6 @@ def update_project(ctx: Context, body: ProjectPatch) -> ProjectOut:
     found = access(ctx)
     for field in body.model_fields_set:
         setattr(found.project, field, getattr(body, field))
-    if found.project.name is None:
-        raise validation_error("A project needs a name.", [{"field": "name", "message": "null"}])
     record(
         f"project:{found.project.id}",
         "project_changed",

@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from shared.schemas import Request
+from shared.schemas import Patch, Request
 
 
 class UnitOut(BaseModel):
@@ -85,19 +85,13 @@ class ScheduleCreate(Request):
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "SEK"
 
 
-class SchedulePatch(Request):
+class SchedulePatch(Patch):
+    not_null = ("name", "standard", "currency")
+
     name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     doc_no: Annotated[str, Field(max_length=50)] | None = None
     standard: Standard | None = None
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
-
-    @model_validator(mode="after")
-    def _something_to_change(self) -> SchedulePatch:
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
-        if "name" in self.model_fields_set and self.name is None:
-            raise ValueError("name cannot be empty")
-        return self
 
 
 class ScheduleOut(BaseModel):
@@ -161,12 +155,8 @@ class RowCreate(RowFields, Placement):
     )
 
 
-class RowPatch(RowFields):
-    @model_validator(mode="after")
-    def _something_to_change(self) -> RowPatch:
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
-        return self
+class RowPatch(RowFields, Patch):
+    """Any row field; `RowFields` keeps title and entry rule from being nulled."""
 
 
 class RowOut(BaseModel):

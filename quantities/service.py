@@ -17,6 +17,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from projects.gate import access
+from projects.rules import record
 from quantities.models import Schedule, ScheduleRevision, ScheduleRow, Unit
 from quantities.schemas import (
     BatchIn,
@@ -41,7 +42,7 @@ from quantities.schemas import (
 )
 from quantities.totals import summarize
 from quantities.tree import NODE_FIELDS, EditError, Node, Tree
-from shared import audit, clock
+from shared import clock
 from shared.http import Context, require_if_match
 from shared.pagination import PageQuery, page
 from shared.problems import Problem
@@ -176,14 +177,7 @@ def delete_schedule(ctx: Context) -> None:
 
 def _record(ctx: Context, action: str, schedule: Schedule, **details: Any) -> None:
     found = access(ctx)
-    audit.record(
-        f"project:{found.project.id}",
-        action,
-        actor_id=str(found.caller.user.id),
-        target=str(schedule.id),
-        ip=ctx.client_ip,
-        **details,
-    )
+    record(f"project:{found.project.id}", action, ctx, found.caller, target=schedule.id, **details)
 
 
 # --- rows: reading --------------------------------------------------------------
@@ -436,12 +430,12 @@ def _record_rows(ctx: Context, **changes: list[uuid.UUID]) -> None:
     found = access(ctx)
     counts = {name: len(ids) for name, ids in changes.items()}
     named = [str(i) for ids in changes.values() for i in ids][:AUDITED_IDS]
-    audit.record(
+    record(
         f"project:{found.project.id}",
         "rows_changed",
-        actor_id=str(found.caller.user.id),
+        ctx,
+        found.caller,
         target=schedule_id,
-        ip=ctx.client_ip,
         row_ids=",".join(named),
         **counts,
     )

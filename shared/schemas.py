@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 # E-mail addresses are compared and stored lower-case.
 EmailAddress = Annotated[EmailStr, Field(max_length=254), AfterValidator(str.lower)]
@@ -14,3 +14,18 @@ class Request(BaseModel):
     """A request body: an unknown field is an error, not something silently dropped."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class Patch(Request):
+    """A PATCH body: at least one field, and the fields in `not_null` never nulled."""
+
+    not_null: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("give at least one field to change")
+        for name in self.not_null:
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self

@@ -137,3 +137,10 @@ def test_weak_passwords_are_refused_with_a_reason(
     [error] = response.json()["errors"]
     assert error["field"] == "password"
     assert snapshot(host) == before
+
+
+@pytest.mark.parametrize("body", [{"display_name": None}, {"locale": None}])
+def test_profile_fields_cannot_be_nulled(account: Account, body: dict[str, None]) -> None:
+    response = account.browser.patch("/api/me", json=body)
+    assert response.status_code == 400
+    assert response.json()["code"] == "validation_error"

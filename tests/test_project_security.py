@@ -11,7 +11,6 @@ from tests.accounts import (
     Team,
     create_project,
     join,
-    last_code,
     new_team,
     signed_up,
     step_up_by_email,
@@ -289,20 +288,3 @@ def test_lists_page_with_a_cursor(host: Host, client: httpx.Client, team: Team) 
     assert third["next_cursor"] is None
     bad = team.owner.browser.get("/api/projects", params={"cursor": "bm9wZQ"})
     assert bad.status_code == 400
-
-
-def test_a_step_up_code_gets_a_new_session_token(
-    host: Host, client: httpx.Client, team: Team
-) -> None:
-    require(team)
-    before = team.owner.browser.cookie
-    challenge = team.owner.browser.post("/api/auth/step-up").json()
-    done = team.owner.browser.post(
-        "/api/auth/otp/verify",
-        json={
-            "challenge_id": challenge["challenge_id"],
-            "code": last_code(host.outbox, team.owner.email),
-        },
-    )
-    assert done.status_code == 200
-    assert team.owner.browser.cookie != before

@@ -232,3 +232,9 @@ def test_every_body_endpoint_has_a_row(client: httpx.Client, place: Place) -> No
         for row in ROWS
     }
     assert with_body == rows
+
+
+def test_a_project_name_cannot_be_nulled(host: Host, place: Place) -> None:
+    response = place.owner.browser.patch(f"/api/projects/{place.project_id}", json={"name": None})
+    assert response.status_code == 400
+    assert place.owner.browser.get(f"/api/projects/{place.project_id}").json()["name"]

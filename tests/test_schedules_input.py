@@ -167,3 +167,11 @@ def test_every_schedule_endpoint_with_a_body_has_a_row(client: httpx.Client) -> 
         "batch": "/{schedule_id}/rows/batch",
     }
     assert with_body == {(method, where[name]) for method, name, _, _ in ENDPOINTS}
+
+
+@pytest.mark.parametrize("field", ["name", "standard", "currency"])
+def test_required_schedule_fields_cannot_be_nulled(host: Host, place: Place, field: str) -> None:
+    before = bad_input.snapshot(host, TABLES)
+    response = send(place, "PATCH", place.schedule, {field: None})
+    assert response.status_code == 400, response.text
+    assert bad_input.snapshot(host, TABLES) == before
