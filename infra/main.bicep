@@ -10,7 +10,7 @@
 //   ├─ kv-*      Key Vault (RBAC): casai-secret-key, sendgrid-api-key, intercom-secret
 //   ├─ plan-*    Flex Consumption plan + func-* Function App (Python 3.11)
 //   ├─ stapp-*   Static Web App for web/, /api linked to the Function App
-//   └─ vnet-*    only with privateNetworking: VNet, private endpoints, private DNS
+//   └─ vnet-*    privateNetworking (the default): VNet, private endpoints, private DNS
 targetScope = 'subscription'
 
 @minLength(1)
@@ -87,8 +87,8 @@ param intercomAppId string = ''
 @description('Comma-separated addresses that receive Microsoft Defender for SQL alerts (SQL_ALERT_EMAILS), besides the subscription admins and owners; e.g. the security team.')
 param securityAlertEmails string = ''
 
-@description('Private endpoints for Storage, SQL and Key Vault and VNet integration for the Function App; SQL and Key Vault public endpoints off. Hooks must then run from inside the VNet (see infra/README.md).')
-param privateNetworking bool = false
+@description('On by default: private endpoints for Storage, SQL and Key Vault and VNet integration for the Function App; SQL and Key Vault public endpoints off. Off (PRIVATE_NETWORKING=false) is a cheaper development environment whose SQL and Key Vault keep public endpoints behind Entra authentication (infra/README.md, Private networking).')
+param privateNetworking bool = true
 
 @description('Upper bound on Function App instances.')
 param functionMaximumInstanceCount int = 40
@@ -182,7 +182,8 @@ module sql 'modules/sql.bicep' = {
     adminLogin: sqlAdminLogin
     adminObjectId: sqlAdminId
     adminPrincipalType: sqlAdminType
-    privateNetworking: privateNetworking
+    // Without private networking the public endpoint is the only way in.
+    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceId
     securityAlertEmails: alertEmails
     maxVCores: sqlMaxVCores
@@ -196,7 +197,10 @@ module keyVault 'modules/keyvault.bicep' = {
     name: '${abbrs.keyVaultVaults}${resourceToken}'
     location: location
     tags: tags
+    // Without private networking the Function App resolves references from no fixed
+    // address, so the vault must admit any network (the RBAC role still gates reads).
     publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
+    firewallDefaultAction: privateNetworking ? 'Deny' : 'Allow'
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceId
   }
 }

@@ -19,19 +19,20 @@ require_go_sqlcmd
 require_env AZURE_RESOURCE_GROUP AZURE_KEY_VAULT_NAME AZURE_SQL_SERVER_NAME \
   AZURE_SQL_SERVER_FQDN AZURE_SQL_DATABASE_NAME AZURE_MANAGED_IDENTITY_NAME \
   AZURE_MANAGED_IDENTITY_CLIENT_ID
-require_network_path postprovision
 
 umask 077
 workdir="$(mktemp -d)"
 cleanup() {
   rm -rf "$workdir"
-  close_sql_firewall
+  close_vault_access
+  close_sql_access
 }
 trap cleanup EXIT
 
 # --- 1. Key Vault secrets ----------------------------------------------------
 
 vault="$AZURE_KEY_VAULT_NAME"
+open_vault_access
 
 # The Secrets Officer role was granted moments ago by the same provision and can
 # take a few minutes to reach Key Vault: wait until listing works.
@@ -105,7 +106,7 @@ ensure_secret intercom-secret INTERCOM_SECRET
 [[ "$AZURE_MANAGED_IDENTITY_NAME" =~ ^[A-Za-z0-9_-]+$ ]] || die "unexpected identity name"
 [[ "$AZURE_MANAGED_IDENTITY_CLIENT_ID" =~ ^[0-9a-fA-F-]{36}$ ]] || die "unexpected client id"
 
-open_sql_firewall
+open_sql_access
 wait_for_database
 note "Granting $AZURE_MANAGED_IDENTITY_NAME db_datareader and db_datawriter"
 sql -i "$here/sql/grant-app-identity.sql" \

@@ -20,7 +20,6 @@ require_tools az make
 require_go_sqlcmd
 require_env AZURE_RESOURCE_GROUP AZURE_SQL_SERVER_NAME AZURE_SQL_SERVER_FQDN \
   AZURE_SQL_DATABASE_NAME CASAI_DATABASE_URL
-require_network_path predeploy
 
 case "$CASAI_DATABASE_URL" in
   mssql+pyodbc://@*) ;;
@@ -32,8 +31,8 @@ esac
 make -C "$root" --no-print-directory .venv/.installed
 python="$root/.venv/bin/python"
 
-trap close_sql_firewall EXIT
-open_sql_firewall
+trap close_sql_access EXIT
+open_sql_access
 wait_for_database
 
 note "Migrating ${AZURE_SQL_DATABASE_NAME}: python -m alembic upgrade head"

@@ -10,17 +10,21 @@ param name string
 param location string
 param tags object
 
-@description('Disabled with private networking: the Function App then resolves references through a private endpoint.')
+@description('Disabled (the default, main.bicep privateNetworking): the Function App resolves references through the private endpoint. Enabled only for an environment deployed without private networking.')
 @allowed([
-  'Enabled'
   'Disabled'
+  'Enabled'
 ])
-param publicNetworkAccess string
+param publicNetworkAccess string = 'Disabled'
+
+@description('Deny (the default): only trusted services and the private endpoint get through. Allow only without private networking, where references come from a Function App with no fixed address.')
+@allowed([
+  'Deny'
+  'Allow'
+])
+param firewallDefaultAction string = 'Deny'
 
 param logAnalyticsWorkspaceId string
-
-// With the public endpoint off, the firewall denies by default as well.
-var firewallDefaultAction = publicNetworkAccess == 'Disabled' ? 'Deny' : 'Allow'
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
@@ -43,10 +47,10 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     enabledForDeployment: false
     enabledForTemplateDeployment: false
     enabledForDiskEncryption: false
-    // checkov:skip=CKV_AZURE_189: Follows the privateNetworking parameter (Disabled when true). Without a VNet the Functions platform resolves Key Vault references over the public endpoint from no fixed address (the trusted-services bypass does not cover references); every read still needs the RBAC role on this vault.
+    // No public endpoint by default: secrets are read through the VNet's private endpoint.
     publicNetworkAccess: publicNetworkAccess
     networkAcls: {
-      // checkov:skip=CKV_AZURE_109: Same as CKV_AZURE_189: Deny when privateNetworking is true; Allow otherwise, because references from a Function App without a VNet match neither an IP rule nor the AzureServices bypass (an unresolved reference would leave the app without its secrets).
+      // Everything not explicitly allowed is refused, should the public endpoint be on.
       defaultAction: firewallDefaultAction
       // Trusted Azure services only; the app itself comes in through the private endpoint.
       bypass: 'AzureServices'

@@ -21,8 +21,12 @@ param adminObjectId string
 ])
 param adminPrincipalType string
 
-@description('True: no public endpoint; the Function App comes in through a private endpoint.')
-param privateNetworking bool
+@description('Disabled (the default, main.bicep privateNetworking): no public endpoint; the Function App comes in through a private endpoint. Enabled only for an environment deployed without private networking.')
+@allowed([
+  'Disabled'
+  'Enabled'
+])
+param publicNetworkAccess string = 'Disabled'
 
 param logAnalyticsWorkspaceId string
 
@@ -55,8 +59,8 @@ resource server 'Microsoft.Sql/servers@2023-08-01' = {
     version: '12.0'
     // Clients must negotiate TLS 1.2 or later.
     minimalTlsVersion: '1.2'
-    // checkov:skip=CKV_AZURE_113: Follows the privateNetworking parameter (Disabled when true). The default keeps a public endpoint so Flex Consumption without a VNet and the deployer's migration hook can connect; Entra-only authentication still guards it.
-    publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
+    // No public endpoint by default: only the VNet's private endpoint reaches the server.
+    publicNetworkAccess: publicNetworkAccess
     administrators: {
       administratorType: 'ActiveDirectory'
       // No SQL logins or passwords at all: only Entra identities can authenticate.
@@ -131,11 +135,10 @@ resource vulnerabilityAssessment 'Microsoft.Sql/servers/sqlVulnerabilityAssessme
   ]
 }
 
-// Without a VNet, the Flex Consumption app has no fixed outbound addresses, so the
-// server admits Azure-hosted clients; each one still needs an Entra token for a
-// user that exists in the database. With privateNetworking there is no public
-// endpoint and no rule.
-resource allowAzureServices 'Microsoft.Sql/servers/firewallRules@2023-08-01' = if (!privateNetworking) {
+// Only without private networking: the Flex Consumption app then has no fixed
+// outbound addresses, so the server admits Azure-hosted clients; each one still
+// needs an Entra token for a user that exists in the database.
+resource allowAzureServices 'Microsoft.Sql/servers/firewallRules@2023-08-01' = if (publicNetworkAccess == 'Enabled') {
   parent: server
   name: 'AllowAllWindowsAzureIps'
   properties: {
