@@ -317,3 +317,24 @@ def test_deployed_settings_pass_the_production_checks(
     settings = load_settings()  # raises SettingsError naming any unsafe value
     assert settings.environment == "production"
     assert settings.sqlalchemy_url.startswith("mssql+pyodbc://@")
+
+
+def test_the_default_deployment_is_the_private_one_checkov_judges() -> None:
+    """checkov reads each module alone, so it judges the modules' parameter defaults.
+
+    Those defaults are the private settings; this keeps main.bicep's default (and the
+    azd parameters file's) passing exactly those, so the scanned configuration is the
+    one `azd up` deploys.
+    """
+    main = MAIN_BICEP.read_text(encoding="utf-8")
+    assert re.search(r"^param privateNetworking bool = true$", main, re.MULTILINE)
+    parameters = json.loads((INFRA / "main.parameters.json").read_text(encoding="utf-8"))
+    assert parameters["parameters"]["privateNetworking"]["value"] == "${PRIVATE_NETWORKING=true}"
+
+    passed = re.findall(r"^\s+(\w+): privateNetworking \? '(\w+)' : '\w+'$", main, re.MULTILINE)
+    assert len(passed) == 3, passed  # SQL's and Key Vault's public access, Key Vault's firewall
+    modules = "\n".join(p.read_text(encoding="utf-8") for p in (INFRA / "modules").glob("*.bicep"))
+    for name, private_value in passed:
+        defaults = re.findall(rf"^param {name} string = '(\w+)'$", modules, re.MULTILINE)
+        assert defaults, f"no module default for {name}"
+        assert set(defaults) == {private_value}, (name, defaults)
