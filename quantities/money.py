@@ -6,10 +6,21 @@ no amount and adds nothing to any total.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, Inexact, InvalidOperation, Overflow
 
 ORE = Decimal("0.01")
 ZERO = Decimal("0.00")
+
+# The default context keeps 28 digits, but a 15-digit quantity times a 15-digit price
+# has up to 30, and totals of such amounts a few more: every product and sum is made
+# in this context, wide enough to be exact. Inexact traps, so nothing is ever rounded
+# silently; the only rounding is the explicit one to öre.
+EXACT = Context(prec=60, rounding=ROUND_HALF_UP, traps=[Inexact, InvalidOperation, Overflow])
+
+
+def add(a: Decimal, b: Decimal) -> Decimal:
+    """a + b, exactly."""
+    return EXACT.add(a, b)
 
 
 def amount_of(
@@ -32,7 +43,7 @@ def amount_of(
         return None
     if quantity is None or unit_price is None:
         return None
-    return (quantity * unit_price).quantize(ORE, rounding=ROUND_HALF_UP)
+    return EXACT.multiply(quantity, unit_price).quantize(ORE, rounding=ROUND_HALF_UP)
 
 
 def is_priced(entry_rule: str, unit_price: Decimal | None, amount: Decimal | None) -> bool | None:

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from quantities.money import ZERO, is_priced
+from quantities.money import ZERO, add, is_priced
 from quantities.tree import Node, Tree
 
 
@@ -52,10 +52,10 @@ def summarize(tree: Tree) -> Totals:
         unpriced += state is False
         if amount is None:
             continue
-        total += amount
-        bearers[bearer] = bearers.get(bearer, ZERO) + amount
+        total = add(total, amount)
+        bearers[bearer] = add(bearers.get(bearer, ZERO), amount)
         for _, heading_id in open_headings:
-            heading_totals[heading_id] += amount
+            heading_totals[heading_id] = add(heading_totals[heading_id], amount)
     return Totals(
         total=total,
         priced_items=priced,

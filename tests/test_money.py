@@ -7,9 +7,11 @@ the same digits (no float anywhere on the way).
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Iterator
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -56,31 +58,46 @@ def reference_amount(item: dict[str, Any]) -> Decimal | None:
     p: Decimal | None = item.get("unit_price")
     if q is None or p is None:
         return None
-    return (q * p).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    # With fractions, not Decimal: the product of two 15-digit values has up to 30
+    # digits, and Decimal's default 28-digit context would round it before the öre.
+    cents = Fraction(q) * Fraction(p) * 100
+    return Decimal(math.floor(cents + Fraction(1, 2))).scaleb(-2)  # half-up, q × p ≥ 0
+
+
+def test_a_30_digit_product_is_rounded_once() -> None:
+    """Found by comparing with fractions: the default context rounded twice here."""
+    quantity, price = Decimal("827235305157.877"), Decimal("6040542313081.67")
+    exact = Fraction(quantity) * Fraction(price)
+    assert exact * 100 % 1 < Fraction(1, 2)  # the exact amount rounds down
+    amount = amount_of("item", "normal", quantity, price, None)
+    assert amount == reference_amount(
+        {"entry_rule": "normal", "quantity": quantity, "unit_price": price}
+    )
+    assert amount == Decimal(math.floor(exact * 100)).scaleb(-2)
 
 
 @given(st.lists(st.lists(items(), max_size=8), min_size=1, max_size=6))
 def test_totals_equal_the_decimal_reference(groups: list[list[dict[str, Any]]]) -> None:
     nodes = []
-    expected_total = Decimal("0.00")
+    expected_total = Fraction(0)
     expected_headings = []
     for position, group in enumerate(groups):
         heading = Node(uuid.uuid4(), None, position, "heading", "H", uuid.uuid4(), 1)
         nodes.append(heading)
-        subtotal = Decimal("0.00")
+        subtotal = Fraction(0)
         for index, item in enumerate(group):
             nodes.append(
                 Node(uuid.uuid4(), heading.id, index, "item", "I", uuid.uuid4(), 1, **item)
             )
             amount = reference_amount(item)
             if amount is not None:
-                subtotal += amount
+                subtotal += Fraction(amount)
         expected_headings.append(subtotal)
         expected_total += subtotal
     totals = summarize(Tree.build(nodes, frozenset()))
     assert totals.total == expected_total
     assert type(totals.total) is Decimal
-    assert [total for _, _, total in totals.headings] == expected_headings
+    assert [Fraction(total) for _, _, total in totals.headings] == expected_headings
 
 
 @given(items())
@@ -138,8 +155,12 @@ def test_values_round_trip_exactly_through_the_database(
         if r["parent_id"] == heading
     ]
     assert [(Decimal(r["quantity"]), Decimal(r["unit_price"])) for r in rows] == values
-    amounts = [(q * p).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) for q, p in values]
+    amounts = [
+        reference_amount({"entry_rule": "normal", "quantity": q, "unit_price": p})
+        for q, p in values
+    ]
     assert [r["amount"] for r in rows] == [f"{a:.2f}" for a in amounts]
     summary = owner.browser.get(f"{schedule}/summary").json()
     [mine] = [h for h in summary["headings"] if h["id"] == heading]
-    assert mine["total"] == f"{sum(amounts):.2f}"
+    cents = int(sum(Fraction(a) for a in amounts if a is not None) * 100)
+    assert mine["total"] == f"{cents // 100}.{cents % 100:02d}"
