@@ -137,7 +137,7 @@ class Tree:
         self._check(node)
         self.nodes[node.id] = node
         self.created.add(node.id)
-        self._place(node, parent_id, after_id, first)
+        self._place(node, self._target(parent_id, after_id), after_id, first)
         return node
 
     def update(self, row_id: uuid.UUID, version: int, content: dict[str, object]) -> Node:
@@ -156,11 +156,13 @@ class Tree:
         first: bool,
     ) -> Node:
         node = self._current(row_id, version)
-        target_parent = self.nodes[after_id].parent_id if after_id in self.nodes else parent_id
-        if after_id == node.id or self._within(target_parent, node.id):
+        if after_id == node.id:
+            raise EditError("A row cannot move into itself.", "after_id")
+        target_parent = self._target(parent_id, after_id)
+        if self._within(target_parent, node.id):
             raise EditError("A row cannot move into itself.", "parent_id")
         self.children[node.parent_id].remove(node.id)
-        self._place(node, parent_id, after_id, first)
+        self._place(node, target_parent, after_id, first)
         self._touch(node)
         return node
 
@@ -210,6 +212,17 @@ class Tree:
             candidate = self.nodes[candidate].parent_id
         return False
 
+    def _target(self, parent_id: uuid.UUID | None, after_id: uuid.UUID | None) -> uuid.UUID | None:
+        """The parent a row placed by (parent_id, after_id) goes under, checked to exist."""
+        if after_id is not None:
+            after = self.get(after_id, "after_id")
+            if parent_id is not None and parent_id != after.parent_id:
+                raise EditError("after_id is not a child of parent_id.", "after_id")
+            parent_id = after.parent_id
+        if parent_id is not None and self.get(parent_id, "parent_id").kind != "heading":
+            raise EditError("Rows go under headings only.", "parent_id")
+        return parent_id
+
     def _place(
         self,
         node: Node,
@@ -217,15 +230,7 @@ class Tree:
         after_id: uuid.UUID | None,
         first: bool,
     ) -> None:
-        if after_id is not None:
-            after = self.get(after_id, "after_id")
-            if parent_id is not None and parent_id != after.parent_id:
-                raise EditError("after_id is not a child of parent_id.", "after_id")
-            parent_id = after.parent_id
-        if parent_id is not None:
-            parent = self.get(parent_id, "parent_id")
-            if parent.kind != "heading":
-                raise EditError("Rows go under headings only.", "parent_id")
+        """Insert the row under parent_id (from _target): after after_id, first or last."""
         siblings = self.children.setdefault(parent_id, [])
         if after_id is not None:
             siblings.insert(siblings.index(after_id) + 1, node.id)

@@ -114,6 +114,18 @@ def test_insert_after_first_child_move_and_delete_subtrees(desk: Desk) -> None:
     assert [row["position"] for row in desk.rows()] == [0, 0, 1]
 
 
+def test_moving_under_a_row_that_does_not_exist_is_404_and_changes_nothing(desk: Desk) -> None:
+    heading = desk.add(kind="heading", title="Markarbeten")
+    item = desk.add(kind="item", title="Schakt", parent_id=heading["id"])
+    before = desk.rows()
+    for place in ({"parent_id": str(uuid.uuid4())}, {"after_id": str(uuid.uuid4())}):
+        move = {"op": "move", "id": item["id"], "version": item["version"], **place}
+        response = desk.batch([move])
+        assert response.status_code == 404, response.text
+        assert response.json()["operation_index"] == 0
+        assert desk.rows() == before
+
+
 def test_rows_go_under_headings_only(desk: Desk) -> None:
     item = desk.add(kind="item", title="Schakt", unit="m3")
     response = desk.owner.browser.post(
