@@ -1,5 +1,3 @@
-import uuid
-
 import azure.functions as func
 
 from auth import service, sessions
@@ -98,7 +96,7 @@ def list_sessions(ctx: http.Context) -> SessionList:
 @bp.endpoint("DELETE", "auth/sessions/{session_id:guid}", guard=signed_in, status=204)
 def end_session(ctx: http.Context) -> None:
     """End one of the caller's sessions."""
-    service.end_session(ctx, uuid.UUID(ctx.route["session_id"]))
+    service.end_session(ctx, ctx.route_id("session_id"))
 
 
 @bp.endpoint("DELETE", "auth/sessions", guard=signed_in, status=204)

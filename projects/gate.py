@@ -27,7 +27,7 @@ from projects.models import (
     RolePermission,
 )
 from shared.http import Context
-from shared.problems import Problem
+from shared.problems import Problem, not_found
 
 APP_FACTORS = ("totp", "recovery")  # recovery codes stand in for the authenticator app
 
@@ -64,16 +64,10 @@ def second_factor_problem(
     return None
 
 
-def project_not_found() -> Problem:
-    return Problem(404, "not_found", "No such project.")
-
-
-def load_access(ctx: Context, project_id: str) -> ProjectAccess:
+def load_access(ctx: Context) -> ProjectAccess:
+    """The caller's membership of the route's project, or 404."""
     caller = principal(ctx)
-    try:
-        wanted = uuid.UUID(project_id)
-    except ValueError:
-        raise project_not_found() from None
+    wanted = ctx.route_id("project_id", "No such project.")
     db = ctx.db
     found = db.execute(
         select(Project, ProjectMember, Role)
@@ -86,7 +80,7 @@ def load_access(ctx: Context, project_id: str) -> ProjectAccess:
         )
     ).one_or_none()
     if found is None:
-        raise project_not_found()
+        raise not_found("No such project.")
     project, membership, role = found
     return ProjectAccess(caller, project, membership, role, role_permissions(db, role.id))
 
@@ -99,7 +93,7 @@ class project_gate:  # noqa: N801  (used like a function: guard=project_gate("x.
 
     def __call__(self, ctx: Context) -> None:
         signed_in(ctx)
-        found = load_access(ctx, ctx.route["project_id"])
+        found = load_access(ctx)
         if self.permission not in found.permissions:
             raise Problem(403, "forbidden", f"Your role in this project lacks {self.permission}.")
         refused = second_factor_problem(found.project, found.membership, found.caller.session)
@@ -135,17 +129,14 @@ class org_gate:  # noqa: N801  (used like a function: guard=org_gate(admin=True)
     def __call__(self, ctx: Context) -> None:
         signed_in(ctx)
         caller = principal(ctx)
-        try:
-            org_id = uuid.UUID(ctx.route["org_id"])
-        except ValueError:
-            raise Problem(404, "not_found", "No such organisation.") from None
+        org_id = ctx.route_id("org_id", "No such organisation.")
         found = ctx.db.execute(
             select(Organization, OrgMember)
             .join(OrgMember, OrgMember.org_id == Organization.id)
             .where(Organization.id == org_id, OrgMember.user_id == caller.user.id)
         ).one_or_none()
         if found is None:
-            raise Problem(404, "not_found", "No such organisation.")
+            raise not_found("No such organisation.")
         org, membership = found
         if self.admin and membership.org_role != "admin":
             raise Problem(403, "forbidden", "Only the organisation's admins may do this.")

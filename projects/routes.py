@@ -1,5 +1,3 @@
-import uuid
-
 import azure.functions as func
 
 from auth.sessions import signed_in
@@ -42,10 +40,6 @@ from shared.pagination import PageQuery
 bp = http.Blueprint()
 PROJECT = "projects/{project_id:guid}"
 ORG = "orgs/{org_id:guid}"
-
-
-def _id(ctx: http.Context, name: str) -> uuid.UUID:
-    return uuid.UUID(ctx.route[name])  # the route's guid constraint has checked it
 
 
 @bp.endpoint("GET", "permissions", response=PermissionList)
@@ -98,7 +92,7 @@ def list_org_members(ctx: http.Context) -> OrgMemberList:
 )
 def set_org_role(ctx: http.Context) -> OrgMemberOut:
     """Make a member an admin or a member (an organisation keeps at least one admin)."""
-    return organisations.set_org_role(ctx, _id(ctx, "user_id"), ctx.body)
+    return organisations.set_org_role(ctx, ctx.route_id("user_id"), ctx.body)
 
 
 @bp.endpoint("GET", f"{ORG}/roles", response=RoleList, guard=org_gate(admin=False))
@@ -129,13 +123,13 @@ def create_role(ctx: http.Context) -> RoleOut:
 )
 def update_role(ctx: http.Context) -> RoleOut:
     """Rename a role or adjust its permissions (org admins); counts from the next request."""
-    return organisations.update_role(ctx, _id(ctx, "role_id"), ctx.body)
+    return organisations.update_role(ctx, ctx.route_id("role_id"), ctx.body)
 
 
 @bp.endpoint("DELETE", f"{ORG}/roles/{{role_id:guid}}", status=204, guard=org_gate(admin=True))
 def delete_role(ctx: http.Context) -> None:
     """Delete a custom role that nobody holds or is offered (409 otherwise)."""
-    organisations.delete_role(ctx, _id(ctx, "role_id"))
+    organisations.delete_role(ctx, ctx.route_id("role_id"))
 
 
 # --- projects -------------------------------------------------------------------
@@ -208,7 +202,7 @@ def list_members(ctx: http.Context) -> MemberList:
 )
 def update_member(ctx: http.Context) -> MemberOut:
     """Change a member's role or their own 2FA requirement."""
-    return service.update_member(ctx, _id(ctx, "user_id"), ctx.body)
+    return service.update_member(ctx, ctx.route_id("user_id"), ctx.body)
 
 
 @bp.endpoint(
@@ -219,7 +213,7 @@ def update_member(ctx: http.Context) -> MemberOut:
 )
 def remove_member(ctx: http.Context) -> None:
     """Remove a member; their access ends with their next request."""
-    service.remove_member(ctx, _id(ctx, "user_id"))
+    service.remove_member(ctx, ctx.route_id("user_id"))
 
 
 @bp.endpoint(
@@ -255,7 +249,7 @@ def list_invitations(ctx: http.Context) -> InvitationList:
 )
 def revoke_invitation(ctx: http.Context) -> None:
     """Revoke a pending invitation."""
-    invitations.revoke_invitation(ctx, _id(ctx, "invitation_id"))
+    invitations.revoke_invitation(ctx, ctx.route_id("invitation_id"))
 
 
 @bp.endpoint(

@@ -87,7 +87,7 @@ def _working_revision(db: Session, schedule_id: uuid.UUID) -> ScheduleRevision:
 def find_schedule(ctx: Context, *, lock: bool = False) -> Schedule:
     """The schedule of the route, in the gated project; with `lock`, its row lock taken."""
     found = access(ctx)
-    schedule_id = uuid.UUID(ctx.route["schedule_id"])
+    schedule_id = ctx.route_id("schedule_id", "No such schedule.")
     db = ctx.db
     if lock:
         # A no-op UPDATE: writers of one schedule queue here (see the module docstring).
@@ -376,7 +376,7 @@ def _if_match_row(ctx: Context) -> tuple[Node, tuple[uuid.UUID, Tree]]:
     """The route's row, with If-Match checked under the schedule's lock."""
     locked = _locked_working_tree(ctx)
     tree = locked[1]
-    row_id = uuid.UUID(ctx.route["row_id"])
+    row_id = ctx.route_id("row_id", "No such row in this schedule.")
     try:
         node = tree.get(row_id)
     except EditError:

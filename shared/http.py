@@ -29,6 +29,7 @@ from shared.problems import (
     SECURITY_HEADERS,
     Problem,
     internal_error,
+    not_found,
     payload_too_large,
     unsupported_media_type,
     validation_error,
@@ -94,6 +95,18 @@ class Context:
 
             self._session = new_session()
         return self._session
+
+    def route_id(self, name: str, missing: str = "Nothing here.") -> uuid.UUID:
+        """The `{name:guid}` route value as a UUID.
+
+        The guid constraint (like ASP.NET's) also admits the `{…}` and `(…)`
+        spellings; a value uuid cannot read answers 404 with `missing`, as an
+        unknown id does.
+        """
+        try:
+            return uuid.UUID(self.route[name].removeprefix("(").removesuffix(")"))
+        except ValueError:
+            raise not_found(missing) from None
 
     def header(self, name: str) -> str | None:
         value: str | None = self.request.headers.get(name)

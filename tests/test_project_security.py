@@ -288,3 +288,22 @@ def test_lists_page_with_a_cursor(host: Host, client: httpx.Client, team: Team) 
     assert third["next_cursor"] is None
     bad = team.owner.browser.get("/api/projects", params={"cursor": "bm9wZQ"})
     assert bad.status_code == 400
+
+
+def test_every_spelling_the_guid_constraint_admits_reads_as_that_id(team: Team) -> None:
+    """The route constraint also admits {…} and (…) GUIDs: they name the same row, and
+    an unknown one is a 404 like any other (it was a 500 for the (…) form)."""
+    browser = team.owner.browser
+    for spelled in (f"{{{team.project_id}}}", f"({team.project_id})", team.project_id.upper()):
+        assert browser.get(f"/api/projects/{spelled}").json()["id"] == team.project_id
+    unknown = "(0b5d1c1e-7f55-4d6e-9a5c-3f2b8e1d4c7a)"
+    for path in (
+        f"/api/projects/{unknown}",
+        f"/api/orgs/{unknown}",
+        f"/api/projects/{team.project_id}/schedules/{unknown}",
+    ):
+        response = browser.get(path)
+        assert response.status_code == 404, (path, response.text)
+        assert response.json()["code"] == "not_found"
+    ended = browser.delete(f"/api/auth/sessions/{unknown}")
+    assert ended.status_code == 404
