@@ -40,6 +40,27 @@ EMAIL_KIND = {
 }
 
 
+# The cap of MAX_SENDS_PER_WINDOW codes per account is counted per group: codes only
+# the password's holder can ask for (sign-in, step-up) apart from codes anyone who
+# knows the address can ask for (verification, reset). Otherwise a stranger asking for
+# reset codes would use up the cap and keep the owner from signing in.
+SEND_CAP_GROUP = {
+    "login": "sign-in",
+    "step_up": "sign-in",
+    "verify_email": "by-address",
+    "password_reset": "by-address",
+}
+
+
+def _send_cap_key(user: User, purpose: str) -> str:
+    return f"email-code:{SEND_CAP_GROUP[purpose]}:{user.id}"
+
+
+def send_cap_reached(db: Session, user: User, purpose: str) -> bool:
+    """Whether the account had its cap of codes for `purpose`'s group in this window."""
+    return throttle.count(db, _send_cap_key(user, purpose), SEND_WINDOW) >= MAX_SENDS_PER_WINDOW
+
+
 def rate_limited(retry_after: timedelta, detail: str) -> Problem:
     seconds = max(1, int(retry_after.total_seconds() + 0.999))
     return Problem(429, "rate_limited", detail, headers={"Retry-After": str(seconds)})
@@ -72,15 +93,14 @@ def send_code(db: Session, challenge: OtpChallenge, user: User) -> None:
         wait = clock.as_utc(challenge.last_sent_at) + RESEND_COOLDOWN - now
         if wait > timedelta(0):
             raise rate_limited(wait, "A code was just sent; wait before asking for another.")
-    key = f"email-code:{user.id}"
-    if throttle.count(db, key, SEND_WINDOW) >= MAX_SENDS_PER_WINDOW:
+    if send_cap_reached(db, user, challenge.purpose):
         raise rate_limited(SEND_WINDOW, "Too many codes were sent; try again later.")
     code = f"{secrets.randbelow(10**6):06d}"
     challenge.code_mac = _code_mac(challenge, code)
     challenge.sends += 1
     challenge.last_sent_at = now
     challenge.expires_at = now + CODE_LIFETIME
-    throttle.hit(db, key)
+    throttle.hit(db, _send_cap_key(user, challenge.purpose))
     message = emails.render(
         EMAIL_KIND[challenge.purpose], user.locale, user.email, name=user.display_name, code=code
     )

@@ -226,17 +226,17 @@ def register(ctx: Context, body: RegisterIn) -> StatusOut:
 def _send_quietly(db: Session, user: User, purpose: str) -> bool:
     """Replace the account's challenge of `purpose` and e-mail its code.
 
-    When too many codes were sent it stays silent: the answer to the caller must not
-    differ between addresses with and without an account.
+    When too many codes were sent it stays silent, and the code sent last keeps
+    working: the answer to the caller must not differ between addresses with and
+    without an account.
     """
+    if otp.send_cap_reached(db, user, purpose):
+        log.info("%s code not sent: the account's cap is reached", purpose)
+        return False
     db.execute(
         delete(OtpChallenge).where(OtpChallenge.user_id == user.id, OtpChallenge.purpose == purpose)
     )
-    try:
-        otp.open_challenge(db, user, purpose)
-    except Problem as refused:
-        log.info("%s code not sent: %s", purpose, refused.detail)
-        return False
+    otp.open_challenge(db, user, purpose)
     return True
 
 

@@ -510,3 +510,40 @@ def test_timers_purge_ended_sessions_and_codes(host: Host, client: httpx.Client)
         host.run_timer("purge_sessions")
     assert count_rows(host, "sessions", account.email) == 0
     assert count_rows(host, "sessions", live.email) == 1
+
+
+def test_strangers_asking_for_reset_codes_cannot_lock_the_owner_out(
+    host: Host, client: httpx.Client
+) -> None:
+    account = signed_up(host, client, "lockout")
+    with_email_otp(host, account)
+    host.advance_clock(15 * 60)  # past the verification code's window
+    forgot = {"email": account.email}
+    for _ in range(5):
+        assert client.post("/api/auth/password/forgot", json=forgot).status_code == 202
+    reset_code = last_code(host.outbox, account.email)
+    sent = len(messages_to(host.outbox, account.email))
+    over_cap = client.post("/api/auth/password/forgot", json=forgot)
+    assert over_cap.status_code == 202  # the same answer as ever...
+    assert len(messages_to(host.outbox, account.email)) == sent  # ...but nothing sent
+
+    # The owner still gets a sign-in code, and the last reset code still works.
+    browser, challenge = otp_login(client, account)
+    assert len(messages_to(host.outbox, account.email)) == sent + 1
+    signed_in = browser.post(
+        "/api/auth/otp/verify",
+        json={
+            "challenge_id": challenge["challenge_id"],
+            "code": last_code(host.outbox, account.email),
+        },
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    reset = client.post(
+        "/api/auth/password/reset",
+        json={
+            "email": account.email,
+            "code": reset_code,
+            "new_password": "ett nytt långt lösenord",
+        },
+    )
+    assert reset.status_code == 204, reset.text
