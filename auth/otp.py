@@ -11,6 +11,7 @@ as HMACs.
 from __future__ import annotations
 
 import secrets
+import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -26,6 +27,11 @@ MAX_ATTEMPTS = 5
 RESEND_COOLDOWN = timedelta(seconds=30)
 SEND_WINDOW = timedelta(minutes=15)
 MAX_SENDS_PER_WINDOW = 5
+# Wrong codes per account, across challenges: a correct password opens a fresh
+# challenge every time, so MAX_ATTEMPTS alone would let whoever has the password
+# guess authenticator codes without end.
+MISS_WINDOW = timedelta(minutes=15)
+MAX_MISSES_PER_WINDOW = 10
 RECOVERY_CODE_COUNT = 10
 TOTP_ISSUER = "CASAI"
 TOTP_STEP_SECONDS = 30
@@ -133,10 +139,26 @@ def email_code_matches(challenge: OtpChallenge, code: str) -> bool:
     return crypto.same(_code_mac(challenge, code.strip()), challenge.code_mac)
 
 
-def count_miss(db: Session, challenge: OtpChallenge) -> Problem:
-    """Record a wrong code (kept even though the request fails) and describe it."""
-    challenge.attempts += 1
+def refuse_while_guessing(db: Session, user_id: uuid.UUID) -> None:
+    """429 while the account has had MAX_MISSES_PER_WINDOW wrong codes in the window."""
+    if throttle.count(db, _miss_key(user_id), MISS_WINDOW) >= MAX_MISSES_PER_WINDOW:
+        raise rate_limited(MISS_WINDOW, "Too many wrong codes; try again later.")
+
+
+def record_miss(db: Session, user_id: uuid.UUID) -> None:
+    """Count a wrong code against the account; committed, as the request will fail."""
+    throttle.hit(db, _miss_key(user_id))
     db.commit()
+
+
+def _miss_key(user_id: uuid.UUID) -> str:
+    return f"otp-miss:{user_id}"
+
+
+def count_miss(db: Session, challenge: OtpChallenge) -> Problem:
+    """Record a wrong code against the challenge and the account, and describe it."""
+    challenge.attempts += 1
+    record_miss(db, challenge.user_id)
     left = max(0, MAX_ATTEMPTS - challenge.attempts)
     return Problem(400, "invalid_code", "The code is not right.", attempts_left=left)
 

@@ -14,7 +14,9 @@ from tests.accounts import (
     messages_to,
     signed_up,
     text_of,
+    totp_now,
     unique_email,
+    with_totp,
 )
 from tests.conftest import Host, Storage, app_environment, running_host
 
@@ -165,3 +167,33 @@ def test_without_trust_the_header_is_ignored(host: Host, client: httpx.Client) -
     browser = Browser(client, cookie=account.browser.cookie, csrf=account.browser.csrf)
     [session] = browser.get("/api/auth/sessions").json()["items"]
     assert session["ip"] is None
+
+
+def test_wrong_codes_are_limited_per_account_across_sign_ins(
+    host: Host, client: httpx.Client
+) -> None:
+    """Each sign-in with the right password opens a fresh challenge with 5 tries; the
+    account as a whole gets 10 wrong codes per 15 minutes, then even the right one waits."""
+    account = signed_up(host, client, "guess-totp")
+    with_totp(host, account)
+    secret = account.totp_secret
+    assert secret is not None
+    credentials = {"email": account.email, "password": account.password}
+
+    def verify(code: str) -> httpx.Response:
+        browser = Browser(client)
+        challenge = browser.post("/api/auth/login", json=credentials).json()
+        assert challenge["status"] == "otp_required", challenge
+        return browser.post(
+            "/api/auth/otp/verify",
+            json={"challenge_id": challenge["challenge_id"], "code": code, "method": "totp"},
+        )
+
+    wrong = f"{(int(totp_now(host, secret, 1)) + 500_000) % 1_000_000:06d}"
+    for _ in range(10):  # each on a new sign-in: the challenge's own limit never bites
+        assert verify(wrong).status_code == 400
+    refused = verify(totp_now(host, secret, 1))
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "rate_limited"
+    host.advance_clock(15 * 60)
+    assert verify(totp_now(host, secret, 1)).status_code == 200
