@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from auth import emails
 from auth.models import OtpChallenge, RecoveryCode, TotpCredential, User
 from shared import clock, crypto, email, throttle
-from shared.problems import Problem
+from shared.problems import Problem, rate_limited
 
 CODE_LIFETIME = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
@@ -65,11 +65,6 @@ def _send_cap_key(user: User, purpose: str) -> str:
 def send_cap_reached(db: Session, user: User, purpose: str) -> bool:
     """Whether the account had its cap of codes for `purpose`'s group in this window."""
     return throttle.count(db, _send_cap_key(user, purpose), SEND_WINDOW) >= MAX_SENDS_PER_WINDOW
-
-
-def rate_limited(retry_after: timedelta, detail: str) -> Problem:
-    seconds = max(1, int(retry_after.total_seconds() + 0.999))
-    return Problem(429, "rate_limited", detail, headers={"Retry-After": str(seconds)})
 
 
 def open_challenge(

@@ -50,7 +50,7 @@ from shared import audit, clock, crypto, email, throttle
 from shared.config import get_settings
 from shared.http import Context
 from shared.pagination import PageQuery
-from shared.problems import Problem, validation_error
+from shared.problems import Problem, not_found, rate_limited, validation_error
 
 log = logging.getLogger("casai.auth")
 
@@ -128,9 +128,9 @@ def _check_login_throttle(db: Session, address: str, ip: str | None) -> None:
         last = throttle.latest(db, key, FAILURE_MEMORY)
         wait = (last + delay - clock.now()) if last is not None else timedelta(0)
         if wait > timedelta(0):
-            raise otp.rate_limited(wait, "Too many failed sign-ins; wait before trying again.")
+            raise rate_limited(wait, "Too many failed sign-ins; wait before trying again.")
     if ip is not None and throttle.count(db, f"login-ip:{ip}", IP_WINDOW) >= MAX_FAILURES_PER_IP:
-        raise otp.rate_limited(IP_WINDOW, "Too many failed sign-ins from this address.")
+        raise rate_limited(IP_WINDOW, "Too many failed sign-ins from this address.")
 
 
 def _count_failure(db: Session, address: str, ip: str | None) -> None:
@@ -436,7 +436,7 @@ def end_session(ctx: Context, session_id: uuid.UUID) -> None:
     me = sessions.principal(ctx)
     ended = sessions.end(ctx.db, UserSession.id == session_id, UserSession.user_id == me.user.id)
     if not ended:
-        raise Problem(404, "not_found", "No such session.")
+        raise not_found("No such session.")
     record(me.user, "session_ended", ctx, reason="ended_by_user", session_id=str(session_id))
     if session_id == me.session.id:
         ctx.response_headers.append(sessions.clearing_cookie_header())
@@ -551,7 +551,7 @@ def remove_totp(ctx: Context, body: TotpDeleteIn) -> None:
     _require_password(ctx, me.user, body.password)
     credential = otp.confirmed_totp(db, me.user)
     if credential is None:
-        raise Problem(404, "not_found", "No authenticator app is set up.")
+        raise not_found("No authenticator app is set up.")
     otp.refuse_while_guessing(db, me.user.id)
     if not otp.accept_totp(credential, body.code):
         otp.record_miss(db, me.user.id)  # commits, keeping the used-step record too

@@ -41,13 +41,19 @@ from projects.schemas import (
     MyInvitation,
     MyInvitationList,
 )
-from shared import clock, crypto, email
+from shared import clock, crypto, email, throttle
 from shared.config import get_settings
 from shared.http import Context
 from shared.pagination import PageQuery, page
-from shared.problems import Problem
+from shared.problems import Problem, not_found, rate_limited
 
 INVITATION_LIFETIME = timedelta(days=7)
+# Invitation e-mails carry text the sender chooses and go to any address, so sending
+# them is limited: per inviter across all projects, and per project and address
+# (re-inviting replaces the pending invitation but sends a new e-mail).
+INVITE_WINDOW = timedelta(hours=1)
+INVITES_PER_INVITER = 50
+INVITES_PER_ADDRESS = 3
 ENDED_INVITATIONS_KEPT = timedelta(days=30)
 
 
@@ -76,6 +82,7 @@ def create_invitation(ctx: Context, body: InvitationCreate) -> InvitationOut:
     invitee = db.scalar(select(User).where(User.email == body.email))
     if invitee is not None and is_member(db, found.project.id, invitee.id):
         raise Problem(409, "conflict", "That person is already a member of the project.")
+    _count_invitation_mail(db, found.caller.user.id, found.project.id, body.email)
     now = clock.now()
     db.execute(
         update(Invitation)
@@ -127,6 +134,21 @@ def create_invitation(ctx: Context, body: InvitationCreate) -> InvitationOut:
     return _invitation_out(db, invitation, found.caller.user.locale)
 
 
+def _count_invitation_mail(
+    db: Session, inviter_id: uuid.UUID, project_id: uuid.UUID, address: str
+) -> None:
+    """Count one invitation e-mail, or 429 when the inviter or the address had enough."""
+    limits = (
+        (f"invite:{inviter_id}", INVITES_PER_INVITER, "You sent many invitations; wait a while."),
+        (f"invite:{project_id}:{address}", INVITES_PER_ADDRESS, "This address was just invited."),
+    )
+    for key, most, detail in limits:
+        if throttle.count(db, key, INVITE_WINDOW) >= most:
+            raise rate_limited(INVITE_WINDOW, detail)
+    for key, _, _ in limits:
+        throttle.hit(db, key)
+
+
 def list_invitations(ctx: Context, paging: PageQuery) -> InvitationList:
     found = access(ctx)
     db = ctx.db
@@ -152,7 +174,7 @@ def revoke_invitation(ctx: Context, invitation_id: uuid.UUID) -> None:
         or invitation.project_id != found.project.id
         or invitation.status != "pending"
     ):
-        raise Problem(404, "not_found", "No such pending invitation.")
+        raise not_found("No such pending invitation.")
     invitation.status = "revoked"
     invitation.ended_at = clock.now()
     record(
@@ -167,7 +189,7 @@ def revoke_invitation(ctx: Context, invitation_id: uuid.UUID) -> None:
 
 def _valid_invitation(db: Session, invitation: Invitation | None) -> tuple[Invitation, Project]:
     """A pending, unexpired invitation whose inviter may still hand out its role; else 404."""
-    gone = Problem(404, "not_found", "This invitation is not valid.")
+    gone = not_found("This invitation is not valid.")
     if (
         invitation is None
         or invitation.status != "pending"

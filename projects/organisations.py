@@ -48,7 +48,7 @@ from projects.schemas import (
 from shared import clock
 from shared.http import Context
 from shared.pagination import PageQuery, page
-from shared.problems import Problem
+from shared.problems import Problem, not_found
 
 
 def list_permissions() -> PermissionList:
@@ -167,7 +167,7 @@ def set_org_role(ctx: Context, user_id: uuid.UUID, body: OrgMemberUpdate) -> Org
     member = db.get(OrgMember, (found.org.id, user_id))
     user = db.get(User, user_id)
     if member is None or user is None:
-        raise Problem(404, "not_found", "No such member of this organisation.")
+        raise not_found("No such member of this organisation.")
     if member.org_role == "admin" and body.org_role != "admin":
         admins = db.scalars(
             select(OrgMember.user_id).where(
@@ -213,7 +213,7 @@ def _role_out(role: Role, permissions: Iterable[str], locale: str) -> RoleOut:
 def _org_role_for_change(ctx: Context, role_id: uuid.UUID) -> Role:
     role = ctx.db.get(Role, role_id)
     if role is None or role.org_id != org_access(ctx).org.id:
-        raise Problem(404, "not_found", "No such role.")
+        raise not_found("No such role.")
     return role
 
 

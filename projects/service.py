@@ -44,7 +44,7 @@ from projects.schemas import (
 from shared import audit, clock
 from shared.http import Context
 from shared.pagination import PageQuery, page
-from shared.problems import Problem
+from shared.problems import Problem, not_found
 
 
 def _out(found: ProjectAccess) -> ProjectOut:
@@ -58,10 +58,15 @@ def create_project(ctx: Context, body: ProjectCreate) -> ProjectOut:
     caller = principal(ctx)
     db = ctx.db
     if db.get(OrgMember, (body.org_id, caller.user.id)) is None:
-        raise Problem(404, "not_found", "No such organisation.")
+        raise not_found("No such organisation.")
     owner = db.scalar(select(Role).where(Role.org_id == body.org_id, Role.key == "owner"))
     if owner is None:
         raise Problem(409, "conflict", "The organisation has no owner role.")
+    owner_permissions = role_permissions(db, owner.id)
+    if "members.manage" not in owner_permissions:  # a project always keeps a manager
+        raise Problem(
+            409, "conflict", "The organisation's Owner role lacks members.manage; restore it first."
+        )
     now = clock.now()
     project = Project(
         org_id=body.org_id,
@@ -80,7 +85,7 @@ def create_project(ctx: Context, body: ProjectCreate) -> ProjectOut:
     )
     db.add(membership)
     record(f"project:{project.id}", "project_created", ctx, caller, target=project.id)
-    return project_out(project, membership, owner, role_permissions(db, owner.id), caller)
+    return project_out(project, membership, owner, owner_permissions, caller)
 
 
 def list_projects(ctx: Context, paging: PageQuery) -> ProjectList:
@@ -196,7 +201,7 @@ def _member_to_change(ctx: Context, user_id: uuid.UUID) -> tuple[ProjectMember, 
     member = db.get(ProjectMember, (found.project.id, user_id))
     user = db.get(User, user_id)
     if member is None or user is None:
-        raise Problem(404, "not_found", "No such member of this project.")
+        raise not_found("No such member of this project.")
     # Nobody changes or removes someone whose role holds more than their own.
     may_grant(found, role_permissions(db, member.role_id))
     return member, user

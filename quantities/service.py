@@ -45,7 +45,7 @@ from quantities.tree import NODE_FIELDS, EditError, Node, Tree
 from shared import clock
 from shared.http import Context, require_if_match
 from shared.pagination import PageQuery, page
-from shared.problems import Problem
+from shared.problems import Problem, not_found
 
 AUDITED_IDS = 100  # row ids named in one audit event; the counts are always complete
 CHUNK = 500  # ids per IN (...): SQL Server takes at most 2100 parameters
@@ -99,7 +99,7 @@ def find_schedule(ctx: Context, *, lock: bool = False) -> Schedule:
         )
     schedule = db.get(Schedule, schedule_id, populate_existing=lock)
     if schedule is None or schedule.project_id != found.project.id or schedule.deleted_at:
-        raise Problem(404, "not_found", "No such schedule.")
+        raise not_found("No such schedule.")
     return schedule
 
 
@@ -231,7 +231,7 @@ def _revision_of(ctx: Context, schedule: Schedule, revision_id: uuid.UUID | None
         return _working_revision(ctx.db, schedule.id).id
     revision = ctx.db.get(ScheduleRevision, revision_id)
     if revision is None or revision.schedule_id != schedule.id:
-        raise Problem(404, "not_found", "No such revision of this schedule.")
+        raise not_found("No such revision of this schedule.")
     return revision.id
 
 
@@ -380,7 +380,7 @@ def _if_match_row(ctx: Context) -> tuple[Node, tuple[uuid.UUID, Tree]]:
     try:
         node = tree.get(row_id)
     except EditError:
-        raise Problem(404, "not_found", "No such row in this schedule.") from None
+        raise not_found("No such row in this schedule.") from None
     [current] = _placed(tree, [row_id])
     require_if_match(ctx, node.version, current)
     return node, locked

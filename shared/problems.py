@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 
@@ -85,6 +86,11 @@ def method_not_allowed(allowed: list[str]) -> Problem:
         "This resource does not answer that method.",
         headers={"Allow": ", ".join(allowed)},
     )
+
+
+def rate_limited(retry_after: timedelta, detail: str) -> Problem:
+    seconds = max(1, int(retry_after.total_seconds() + 0.999))
+    return Problem(429, "rate_limited", detail, headers={"Retry-After": str(seconds)})
 
 
 def payload_too_large(limit: int) -> Problem:

@@ -9,12 +9,17 @@ from tests.accounts import (
     Account,
     Browser,
     Team,
+    create_org,
     create_project,
+    invitation_token,
     join,
+    messages_to,
     new_team,
+    role_ids,
     signed_up,
     step_up_by_email,
     totp_now,
+    unique_email,
     user_id,
     with_totp,
 )
@@ -307,3 +312,55 @@ def test_every_spelling_the_guid_constraint_admits_reads_as_that_id(team: Team) 
         assert response.json()["code"] == "not_found"
     ended = browser.delete(f"/api/auth/sessions/{unknown}")
     assert ended.status_code == 404
+
+
+def test_a_new_project_in_an_org_whose_owner_role_cannot_manage_is_refused(
+    host: Host, client: httpx.Client
+) -> None:
+    """With no project yet, nothing stopped an admin narrowing the Owner role; a project
+    created then would have had nobody able to manage its members."""
+    admin = signed_up(host, client, "narrowed-owner")
+    org_id = create_org(admin, "Tom AB")
+    owner_role = role_ids(admin, org_id)["owner"]
+    keys = [p["key"] for p in client.get("/api/permissions").json()]
+    narrowed = admin.browser.patch(
+        f"/api/orgs/{org_id}/roles/{owner_role}",
+        json={"permissions": [k for k in keys if k != "members.manage"]},
+    )
+    assert narrowed.status_code == 200, narrowed.text
+    refused = admin.browser.post("/api/projects", json={"org_id": org_id, "name": "Strandad"})
+    assert refused.status_code == 409
+    assert admin.browser.get("/api/projects").json()["items"] == []
+
+
+def test_invitation_mail_is_limited(host: Host, client: httpx.Client, team: Team) -> None:
+    """3 e-mails an hour to one address from one project; 50 an hour from one inviter."""
+    invitations = f"/api/projects/{team.project_id}/invitations"
+    address = unique_email("spammed")
+
+    def send(to: str) -> httpx.Response:
+        return team.owner.browser.post(
+            invitations, json={"email": to, "role_id": team.roles["viewer"]}
+        )
+
+    for _ in range(3):
+        assert send(address).status_code == 201
+    token = invitation_token(host.outbox, address)
+    refused = send(address)
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "rate_limited"
+    assert len(messages_to(host.outbox, address)) == 3
+    # The invitation sent last is still the valid one.
+    preview = client.post("/api/invitations/preview", json={"token": token})
+    assert preview.status_code == 200, preview.text
+
+    for n in range(47):  # 3 + 47 = 50 from this inviter
+        assert send(unique_email(f"many{n}")).status_code == 201
+    last = unique_email("one-too-many")
+    assert send(last).status_code == 429
+    assert messages_to(host.outbox, last) == []
+    host.advance_clock(58 * 60)
+    assert send(last).status_code == 429  # still within the hour
+    assert team.owner.browser.get("/api/me").status_code == 200  # stay signed in
+    host.advance_clock(3 * 60)
+    assert send(last).status_code == 201
