@@ -18,7 +18,6 @@ from pydantic import (
     Field,
     PlainSerializer,
     StrictBool,
-    model_validator,
 )
 
 from shared.schemas import Patch, Request
@@ -115,7 +114,10 @@ class ScheduleList(BaseModel):
 
 
 class RowFields(Request):
-    """The editable content of a row; every field may be left out, but not nulled."""
+    """The editable content of a row; every field may be left out, title and entry rule
+    not nulled."""
+
+    not_null = ("title", "entry_rule")
 
     code: Annotated[str, Field(max_length=50)] | None = None
     title: Text | None = None
@@ -130,13 +132,6 @@ class RowFields(Request):
     regulation: Regulation | None = None
     cost_bearer: Annotated[str, Field(max_length=50)] | None = None
     note: Annotated[str, Field(max_length=2000)] | None = None
-
-    @model_validator(mode="after")
-    def _required_stay_set(self) -> RowFields:
-        for name in ("title", "entry_rule"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
 
 
 class Placement(Request):
@@ -202,7 +197,6 @@ class UpdateOp(RowFields):
     op: Literal["update"]
     id: uuid.UUID
     version: int = Field(description="The row's version as last read (its ETag).")
-    title: Text | None = None
 
 
 class DeleteOp(Request):

@@ -15,20 +15,6 @@ from decimal import Decimal
 
 from quantities.money import amount_of
 
-CONTENT = (
-    "code",
-    "title",
-    "description",
-    "unit",
-    "quantity",
-    "unit_price",
-    "lump_sum",
-    "entry_rule",
-    "regulation",
-    "cost_bearer",
-    "note",
-)
-
 
 class EditError(Exception):
     """An edit that cannot be made; `status` and `code` say how to answer it."""
