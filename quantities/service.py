@@ -157,7 +157,7 @@ def get_schedule(ctx: Context) -> ScheduleOut:
 def update_schedule(ctx: Context, body: SchedulePatch) -> ScheduleOut:
     schedule = find_schedule(ctx, lock=True)
     working = _working_revision(ctx.db, schedule.id)
-    require_if_match(ctx, schedule.version, _schedule_out(schedule, working))
+    require_if_match(ctx, schedule.version, lambda: _schedule_out(schedule, working))
     for name in body.model_fields_set:
         setattr(schedule, name, getattr(body, name))
     schedule.version += 1
@@ -168,7 +168,9 @@ def update_schedule(ctx: Context, body: SchedulePatch) -> ScheduleOut:
 def delete_schedule(ctx: Context) -> None:
     schedule = find_schedule(ctx, lock=True)
     require_if_match(
-        ctx, schedule.version, _schedule_out(schedule, _working_revision(ctx.db, schedule.id))
+        ctx,
+        schedule.version,
+        lambda: _schedule_out(schedule, _working_revision(ctx.db, schedule.id)),
     )
     schedule.deleted_at = clock.now()
     schedule.version += 1
@@ -187,14 +189,14 @@ def _units(db: Session) -> frozenset[str]:
     return frozenset(db.scalars(select(Unit.code)))
 
 
-def load_tree(db: Session, revision_id: uuid.UUID) -> Tree:
-    """All rows of a revision in one statement."""
+def load_tree(db: Session, revision_id: uuid.UUID, units: frozenset[str] = frozenset()) -> Tree:
+    """All rows of a revision in one statement; `units` (for edits) are the known codes."""
     rows = db.execute(
         select(*(getattr(ScheduleRow, name) for name in NODE_FIELDS)).where(
             ScheduleRow.revision_id == revision_id
         )
     )
-    return Tree.build([Node(*row) for row in rows], _units(db))  # columns in NODE_FIELDS order
+    return Tree.build([Node(*row) for row in rows], units)  # columns in NODE_FIELDS order
 
 
 def row_fields(node: Node, depth: int) -> dict[str, Any]:
@@ -331,7 +333,7 @@ def _locked_working_tree(ctx: Context) -> tuple[uuid.UUID, Tree]:
     """The working revision's rows, read after taking the schedule's row lock."""
     schedule = find_schedule(ctx, lock=True)
     revision = _working_revision(ctx.db, schedule.id)
-    return revision.id, load_tree(ctx.db, revision.id)
+    return revision.id, load_tree(ctx.db, revision.id, _units(ctx.db))
 
 
 def edit_rows(
@@ -368,8 +370,11 @@ def create_row(ctx: Context, body: RowCreate) -> RowOut:
     operation = CreateOp(op="create", **body.model_dump(exclude_unset=True))
     tree, [[row_id]] = edit_rows(ctx, [operation])
     _record_rows(ctx, created=[row_id])
-    [row] = _placed(tree, [row_id])
-    return row
+    return _row(tree, tree.get(row_id))
+
+
+def _row(tree: Tree, node: Node) -> RowOut:
+    return row_out(node, tree.depth(node))
 
 
 def _if_match_row(ctx: Context) -> tuple[Node, tuple[uuid.UUID, Tree]]:
@@ -381,8 +386,7 @@ def _if_match_row(ctx: Context) -> tuple[Node, tuple[uuid.UUID, Tree]]:
         node = tree.get(row_id)
     except EditError:
         raise not_found("No such row in this schedule.") from None
-    [current] = _placed(tree, [row_id])
-    require_if_match(ctx, node.version, current)
+    require_if_match(ctx, node.version, lambda: _row(tree, node))
     return node, locked
 
 
@@ -392,8 +396,7 @@ def update_row(ctx: Context, body: RowPatch) -> RowOut:
     operation = UpdateOp(op="update", id=node.id, version=node.version, **changes)
     tree, _ = edit_rows(ctx, [operation], locked)
     _record_rows(ctx, updated=[node.id])
-    [row] = _placed(tree, [node.id])
-    return row
+    return _row(tree, node)
 
 
 def delete_row(ctx: Context) -> None:

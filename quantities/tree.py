@@ -90,6 +90,14 @@ class Tree:
             yield self.nodes[node_id], depth
             stack.extend((child, depth + 1) for child in reversed(self.children.get(node_id, [])))
 
+    def depth(self, node: Node) -> int:
+        """How many headings the row is under."""
+        depth = 0
+        while node.parent_id is not None:
+            node = self.nodes[node.parent_id]
+            depth += 1
+        return depth
+
     def get(self, row_id: uuid.UUID, field_name: str = "id") -> Node:
         node = self.nodes.get(row_id)
         if node is None or row_id in self.deleted:

@@ -316,11 +316,12 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def require_if_match(ctx: Context, version: int, current: BaseModel) -> None:
+def require_if_match(ctx: Context, version: int, current: Callable[[], BaseModel]) -> None:
     """Optimistic concurrency: the client must name the version it last read.
 
     Missing If-Match is 428; a stale one is 412 with the current representation
-    (and its ETag), so the client can merge without another request.
+    (built by `current` only then) and its ETag, so the client can merge without
+    another request.
     """
     sent = ctx.header("If-Match")
     if not sent:
@@ -332,5 +333,5 @@ def require_if_match(ctx: Context, version: int, current: BaseModel) -> None:
             "precondition_failed",
             "It changed since you read it; here is the current version.",
             headers={"ETag": etag(version)},
-            current=current.model_dump(mode="json"),
+            current=current().model_dump(mode="json"),
         )
