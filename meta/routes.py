@@ -1,3 +1,4 @@
+import functools
 import json
 
 import azure.functions as func
@@ -30,5 +31,11 @@ def health(ctx: http.Context) -> Health:
 @bp.endpoint("GET", "openapi.json")
 def openapi(ctx: http.Context) -> func.HttpResponse:
     """This document: the OpenAPI 3.1 description of every endpoint."""
+    return func.HttpResponse(_document(), mimetype="application/json")
+
+
+@functools.cache
+def _document() -> str:
+    """Built once per process: the endpoints are all registered at import."""
     document = build_document(http.ENDPOINTS, title=API_TITLE, version=API_VERSION)
-    return func.HttpResponse(json.dumps(document, ensure_ascii=False), mimetype="application/json")
+    return json.dumps(document, ensure_ascii=False)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from shared.config import Settings, get_settings
+from shared.identity import credential
 
 # Constraint names that are the same on every dialect, so migrations can drop them.
 NAMING_CONVENTION = {
@@ -119,16 +120,12 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _use_entra_token(engine: Engine, settings: Settings) -> None:
-    from azure.identity import DefaultAzureCredential
-
-    credential = DefaultAzureCredential(
-        managed_identity_client_id=settings.managed_identity_client_id or None
-    )
+    identity = credential(settings)
 
     @event.listens_for(engine, "do_connect")
     def _attach_token(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
         # A fresh token per physical connection; azure-identity caches until near expiry.
-        token = credential.get_token(AZURE_SQL_SCOPE).token.encode("utf-16-le")
+        token = identity.get_token(AZURE_SQL_SCOPE).token.encode("utf-16-le")
         packed = struct.pack(f"<I{len(token)}s", len(token), token)
         cparams["attrs_before"] = {SQL_COPT_SS_ACCESS_TOKEN: packed}
 

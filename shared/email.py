@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
+from shared import clock
 from shared.config import Settings, get_settings
 
 log = logging.getLogger("casai.email")
@@ -70,7 +71,7 @@ def to_mime(message: Email, sender: str) -> EmailMessage:
     mime["From"] = sender
     mime["To"] = message.to
     mime["Subject"] = message.subject
-    mime["Date"] = format_datetime(datetime.now(UTC))
+    mime["Date"] = format_datetime(clock.now())
     mime["Message-ID"] = make_msgid(domain="casai.localhost")
     mime.set_content(message.text)
     mime.add_alternative(message.html, subtype="html")

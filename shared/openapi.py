@@ -75,9 +75,8 @@ def _component_schemas(
 ) -> tuple[dict[str, Any], _Refs]:
     wanted: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {}
     for endpoint in endpoints:
-        for model in (endpoint.body,):
-            if model is not None:
-                wanted[(model, "validation")] = None
+        if endpoint.body is not None:
+            wanted[(endpoint.body, "validation")] = None
         if endpoint.response is not None:
             wanted[(endpoint.response, "serialization")] = None
     if not wanted:

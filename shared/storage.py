@@ -12,6 +12,7 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from shared.config import Settings, get_settings
+from shared.identity import credential
 
 if TYPE_CHECKING:
     from azure.data.tables import TableServiceClient
@@ -19,14 +20,6 @@ if TYPE_CHECKING:
 
 # Fail fast instead of hanging a request when storage is unreachable.
 CLIENT_OPTIONS: dict[str, Any] = {"connection_timeout": 5, "read_timeout": 20}
-
-
-def _credential(settings: Settings) -> Any:
-    from azure.identity import DefaultAzureCredential
-
-    return DefaultAzureCredential(
-        managed_identity_client_id=settings.managed_identity_client_id or None
-    )
 
 
 def uses_identity(settings: Settings) -> bool:
@@ -38,7 +31,7 @@ def build_blob_service(settings: Settings) -> BlobServiceClient:
 
     if uses_identity(settings):
         return BlobServiceClient(
-            settings.storage_blob_url, credential=_credential(settings), **CLIENT_OPTIONS
+            settings.storage_blob_url, credential=credential(settings), **CLIENT_OPTIONS
         )
     return BlobServiceClient.from_connection_string(
         settings.storage_connection_string, **CLIENT_OPTIONS
@@ -50,7 +43,7 @@ def build_table_service(settings: Settings) -> TableServiceClient:
 
     if uses_identity(settings):
         return TableServiceClient(
-            settings.storage_table_url, credential=_credential(settings), **CLIENT_OPTIONS
+            settings.storage_table_url, credential=credential(settings), **CLIENT_OPTIONS
         )
     return TableServiceClient.from_connection_string(
         settings.storage_connection_string, **CLIENT_OPTIONS
