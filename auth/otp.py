@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -120,11 +120,18 @@ def usable(challenge: OtpChallenge) -> bool:
     )
 
 
-def require_usable(challenge: OtpChallenge | None, purpose: str) -> OtpChallenge:
-    if challenge is None or challenge.purpose != purpose:
-        raise Problem(410, "challenge_expired", "This code request has ended; start again.")
-    if not usable(challenge):
-        raise Problem(410, "challenge_expired", "This code request has ended; start again.")
+# The challenges a sign-in or step-up code answers (the others are answered by address).
+SIGN_IN_PURPOSES = frozenset({"login", "step_up"})
+
+
+def challenge_ended() -> Problem:
+    return Problem(410, "challenge_expired", "This code request has ended; start again.")
+
+
+def require_usable(challenge: OtpChallenge | None, purposes: frozenset[str]) -> OtpChallenge:
+    """The challenge, if it exists, is for one of `purposes` and can still be answered."""
+    if challenge is None or challenge.purpose not in purposes or not usable(challenge):
+        raise challenge_ended()
     return challenge
 
 
@@ -177,12 +184,12 @@ def totp_secret(credential: TotpCredential) -> str:
     return crypto.decrypt("totp", credential.secret_encrypted)
 
 
-def accept_totp(credential: TotpCredential, code: str, at: datetime | None = None) -> bool:
+def accept_totp(credential: TotpCredential, code: str) -> bool:
     """True for a code of the current step (±1) that is newer than the last one used."""
     import pyotp
 
     totp = pyotp.TOTP(totp_secret(credential))
-    moment = (at or clock.now()).timestamp()
+    moment = clock.now().timestamp()
     current_step = int(moment // TOTP_STEP_SECONDS)
     for step in (current_step - 1, current_step, current_step + 1):
         if step <= credential.last_used_step:

@@ -47,7 +47,6 @@ from auth.schemas import (
     VerifyEmailIn,
 )
 from shared import audit, clock, crypto, email, throttle
-from shared.config import get_settings
 from shared.http import Context
 from shared.pagination import PageQuery
 from shared.problems import Problem, not_found, rate_limited, validation_error
@@ -168,7 +167,7 @@ def _start_session(ctx: Context, user: User, factors: list[str]) -> Authenticate
         select(UserSession.id).where(
             UserSession.user_id == user.id,
             UserSession.ip == ctx.client_ip,
-            UserSession.user_agent == ((ctx.header("User-Agent") or "")[:256] or None),
+            UserSession.user_agent == sessions.user_agent(ctx),
         )
     )
     session = sessions.start(db, user, factors, ctx)
@@ -342,12 +341,10 @@ def verify_otp(ctx: Context, body: OtpVerifyIn) -> LoginResult:
         sessions.signed_in(ctx)  # a step-up code upgrades only the session it was made for
         if sessions.principal(ctx).session.id != challenge.session_id:
             challenge = None
-    elif challenge is not None and challenge.purpose != "login":
-        challenge = None
-    challenge = otp.require_usable(challenge, challenge.purpose if challenge else "login")
+    challenge = otp.require_usable(challenge, otp.SIGN_IN_PURPOSES)
     user = db.get(User, challenge.user_id)
     if user is None or user.disabled_at is not None:
-        raise Problem(410, "challenge_expired", "This code request has ended; start again.")
+        raise otp.challenge_ended()
     otp.refuse_while_guessing(db, user.id)
     factor = _second_factor_matches(db, user, challenge, body.code, body.method)
     if factor is None:
@@ -364,11 +361,10 @@ def verify_otp(ctx: Context, body: OtpVerifyIn) -> LoginResult:
 
 def resend_code(ctx: Context, body: OtpResendIn) -> StatusOut:
     db = ctx.db
-    found = db.get(OtpChallenge, body.challenge_id)
-    challenge = otp.require_usable(found, found.purpose if found else "login")
+    challenge = otp.require_usable(db.get(OtpChallenge, body.challenge_id), otp.SIGN_IN_PURPOSES)
     user = db.get(User, challenge.user_id)
-    if user is None or challenge.purpose not in ("login", "step_up"):
-        raise Problem(410, "challenge_expired", "This code request has ended; start again.")
+    if user is None:
+        raise otp.challenge_ended()
     if "email" not in available_methods(db, user):
         raise Problem(409, "conflict", "This account does not use e-mail codes.")
     otp.send_code(db, challenge, user)
@@ -411,7 +407,7 @@ def list_sessions(ctx: Context) -> SessionList:
     me = sessions.principal(ctx)
     rows = ctx.db.scalars(
         select(UserSession)
-        .where(UserSession.user_id == me.user.id)
+        .where(UserSession.user_id == me.user.id, ~sessions.ended())
         .order_by(UserSession.created_at.desc())
     )
     return SessionList(
@@ -427,7 +423,6 @@ def list_sessions(ctx: Context) -> SessionList:
                 user_agent=row.user_agent,
             )
             for row in rows
-            if sessions.is_live(row)
         ]
     )
 
@@ -444,7 +439,7 @@ def end_session(ctx: Context, session_id: uuid.UUID) -> None:
 
 def end_other_sessions(ctx: Context) -> None:
     me = sessions.principal(ctx)
-    count = sessions.end(ctx.db, UserSession.user_id == me.user.id, UserSession.id != me.session.id)
+    count = sessions.end_others(ctx.db, me)
     record(me.user, "session_ended", ctx, reason="ended_others", count=count)
 
 
@@ -456,7 +451,7 @@ def change_password(ctx: Context, body: PasswordChangeIn) -> None:
     _require_password(ctx, me.user, body.current_password)
     _refuse_weak_password(body.new_password, me.user.email, me.user.display_name, "new_password")
     me.user.password_hash = passwords.hash_password(body.new_password)
-    ended = sessions.end(ctx.db, UserSession.user_id == me.user.id, UserSession.id != me.session.id)
+    ended = sessions.end_others(ctx.db, me)
     record(me.user, "password_changed", ctx, other_sessions_ended=ended)
 
 
@@ -612,8 +607,4 @@ def purge_challenges(db: Session) -> int:
 
 
 def purge_sessions(db: Session) -> int:
-    now = clock.now()
-    idle_since = now - timedelta(minutes=get_settings().session_idle_minutes)
-    return sessions.end(
-        db, or_(UserSession.expires_at < now, UserSession.last_seen_at < idle_since)
-    )
+    return sessions.end(db, sessions.ended())

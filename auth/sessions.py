@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from http.cookies import CookieError, SimpleCookie
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.orm import Session
 
 from auth.models import User, UserSession
@@ -63,12 +63,17 @@ def start(db: Session, user: User, factors: list[str], ctx: Context) -> UserSess
         last_seen_at=now,
         expires_at=now + timedelta(hours=settings.session_absolute_hours),
         ip=ctx.client_ip,
-        user_agent=(ctx.header("User-Agent") or "")[:256] or None,
+        user_agent=user_agent(ctx),
     )
     db.add(session)
     db.flush()
     ctx.response_headers.append(cookie_header(token))
     return session
+
+
+def user_agent(ctx: Context) -> str | None:
+    """The browser's User-Agent as a session records it (and the new-device check compares)."""
+    return (ctx.header("User-Agent") or "")[:256] or None
 
 
 def rotate(db: Session, session: UserSession, factors: list[str], ctx: Context) -> None:
@@ -86,6 +91,11 @@ def end(db: Session, *conditions: object) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def end_others(db: Session, me: Principal) -> int:
+    """End the caller's other sessions; how many."""
+    return end(db, UserSession.user_id == me.user.id, UserSession.id != me.session.id)
+
+
 def is_live(session: UserSession) -> bool:
     now = clock.now()
     idle_limit = timedelta(minutes=get_settings().session_idle_minutes)
@@ -93,6 +103,13 @@ def is_live(session: UserSession) -> bool:
         clock.as_utc(session.expires_at) > now
         and clock.as_utc(session.last_seen_at) + idle_limit > now
     )
+
+
+def ended() -> ColumnElement[bool]:
+    """In SQL, the sessions `is_live` refuses: past their absolute or their idle limit."""
+    now = clock.now()
+    idle_since = now - timedelta(minutes=get_settings().session_idle_minutes)
+    return or_(UserSession.expires_at <= now, UserSession.last_seen_at <= idle_since)
 
 
 def _token_from_cookie(ctx: Context) -> str | None:
