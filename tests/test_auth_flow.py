@@ -25,6 +25,12 @@ from tests.accounts import (
 from tests.conftest import Host
 
 
+def wrong_totp(host: Host, secret: str) -> str:
+    """A six-digit code that no step the app could accept now (or just after) produces."""
+    near = {totp_now(host, secret, steps) for steps in range(-2, 4)}
+    return next(code for code in ("000000", "111111", "222222") if code not in near)
+
+
 def otp_login(client: httpx.Client, account: Account) -> tuple[Browser, dict[str, Any]]:
     browser = Browser(client)
     response = browser.post(
@@ -166,20 +172,24 @@ def test_resend_waits_30_seconds_and_replaces_the_code(host: Host, client: httpx
     with_email_otp(host, account)
     browser, challenge = otp_login(client, account)
     old_code = last_code(host.outbox, account.email)
+    sent = len(messages_to(host.outbox, account.email))
     payload = {"challenge_id": challenge["challenge_id"]}
     too_soon = client.post("/api/auth/otp/resend", json=payload)
     assert too_soon.status_code == 429
     assert too_soon.json()["code"] == "rate_limited"
     assert 1 <= int(too_soon.headers["retry-after"]) <= 30
+    assert len(messages_to(host.outbox, account.email)) == sent  # nothing sent too soon
     host.advance_clock(31)
     assert client.post("/api/auth/otp/resend", json=payload).status_code == 202
+    assert len(messages_to(host.outbox, account.email)) == sent + 1  # exactly one new e-mail
     new_code = last_code(host.outbox, account.email)
-    if new_code != old_code:
-        stale = browser.post(
-            "/api/auth/otp/verify",
-            json={"challenge_id": challenge["challenge_id"], "code": old_code},
-        )
-        assert stale.status_code == 400
+    # The old code is void (a new code equal to it by chance, 1 in 10^6, would fail here).
+    stale = browser.post(
+        "/api/auth/otp/verify",
+        json={"challenge_id": challenge["challenge_id"], "code": old_code},
+    )
+    assert stale.status_code == 400
+    assert stale.json()["code"] == "invalid_code"
     done = browser.post(
         "/api/auth/otp/verify", json={"challenge_id": challenge["challenge_id"], "code": new_code}
     )
@@ -262,6 +272,15 @@ def test_regenerated_recovery_codes_void_the_old_ones(host: Host, client: httpx.
         json={"challenge_id": challenge["challenge_id"], "code": old, "method": "recovery"},
     )
     assert refused.status_code == 400
+    assert browser.cookie is None
+    new = fresh.json()["recovery_codes"][0]
+    accepted = browser.post(
+        "/api/auth/otp/verify",
+        json={"challenge_id": challenge["challenge_id"], "code": new, "method": "recovery"},
+    )
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["status"] == "authenticated"
+    assert browser.get("/api/auth/mfa").json()["recovery_codes_left"] == 9
 
 
 def test_totp_setup_needs_a_second_factor_first(host: Host, client: httpx.Client) -> None:
@@ -307,6 +326,15 @@ def test_removing_the_authenticator_needs_password_and_code(
         "DELETE", "/api/auth/mfa/totp", json={"password": account.password, "code": "000000"}
     )
     assert wrong.status_code == 400
+    wrong_password = account.browser.request(
+        "DELETE",
+        "/api/auth/mfa/totp",
+        json={"password": "not my password at all", "code": totp_now(host, account.totp_secret, 1)},
+    )
+    assert wrong_password.status_code == 403
+    assert wrong_password.json()["code"] == "invalid_credentials"
+    assert account.browser.get("/api/auth/mfa").json()["totp"] is True  # still on
+    host.advance_clock(30)  # a step no request has offered yet, whatever was checked first
     removed = account.browser.request(
         "DELETE",
         "/api/auth/mfa/totp",
@@ -346,10 +374,10 @@ def test_idle_sessions_end_after_an_hour(host: Host, client: httpx.Client) -> No
 
 def test_sessions_end_after_12_hours_however_active(host: Host, client: httpx.Client) -> None:
     account = signed_up(host, client, "absolute")
-    for _ in range(12):
+    for _ in range(13):  # 11 h 55 min in all, never idle for more than 55 minutes
         host.advance_clock(55 * 60)
         assert account.browser.get("/api/auth/session").status_code == 200
-    host.advance_clock(61 * 60)  # 12 h 1 min after sign-in, last seen 61 min... and 12 h
+    host.advance_clock(6 * 60)  # 12 h 1 min after sign-in, last seen only 6 min ago
     assert account.browser.get("/api/auth/session").status_code == 401
 
 
@@ -418,11 +446,22 @@ def test_password_reset_needs_the_authenticator_code_when_there_is_one(
     missing = client.post("/api/auth/password/reset", json=body)
     assert missing.status_code == 403
     assert missing.json()["code"] == "totp_required"
+    hash_sql = "SELECT password_hash FROM users WHERE email = :email"
+    before = host.query(hash_sql, email=account.email)
+    wrong = client.post(
+        "/api/auth/password/reset",
+        json={**body, "totp_code": wrong_totp(host, account.totp_secret)},
+    )
+    assert wrong.status_code == 400
+    assert wrong.json()["code"] == "invalid_code"
+    assert host.query(hash_sql, email=account.email) == before  # password unchanged
+    assert account.browser.get("/api/auth/session").status_code == 200  # sessions kept
     done = client.post(
         "/api/auth/password/reset",
         json={**body, "totp_code": totp_now(host, account.totp_secret, 1)},
     )
     assert done.status_code == 204, done.text
+    assert host.query(hash_sql, email=account.email) != before
 
 
 def test_list_and_end_own_sessions(host: Host, client: httpx.Client) -> None:
@@ -501,8 +540,19 @@ def test_timers_purge_ended_sessions_and_codes(host: Host, client: httpx.Client)
     assert count_rows(host, "otp_challenges", account.email) >= 1
     host.advance_clock(30 * 60)
     live.browser.get("/api/auth/session")  # keeps the other account's session alive
+    step_up = live.browser.post("/api/auth/step-up")  # a challenge opened just now
+    assert step_up.status_code == 200, step_up.text
     host.run_timer("purge_challenges")
     assert count_rows(host, "otp_challenges", account.email) == 0
+    assert count_rows(host, "otp_challenges", live.email) == 1  # the open one stays...
+    kept = live.browser.post(
+        "/api/auth/otp/verify",
+        json={
+            "challenge_id": step_up.json()["challenge_id"],
+            "code": last_code(host.outbox, live.email),
+        },
+    )
+    assert kept.status_code == 200, kept.text  # ...and still works
     assert count_rows(host, "sessions", account.email) == 1  # 30 idle minutes: still live
     host.advance_clock(31 * 60)
     live.browser.get("/api/auth/session")
@@ -510,6 +560,7 @@ def test_timers_purge_ended_sessions_and_codes(host: Host, client: httpx.Client)
         host.run_timer("purge_sessions")
     assert count_rows(host, "sessions", account.email) == 0
     assert count_rows(host, "sessions", live.email) == 1
+    assert live.browser.get("/api/auth/session").status_code == 200
 
 
 def test_strangers_asking_for_reset_codes_cannot_lock_the_owner_out(

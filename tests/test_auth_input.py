@@ -74,7 +74,7 @@ def cases() -> list[Any]:
     ]
 
 
-def snapshot(host: Host) -> dict[str, int]:
+def snapshot(host: Host) -> dict[str, Any]:
     return bad_input.snapshot(host, TABLES)
 
 

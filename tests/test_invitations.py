@@ -223,6 +223,7 @@ def test_a_deleted_project_is_gone_for_everyone(
 def test_the_audit_shows_who_did_what(host: Host, client: httpx.Client, team: Team) -> None:
     member = signed_up(host, client, "audited")
     join(host, team.owner, team.project_id, member, team.roles["viewer"])
+    token = invitation_token(host.outbox, member.email)
     team.owner.browser.put(
         f"/api/projects/{team.project_id}/security",
         json={"require_2fa": True, "require_totp": False},
@@ -237,6 +238,8 @@ def test_the_audit_shows_who_did_what(host: Host, client: httpx.Client, team: Te
     assert sent["target"] == member.email
     assert sent["at"]
     assert "token" not in str(events).lower().replace("invitation_id", "")
+    assert token not in str(events)
+    assert token not in team.owner.browser.get(f"/api/projects/{team.project_id}/audit").text
 
 
 def test_the_timer_marks_and_purges_expired_invitations(
@@ -246,8 +249,19 @@ def test_the_timer_marks_and_purges_expired_invitations(
     invite(host, team.owner, team.project_id, address, team.roles["viewer"])
     sql = "SELECT status FROM invitations WHERE email = :email"
     host.advance_clock(8 * 24 * 3600)
+    owner = team.owner
+    signed_in = owner.browser.post(
+        "/api/auth/login", json={"email": owner.email, "password": owner.password}
+    )  # the old session has ended by now
+    assert signed_in.json()["status"] == "authenticated", signed_in.text
+    recent = unique_email("recent")
+    recent_token = invite(host, owner, team.project_id, recent, team.roles["viewer"])
     host.run_timer("expire_invitations")
     assert host.query(sql, email=address) == [("expired",)]
+    assert host.query(sql, email=recent) == [("pending",)]  # not yet due: untouched
+    preview = client.post("/api/invitations/preview", json={"token": recent_token})
+    assert preview.status_code == 200, preview.text
     host.advance_clock(31 * 24 * 3600)
     host.run_timer("expire_invitations")
     assert host.query(sql, email=address) == []
+    assert host.query(sql, email=recent) == [("expired",)]  # ended only now: kept 30 days

@@ -279,15 +279,24 @@ def test_two_clients_editing_different_rows(host: Host, client: httpx.Client, de
 
 def test_a_stale_batch_operation_fails_the_batch(desk: Desk) -> None:
     row = desk.add(kind="item", title="Schakt", unit="m3")
-    desk.owner.browser.patch(
+    renamed = desk.owner.browser.patch(
         f"{desk.base}/rows/{row['id']}",
         json={"title": "Schakt för väg"},
         headers={"If-Match": '"1"'},
     )
-    stale = desk.batch([{"op": "update", "id": row["id"], "version": 1, "title": "Gammal"}])
+    assert renamed.status_code == 200, renamed.text
+    before = desk.rows()
+    stale = desk.batch(
+        [
+            {"op": "create", "kind": "item", "title": "Ny rad", "unit": "m"},  # valid alone
+            {"op": "update", "id": row["id"], "version": 1, "title": "Gammal"},
+        ]
+    )
     assert stale.status_code == 412
-    assert stale.json()["operation_index"] == 0
-    assert desk.rows()[0]["title"] == "Schakt för väg"
+    assert stale.json()["operation_index"] == 1
+    after = desk.rows()
+    assert after == before  # the valid create did not land either
+    assert [r["title"] for r in after] == ["Schakt för väg"]
 
 
 def test_schedule_etag(desk: Desk) -> None:
