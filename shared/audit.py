@@ -3,6 +3,12 @@
 PartitionKey names whose trail it is (`user:{id}`, `project:{id}`, `org:{id}`);
 RowKey is an inverted UTC timestamp plus a random id, so a partition reads newest
 first. Never put a password, code or token in `details`.
+
+An event is written when the handler records it, before the request's transaction
+commits: if the write fails, the request fails and rolls back, so no change is ever
+made without its event. The price is the rare opposite: a commit that fails after
+the write leaves an event for a change that did not happen (the trail may say too
+much, never too little). Writing after the commit instead could lose events.
 """
 
 from __future__ import annotations
