@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from auth.models import User
@@ -26,6 +26,7 @@ from projects.models import (
 from projects.permissions import BUILTIN_ROLES, MANAGE_MEMBERS, PERMISSIONS
 from projects.rules import (
     keeps_a_manager,
+    lock_org,
     permissions_by_role,
     record,
     users_by_id,
@@ -169,12 +170,13 @@ def set_org_role(ctx: Context, user_id: uuid.UUID, body: OrgMemberUpdate) -> Org
     if member is None or user is None:
         raise not_found("No such member of this organisation.")
     if member.org_role == "admin" and body.org_role != "admin":
-        admins = db.scalars(
-            select(OrgMember.user_id).where(
+        lock_org(db, found.org.id)
+        admins = db.scalar(
+            select(func.count()).where(
                 OrgMember.org_id == found.org.id, OrgMember.org_role == "admin"
             )
-        ).all()
-        if len(admins) <= 1:
+        )
+        if (admins or 0) <= 1:
             raise Problem(409, "conflict", "An organisation keeps at least one admin.")
     member.org_role = body.org_role
     record(
@@ -286,6 +288,7 @@ def update_role(ctx: Context, role_id: uuid.UUID, body: RolePatch) -> RoleOut:
 
 
 def _refuse_if_a_project_loses_its_managers(db: Session, role: Role, new: set[str]) -> None:
+    lock_org(db, role.org_id)
     project_ids = db.scalars(
         select(ProjectMember.project_id)
         .join(Project, Project.id == ProjectMember.project_id)

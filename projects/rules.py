@@ -23,6 +23,7 @@ from projects.gate import (
     second_factor_problem,
 )
 from projects.models import (
+    Organization,
     Project,
     ProjectMember,
     Role,
@@ -34,6 +35,7 @@ from projects.schemas import (
     RoleRef,
 )
 from shared import audit, clock
+from shared.db import lock_row
 from shared.http import Context
 from shared.problems import Problem, validation_error
 
@@ -88,6 +90,13 @@ def project_out(
         my_permissions=sorted(permissions),
         mfa_satisfied=second_factor_problem(project, membership, caller.session) is None,
     )
+
+
+def lock_org(db: Session, org_id: uuid.UUID) -> None:
+    """Changes that could leave a project without a manager or the organisation without
+    an admin take this lock first: they run one at a time per organisation, each
+    checking what the one before it committed (else two could each leave one)."""
+    lock_row(db, Organization.name, Organization.id == org_id)
 
 
 def keeps_a_manager(

@@ -21,6 +21,7 @@ from projects.models import (
 )
 from projects.rules import (
     keeps_a_manager,
+    lock_org,
     may_grant,
     org_role,
     permissions_by_role,
@@ -214,6 +215,7 @@ def update_member(ctx: Context, user_id: uuid.UUID, body: MemberPatch) -> Member
     if body.role_id is not None and body.role_id != member.role_id:
         granted = org_role(db, found.project.org_id, body.role_id, "role_id")
         may_grant(found, role_permissions(db, granted.id))
+        lock_org(db, found.project.org_id)
         if not keeps_a_manager(db, found.project.id, new_role=(user_id, granted.id)):
             raise Problem(409, "conflict", "The project would have nobody who manages members.")
         member.role_id = granted.id
@@ -244,6 +246,7 @@ def remove_member(ctx: Context, user_id: uuid.UUID) -> None:
     found = access(ctx)
     db = ctx.db
     member, _ = _member_to_change(ctx, user_id)
+    lock_org(db, found.project.org_id)
     if not keeps_a_manager(db, found.project.id, without=user_id):
         raise Problem(409, "conflict", "The project would have nobody who manages members.")
     db.delete(member)

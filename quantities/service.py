@@ -43,6 +43,7 @@ from quantities.schemas import (
 from quantities.totals import summarize
 from quantities.tree import NODE_FIELDS, EditError, Node, Tree
 from shared import clock
+from shared.db import lock_row
 from shared.http import Context, require_if_match
 from shared.pagination import PageQuery, page
 from shared.problems import Problem, not_found
@@ -89,14 +90,8 @@ def find_schedule(ctx: Context, *, lock: bool = False) -> Schedule:
     found = access(ctx)
     schedule_id = ctx.route_id("schedule_id", "No such schedule.")
     db = ctx.db
-    if lock:
-        # A no-op UPDATE: writers of one schedule queue here (see the module docstring).
-        db.execute(
-            update(Schedule)
-            .where(Schedule.id == schedule_id)
-            .values(version=Schedule.version)
-            .execution_options(synchronize_session=False)
-        )
+    if lock:  # writers of one schedule queue here (see the module docstring)
+        lock_row(db, Schedule.version, Schedule.id == schedule_id)
     schedule = db.get(Schedule, schedule_id, populate_existing=lock)
     if schedule is None or schedule.project_id != found.project.id or schedule.deleted_at:
         raise not_found("No such schedule.")

@@ -17,8 +17,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Dialect, Engine, MetaData, Numeric, String, create_engine, event, make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy import (
+    ColumnElement,
+    Dialect,
+    Engine,
+    MetaData,
+    Numeric,
+    String,
+    create_engine,
+    event,
+    make_url,
+    update,
+)
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from shared.config import Settings, get_settings
@@ -150,3 +161,18 @@ def transaction() -> Iterator[Session]:
     """A session that commits when the block ends normally and rolls back otherwise."""
     with new_session() as session, session.begin():
         yield session
+
+
+def lock_row(db: Session, column: InstrumentedAttribute[Any], where: ColumnElement[bool]) -> None:
+    """Take the write lock of the rows `where` selects until the transaction ends.
+
+    A no-op UPDATE (`column` set to itself), so it works alike on SQLite, PostgreSQL
+    and Azure SQL: transactions that lock the same row run one after the other, and
+    what each reads after the lock includes what the one before it committed.
+    """
+    db.execute(
+        update(column.class_)
+        .where(where)
+        .values({column.key: column})
+        .execution_options(synchronize_session=False)
+    )

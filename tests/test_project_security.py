@@ -364,3 +364,56 @@ def test_invitation_mail_is_limited(host: Host, client: httpx.Client, team: Team
     assert team.owner.browser.get("/api/me").status_code == 200  # stay signed in
     host.advance_clock(3 * 60)
     assert send(last).status_code == 201
+
+
+def test_two_managers_removing_each_other_at_once_leave_one(
+    host: Host, client: httpx.Client, team: Team
+) -> None:
+    """Each removal alone keeps a manager; run together without the organisation's lock,
+    both could pass their check and leave the project with nobody to manage it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    members = f"/api/projects/{team.project_id}/members"
+    other = signed_up(host, client, "co-owner")
+    join(host, team.owner, team.project_id, other, team.roles["owner"])
+    pairs = [(team.owner, user_id(other)), (other, user_id(team.owner))]
+
+    def remove(pair: tuple[Account, str]) -> int:
+        account, target = pair
+        with host.client() as own:
+            browser = Browser(own, cookie=account.browser.cookie, csrf=account.browser.csrf)
+            return browser.delete(f"{members}/{target}").status_code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = sorted(pool.map(remove, pairs))
+    assert statuses[0] == 204
+    assert statuses[1] in (404, 409), statuses  # refused, or no longer a member by then
+    listings = [account.browser.get(members) for account in (team.owner, other)]
+    [remaining] = [listing.json()["items"] for listing in listings if listing.status_code == 200]
+    assert len(remaining) == 1
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one(
+    host: Host, client: httpx.Client, team: Team
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    org_members = f"/api/orgs/{team.org_id}/members"
+    other = signed_up(host, client, "co-admin")
+    join(host, team.owner, team.project_id, other, team.roles["viewer"])
+    promoted = team.owner.browser.put(f"{org_members}/{user_id(other)}", json={"org_role": "admin"})
+    assert promoted.status_code == 200, promoted.text
+    pairs = [(team.owner, user_id(other)), (other, user_id(team.owner))]
+
+    def demote(pair: tuple[Account, str]) -> int:
+        account, target = pair
+        with host.client() as own:
+            browser = Browser(own, cookie=account.browser.cookie, csrf=account.browser.csrf)
+            return browser.put(f"{org_members}/{target}", json={"org_role": "member"}).status_code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = sorted(pool.map(demote, pairs))
+    assert statuses[0] == 200
+    assert statuses[1] in (403, 409), statuses  # refused, or no longer an admin by then
+    roles = [m["org_role"] for m in team.owner.browser.get(org_members).json()["items"]]
+    assert sorted(roles) == ["admin", "member"]
