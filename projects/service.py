@@ -260,17 +260,6 @@ def project_audit(ctx: Context, paging: PageQuery) -> AuditList:
     found = access(ctx)
     events, cursor = audit.read(f"project:{found.project.id}", paging.limit, paging.cursor)
     return AuditList(
-        items=[
-            AuditEventOut(
-                id=e.id,
-                action=e.action,
-                at=e.at,
-                actor_id=e.actor_id,
-                target=e.target,
-                ip=e.ip,
-                details=e.details,
-            )
-            for e in events
-        ],
+        items=[AuditEventOut.model_validate(e, from_attributes=True) for e in events],
         next_cursor=cursor,
     )

@@ -140,7 +140,7 @@ def create_schedule(ctx: Context, body: ScheduleCreate) -> ScheduleOut:
     working = ScheduleRevision(schedule_id=schedule.id, is_working=True, created_at=now)
     db.add(working)
     db.flush()
-    _record(ctx, "schedule_created", schedule, name=body.name)
+    _record(ctx, "schedule_created", schedule.id, name=body.name)
     return _schedule_out(schedule, working)
 
 
@@ -156,7 +156,7 @@ def update_schedule(ctx: Context, body: SchedulePatch) -> ScheduleOut:
     for name in body.model_fields_set:
         setattr(schedule, name, getattr(body, name))
     schedule.version += 1
-    _record(ctx, "schedule_changed", schedule, fields=",".join(sorted(body.model_fields_set)))
+    _record(ctx, "schedule_changed", schedule.id, fields=",".join(sorted(body.model_fields_set)))
     return _schedule_out(schedule, working)
 
 
@@ -169,12 +169,13 @@ def delete_schedule(ctx: Context) -> None:
     )
     schedule.deleted_at = clock.now()
     schedule.version += 1
-    _record(ctx, "schedule_deleted", schedule)
+    _record(ctx, "schedule_deleted", schedule.id)
 
 
-def _record(ctx: Context, action: str, schedule: Schedule, **details: Any) -> None:
+def _record(ctx: Context, action: str, schedule_id: uuid.UUID, **details: Any) -> None:
+    """An event in the project's trail about one of its schedules."""
     found = access(ctx)
-    record(f"project:{found.project.id}", action, ctx, found.caller, target=schedule.id, **details)
+    record(f"project:{found.project.id}", action, ctx, found.caller, target=schedule_id, **details)
 
 
 # --- rows: reading --------------------------------------------------------------
@@ -424,16 +425,7 @@ def batch(ctx: Context, body: BatchIn) -> BatchOut:
 
 
 def _record_rows(ctx: Context, **changes: list[uuid.UUID]) -> None:
-    schedule_id = ctx.route["schedule_id"]
-    found = access(ctx)
     counts = {name: len(ids) for name, ids in changes.items()}
     named = [str(i) for ids in changes.values() for i in ids][:AUDITED_IDS]
-    record(
-        f"project:{found.project.id}",
-        "rows_changed",
-        ctx,
-        found.caller,
-        target=schedule_id,
-        row_ids=",".join(named),
-        **counts,
-    )
+    schedule_id = ctx.route_id("schedule_id")
+    _record(ctx, "rows_changed", schedule_id, row_ids=",".join(named), **counts)

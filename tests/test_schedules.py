@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.accounts import Account, Browser, Team, join, new_team, signed_up
+from tests.accounts import Account, Browser, Team, join, new_team, signed_up, user_id
 from tests.conftest import Host
 
 
@@ -452,3 +452,24 @@ def test_simultaneous_batches_on_one_schedule_all_land_in_order(host: Host, desk
     rows = desk.rows()
     assert len(rows) == 200
     assert [row["position"] for row in rows] == list(range(200))  # no position taken twice
+
+
+def test_schedule_changes_are_in_the_project_audit(desk: Desk) -> None:
+    heading = desk.add(kind="heading", title="Markarbeten")
+    desk.batch(
+        [
+            {"op": "create", "kind": "item", "title": "Schakt", "parent_id": heading["id"]},
+            {"op": "update", "id": heading["id"], "version": 1, "title": "Mark"},
+        ]
+    )
+    audit = desk.owner.browser.get(f"/api/projects/{desk.team.project_id}/audit").json()
+    events = [e for e in audit["items"] if e["target"] == desk.schedule_id]
+    assert [e["action"] for e in events] == ["rows_changed", "rows_changed", "schedule_created"]
+    batch, single, created = events
+    assert batch["details"]["created"] == 1
+    assert batch["details"]["updated"] == 1
+    assert heading["id"] in batch["details"]["row_ids"]
+    assert single["details"]["created"] == 1
+    assert single["details"]["row_ids"] == heading["id"]
+    assert created["details"]["name"] == "Mängdförteckning Väg"
+    assert {e["actor_id"] for e in events} == {user_id(desk.owner)}
