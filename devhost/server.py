@@ -363,10 +363,10 @@ def _static_file(root: Path, path: str) -> Path | None:
     if any(s in ("", ".", "..") or "/" in s or "\\" in s or "\0" in s for s in segments):
         return None
     candidate = root.joinpath(*segments).resolve()
+    if candidate.is_dir():
+        candidate = (candidate / "index.html").resolve()
     if not candidate.is_relative_to(root):
         return None
-    if candidate.is_dir():
-        candidate = candidate / "index.html"
     if candidate.is_file():
         return candidate
     if not segments or not PurePosixPath(segments[-1]).suffix:

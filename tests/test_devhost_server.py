@@ -438,6 +438,19 @@ def test_symbolic_link_out_of_the_site_is_refused(served: Served) -> None:
     assert b"top secret" not in body
 
 
+def test_a_linked_index_out_of_the_site_is_refused(served: Served) -> None:
+    folder = served.site / "linked"
+    folder.mkdir()
+    (folder / "index.html").symlink_to(served.site.parent / "secret.txt")
+    try:
+        status, body = raw_get(served, "/linked/")
+    finally:
+        (folder / "index.html").unlink()
+        folder.rmdir()
+    assert status == 404
+    assert b"top secret" not in body
+
+
 def test_without_a_static_directory_everything_else_is_404(tmp_path: Path) -> None:
     for static_dir in (None, tmp_path / "absent"):
         host = DevHost(build_app(Calls()), static_dir=static_dir)
