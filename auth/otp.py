@@ -27,9 +27,10 @@ MAX_ATTEMPTS = 5
 RESEND_COOLDOWN = timedelta(seconds=30)
 SEND_WINDOW = timedelta(minutes=15)
 MAX_SENDS_PER_WINDOW = 5
-# Wrong codes per account, across challenges: a correct password opens a fresh
-# challenge every time, so MAX_ATTEMPTS alone would let whoever has the password
-# guess authenticator codes without end.
+# Wrong codes per account and group (as CAP_GROUP), across challenges: a correct
+# password opens a fresh challenge every time, so MAX_ATTEMPTS alone would let whoever
+# has the password guess authenticator codes without end. Counted per group so that
+# strangers guessing reset codes cannot keep the owner from signing in.
 MISS_WINDOW = timedelta(minutes=15)
 MAX_MISSES_PER_WINDOW = 10
 RECOVERY_CODE_COUNT = 10
@@ -46,11 +47,11 @@ EMAIL_KIND = {
 }
 
 
-# The cap of MAX_SENDS_PER_WINDOW codes per account is counted per group: codes only
+# The caps on codes sent and wrong codes per account are counted per group: codes only
 # the password's holder can ask for (sign-in, step-up) apart from codes anyone who
 # knows the address can ask for (verification, reset). Otherwise a stranger asking for
-# reset codes would use up the cap and keep the owner from signing in.
-SEND_CAP_GROUP = {
+# or guessing reset codes would use up a cap and keep the owner from signing in.
+CAP_GROUP = {
     "login": "sign-in",
     "step_up": "sign-in",
     "verify_email": "by-address",
@@ -58,8 +59,12 @@ SEND_CAP_GROUP = {
 }
 
 
+def _cap_key(counted: str, user_id: uuid.UUID, purpose: str) -> str:
+    return f"{counted}:{CAP_GROUP[purpose]}:{user_id}"
+
+
 def _send_cap_key(user: User, purpose: str) -> str:
-    return f"email-code:{SEND_CAP_GROUP[purpose]}:{user.id}"
+    return _cap_key("email-code", user.id, purpose)
 
 
 def send_cap_reached(db: Session, user: User, purpose: str) -> bool:
@@ -141,26 +146,24 @@ def email_code_matches(challenge: OtpChallenge, code: str) -> bool:
     return crypto.same(_code_mac(challenge, code.strip()), challenge.code_mac)
 
 
-def refuse_while_guessing(db: Session, user_id: uuid.UUID) -> None:
-    """429 while the account has had MAX_MISSES_PER_WINDOW wrong codes in the window."""
-    if throttle.count(db, _miss_key(user_id), MISS_WINDOW) >= MAX_MISSES_PER_WINDOW:
+def refuse_while_guessing(db: Session, user_id: uuid.UUID, purpose: str) -> None:
+    """429 while the account had MAX_MISSES_PER_WINDOW wrong codes of `purpose`'s group."""
+    if throttle.count(db, _cap_key("otp-miss", user_id, purpose), MISS_WINDOW) >= (
+        MAX_MISSES_PER_WINDOW
+    ):
         raise rate_limited(MISS_WINDOW, "Too many wrong codes; try again later.")
 
 
-def record_miss(db: Session, user_id: uuid.UUID) -> None:
+def record_miss(db: Session, user_id: uuid.UUID, purpose: str) -> None:
     """Count a wrong code against the account; committed, as the request will fail."""
-    throttle.hit(db, _miss_key(user_id))
+    throttle.hit(db, _cap_key("otp-miss", user_id, purpose))
     db.commit()
-
-
-def _miss_key(user_id: uuid.UUID) -> str:
-    return f"otp-miss:{user_id}"
 
 
 def count_miss(db: Session, challenge: OtpChallenge) -> Problem:
     """Record a wrong code against the challenge and the account, and describe it."""
     challenge.attempts += 1
-    record_miss(db, challenge.user_id)
+    record_miss(db, challenge.user_id, challenge.purpose)
     left = max(0, MAX_ATTEMPTS - challenge.attempts)
     return Problem(400, "invalid_code", "The code is not right.", attempts_left=left)
 

@@ -260,7 +260,7 @@ def _emailed_challenge(db: Session, address: str, purpose: str) -> tuple[User, O
         )
     if user is None or challenge is None or not otp.usable(challenge):
         raise Problem(400, "invalid_code", "The code is not right.", attempts_left=0)
-    otp.refuse_while_guessing(db, user.id)
+    otp.refuse_while_guessing(db, user.id, purpose)
     return user, challenge
 
 
@@ -345,7 +345,7 @@ def verify_otp(ctx: Context, body: OtpVerifyIn) -> LoginResult:
     user = db.get(User, challenge.user_id)
     if user is None or user.disabled_at is not None:
         raise otp.challenge_ended()
-    otp.refuse_while_guessing(db, user.id)
+    otp.refuse_while_guessing(db, user.id, challenge.purpose)
     factor = _second_factor_matches(db, user, challenge, body.code, body.method)
     if factor is None:
         record(user, "otp_failed", ctx, purpose=challenge.purpose)
@@ -547,9 +547,9 @@ def remove_totp(ctx: Context, body: TotpDeleteIn) -> None:
     credential = otp.confirmed_totp(db, me.user)
     if credential is None:
         raise not_found("No authenticator app is set up.")
-    otp.refuse_while_guessing(db, me.user.id)
+    otp.refuse_while_guessing(db, me.user.id, "step_up")  # a signed-in caller's code
     if not otp.accept_totp(credential, body.code):
-        otp.record_miss(db, me.user.id)  # commits, keeping the used-step record too
+        otp.record_miss(db, me.user.id, "step_up")  # commits the used-step record too
         raise Problem(400, "invalid_code", "The code is not right.")
     db.delete(credential)
     db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == me.user.id))

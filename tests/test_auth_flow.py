@@ -598,3 +598,31 @@ def test_strangers_asking_for_reset_codes_cannot_lock_the_owner_out(
         },
     )
     assert reset.status_code == 204, reset.text
+
+
+def test_strangers_guessing_reset_codes_cannot_lock_the_owner_out(
+    host: Host, client: httpx.Client
+) -> None:
+    account = signed_up(host, client, "guessed")
+    with_email_otp(host, account)
+    host.advance_clock(15 * 60)  # past the verification code's window
+    guess = {"email": account.email, "code": "000000", "new_password": "ett nytt långt lösenord"}
+    for _ in range(2):  # two reset codes, five wrong guesses at each: ten in all
+        client.post("/api/auth/password/forgot", json={"email": account.email})
+        if last_code(host.outbox, account.email) == guess["code"]:
+            guess["code"] = "999999"
+        for _ in range(5):
+            assert client.post("/api/auth/password/reset", json=guess).status_code == 400
+    client.post("/api/auth/password/forgot", json={"email": account.email})
+    refused = client.post("/api/auth/password/reset", json=guess)
+    assert refused.status_code == 429  # the reset codes' own limit...
+
+    browser, challenge = otp_login(client, account)  # ...does not reach sign-in codes
+    signed_in = browser.post(
+        "/api/auth/otp/verify",
+        json={
+            "challenge_id": challenge["challenge_id"],
+            "code": last_code(host.outbox, account.email),
+        },
+    )
+    assert signed_in.status_code == 200, signed_in.text
