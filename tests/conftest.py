@@ -33,6 +33,13 @@ POSTGRES_URL = os.environ.get("CASAI_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 
 
+def pytest_report_header() -> str:
+    """Say which databases run, so a run without PostgreSQL does not pass for one with it."""
+    if POSTGRES_URL:
+        return "databases: sqlite, postgresql"
+    return "databases: sqlite only (set CASAI_TEST_POSTGRES_URL to add postgresql)"
+
+
 @dataclass(frozen=True)
 class Storage:
     connection_string: str
