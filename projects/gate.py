@@ -26,6 +26,7 @@ from projects.models import (
     Role,
     RolePermission,
 )
+from projects.permissions import ORG_ADMIN
 from shared.http import Context
 from shared.problems import Problem, not_found
 
@@ -50,14 +51,24 @@ def second_factor_problem(
     project: Project, membership: ProjectMember, session: UserSession
 ) -> Problem | None:
     """Why this session may not reach this project, or None when its factors suffice."""
+    return _factor_problem(
+        session,
+        app_required=project.require_totp,
+        factor_required=project.require_2fa or membership.require_2fa,
+    )
+
+
+def _factor_problem(
+    session: UserSession, *, app_required: bool, factor_required: bool
+) -> Problem | None:
     factor = session.second_factor
-    if project.require_totp and factor not in APP_FACTORS:
+    if app_required and factor not in APP_FACTORS:
         return Problem(
             403,
             "totp_required",
             "This project requires an authenticator app: set one up and confirm with it.",
         )
-    if (project.require_2fa or membership.require_2fa) and factor is None:
+    if factor_required and factor is None:
         return Problem(
             403, "mfa_required", "This project requires a second factor: POST /api/auth/step-up."
         )
@@ -120,7 +131,9 @@ class OrgAccess:
 class org_gate:  # noqa: N801  (used like a function: guard=org_gate(admin=True))
     """The guard for routes under `orgs/{org_id}`: members (and, if asked, only admins).
 
-    Organisation admins manage roles; they do not see projects through this gate.
+    Organisation admins manage roles; they do not see projects through this gate. A
+    session lacking a second factor that one of the caller's projects in the
+    organisation requires is refused as that project's gate would refuse it.
     """
 
     def __init__(self, *, admin: bool) -> None:
@@ -138,9 +151,30 @@ class org_gate:  # noqa: N801  (used like a function: guard=org_gate(admin=True)
         if found is None:
             raise not_found("No such organisation.")
         org, membership = found
-        if self.admin and membership.org_role != "admin":
+        if self.admin and membership.org_role != ORG_ADMIN:
             raise Problem(403, "forbidden", "Only the organisation's admins may do this.")
+        refused = _org_factor_problem(ctx.db, org.id, caller)
+        if refused is not None:
+            raise refused
         ctx.principal = OrgAccess(caller, org, membership)
+
+
+def _org_factor_problem(db: Session, org_id: uuid.UUID, caller: Principal) -> Problem | None:
+    """The strictest second-factor refusal among the caller's projects in the organisation."""
+    requirements = db.execute(
+        select(Project.require_totp, Project.require_2fa, ProjectMember.require_2fa)
+        .join(ProjectMember, ProjectMember.project_id == Project.id)
+        .where(
+            Project.org_id == org_id,
+            Project.deleted_at.is_(None),
+            ProjectMember.user_id == caller.user.id,
+        )
+    ).all()
+    return _factor_problem(
+        caller.session,
+        app_required=any(app for app, _, _ in requirements),
+        factor_required=any(project or member for _, project, member in requirements),
+    )
 
 
 def org_access(ctx: Context) -> OrgAccess:

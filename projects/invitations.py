@@ -23,13 +23,16 @@ from projects.models import (
     ProjectMember,
     Role,
 )
+from projects.permissions import ORG_MEMBER
 from projects.rules import (
     is_member,
+    lock_org,
     may_grant,
     org_role,
-    project_out,
+    project_view,
     record,
     role_ref,
+    updated_one,
 )
 from projects.schemas import (
     AcceptedOut,
@@ -43,6 +46,7 @@ from projects.schemas import (
 )
 from shared import clock, crypto, email, throttle
 from shared.config import get_settings
+from shared.db import lock_row
 from shared.http import Context
 from shared.pagination import PageQuery, page
 from shared.problems import Problem, not_found, rate_limited
@@ -51,9 +55,8 @@ INVITATION_LIFETIME = timedelta(days=7)
 # Invitation e-mails carry text the sender chooses and go to any address, so sending
 # them is limited: per inviter across all projects, and per project and address
 # (re-inviting replaces the pending invitation but sends a new e-mail).
-INVITE_WINDOW = timedelta(hours=1)
-INVITES_PER_INVITER = 50
-INVITES_PER_ADDRESS = 3
+INVITES_PER_INVITER = throttle.Limit("invite", 50, timedelta(hours=1))
+INVITES_PER_ADDRESS = throttle.Limit("invite", 3, timedelta(hours=1))  # per project
 ENDED_INVITATIONS_KEPT = timedelta(days=30)
 
 
@@ -77,6 +80,9 @@ def _invitation_out(db: Session, invitation: Invitation, locale: str) -> Invitat
 def create_invitation(ctx: Context, body: InvitationCreate) -> InvitationOut:
     found = access(ctx)
     db = ctx.db
+    # One at a time per organisation: the role as last edited, one pending invitation per
+    # address, and rate limits counted exactly.
+    lock_org(db, found.project.org_id)
     role = org_role(db, found.project.org_id, body.role_id, "role_id")
     may_grant(found, role_permissions(db, role.id))
     invitee = db.scalar(select(User).where(User.email == body.email))
@@ -116,6 +122,7 @@ def create_invitation(ctx: Context, body: InvitationCreate) -> InvitationOut:
             locale,
             body.email,
             inviter=found.caller.user.display_name,
+            inviter_email=found.caller.user.email,
             project=found.project.name,
             org=org.name,
             link=link,
@@ -138,15 +145,17 @@ def _count_invitation_mail(
     db: Session, inviter_id: uuid.UUID, project_id: uuid.UUID, address: str
 ) -> None:
     """Count one invitation e-mail, or 429 when the inviter or the address had enough."""
+    # The inviter's limit spans organisations: their user row serialises its count.
+    lock_row(db, User.locale, User.id == inviter_id)
     limits = (
-        (f"invite:{inviter_id}", INVITES_PER_INVITER, "You sent many invitations; wait a while."),
-        (f"invite:{project_id}:{address}", INVITES_PER_ADDRESS, "This address was just invited."),
+        (INVITES_PER_INVITER, str(inviter_id), "You sent many invitations; wait a while."),
+        (INVITES_PER_ADDRESS, f"{project_id}:{address}", "This address was just invited."),
     )
-    for key, most, detail in limits:
-        if throttle.count(db, key, INVITE_WINDOW) >= most:
-            raise rate_limited(INVITE_WINDOW, detail)
-    for key, _, _ in limits:
-        throttle.hit(db, key)
+    for limit, subject, detail in limits:
+        if limit.reached(db, subject):
+            raise rate_limited(limit.window, detail)
+    for limit, subject, _ in limits:
+        limit.hit(db, subject)
 
 
 def list_invitations(ctx: Context, paging: PageQuery) -> InvitationList:
@@ -158,7 +167,13 @@ def list_invitations(ctx: Context, paging: PageQuery) -> InvitationList:
         Invitation.expires_at > clock.now(),
     )
     invitations, cursor = page(
-        db, query, Invitation.created_at, Invitation.id, paging, lambda i: (i.created_at, i.id)
+        db,
+        query,
+        Invitation.created_at,
+        Invitation.id,
+        paging,
+        lambda i: (i.created_at, i.id),
+        scope=f"invitations:{found.project.id}",
     )
     locale = found.caller.user.locale
     return InvitationList(
@@ -168,15 +183,14 @@ def list_invitations(ctx: Context, paging: PageQuery) -> InvitationList:
 
 def revoke_invitation(ctx: Context, invitation_id: uuid.UUID) -> None:
     found = access(ctx)
-    invitation = ctx.db.get(Invitation, invitation_id)
+    db = ctx.db
+    invitation = db.get(Invitation, invitation_id)
     if (
         invitation is None
         or invitation.project_id != found.project.id
-        or invitation.status != "pending"
+        or not _end(db, invitation, "revoked")
     ):
         raise not_found("No such pending invitation.")
-    invitation.status = "revoked"
-    invitation.ended_at = clock.now()
     record(
         f"project:{found.project.id}",
         "invitation_revoked",
@@ -184,6 +198,17 @@ def revoke_invitation(ctx: Context, invitation_id: uuid.UUID) -> None:
         found.caller,
         target=invitation.email,
         invitation_id=str(invitation.id),
+    )
+
+
+def _end(db: Session, invitation: Invitation, status: str) -> bool:
+    """Move a pending invitation to `status`; False when it had left pending already
+    (of simultaneous accepts and revokes of one invitation, exactly one ends it)."""
+    return updated_one(
+        db,
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.status == "pending")
+        .values(status=status, ended_at=clock.now()),
     )
 
 
@@ -227,15 +252,19 @@ def preview_invitation(ctx: Context, token: str) -> InvitationPreview:
 def accept_invitation(ctx: Context, body: AcceptIn) -> AcceptedOut:
     caller = principal(ctx)
     db = ctx.db
-    if body.token is not None:
-        candidate = _by_token(db, body.token)
-    else:
-        candidate = db.get(Invitation, body.invitation_id)
-        if candidate is not None and candidate.email != caller.user.email:
-            candidate = None  # by id, only one's own invitations exist
+    candidate = _by_token(db, body.token) if body.token is not None else _mine(ctx, body)
+    if candidate is not None:
+        # Joining (a project and maybe the organisation) runs one at a time per organisation,
+        # and what is checked below is what the last grant, edit or removal left.
+        org_id = db.execute(
+            select(Project.org_id).where(Project.id == candidate.project_id)
+        ).scalar_one()
+        lock_org(db, org_id)
     invitation, project = _valid_invitation(db, candidate)
     if invitation.email != caller.user.email:
         raise Problem(403, "forbidden", "This invitation is for another e-mail address than yours.")
+    if not _end(db, invitation, "accepted"):  # a simultaneous accept or revoke came first
+        raise not_found("This invitation is not valid.")
     if is_member(db, project.id, caller.user.id):
         raise Problem(409, "conflict", "You are already a member of this project.")
     now = clock.now()
@@ -250,11 +279,9 @@ def accept_invitation(ctx: Context, body: AcceptIn) -> AcceptedOut:
     if db.get(OrgMember, (project.org_id, caller.user.id)) is None:
         db.add(
             OrgMember(
-                org_id=project.org_id, user_id=caller.user.id, org_role="member", added_at=now
+                org_id=project.org_id, user_id=caller.user.id, org_role=ORG_MEMBER, added_at=now
             )
         )
-    invitation.status = "accepted"
-    invitation.ended_at = now
     db.flush()
     record(
         f"project:{project.id}",
@@ -266,8 +293,17 @@ def accept_invitation(ctx: Context, body: AcceptIn) -> AcceptedOut:
     )
     role = db.get(Role, invitation.role_id)
     assert role is not None
-    out = project_out(project, membership, role, role_permissions(db, role.id), caller)
-    return AcceptedOut(project=out)
+    view = project_view(project, membership, role, role_permissions(db, role.id), caller)
+    return AcceptedOut(project=view)
+
+
+def _mine(ctx: Context, body: AcceptIn) -> Invitation | None:
+    """The invitation named by id, if it is to the caller's address (by id, only one's own
+    invitations exist)."""
+    candidate = ctx.db.get(Invitation, body.invitation_id)
+    if candidate is None or candidate.email != principal(ctx).user.email:
+        return None
+    return candidate
 
 
 def my_invitations(ctx: Context) -> MyInvitationList:

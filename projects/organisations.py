@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from auth.models import User
@@ -23,8 +23,9 @@ from projects.models import (
     Role,
     RolePermission,
 )
-from projects.permissions import BUILTIN_ROLES, MANAGE_MEMBERS, PERMISSIONS
+from projects.permissions import BUILTIN_ROLES, MANAGE_MEMBERS, ORG_ADMIN, PERMISSIONS
 from projects.rules import (
+    holds_a_project,
     keeps_a_manager,
     lock_org,
     permissions_by_role,
@@ -71,7 +72,7 @@ def create_org(ctx: Context, body: OrgCreate) -> OrgOut:
     org = Organization(name=body.name, created_at=now, created_by=caller.user.id)
     db.add(org)
     db.flush()
-    db.add(OrgMember(org_id=org.id, user_id=caller.user.id, org_role="admin", added_at=now))
+    db.add(OrgMember(org_id=org.id, user_id=caller.user.id, org_role=ORG_ADMIN, added_at=now))
     for key, name_sv, name_en, permissions in BUILTIN_ROLES:
         role = Role(
             org_id=org.id,
@@ -86,7 +87,7 @@ def create_org(ctx: Context, body: OrgCreate) -> OrgOut:
         db.flush()
         db.add_all(RolePermission(role_id=role.id, permission=p) for p in sorted(permissions))
     record(f"org:{org.id}", "org_created", ctx, caller, target=org.id, name=body.name)
-    return OrgOut(id=org.id, name=org.name, my_org_role="admin", created_at=now)
+    return OrgOut(id=org.id, name=org.name, my_org_role=ORG_ADMIN, created_at=now)
 
 
 def list_orgs(ctx: Context, paging: PageQuery) -> OrgList:
@@ -98,7 +99,13 @@ def list_orgs(ctx: Context, paging: PageQuery) -> OrgList:
         .where(OrgMember.user_id == caller.user.id)
     )
     orgs, cursor = page(
-        db, query, Organization.created_at, Organization.id, paging, lambda o: (o.created_at, o.id)
+        db,
+        query,
+        Organization.created_at,
+        Organization.id,
+        paging,
+        lambda o: (o.created_at, o.id),
+        scope=f"orgs:{caller.user.id}",
     )
     roles = dict(
         db.execute(
@@ -144,7 +151,13 @@ def list_org_members(ctx: Context, paging: PageQuery) -> OrgMemberList:
     db = ctx.db
     query = select(OrgMember).where(OrgMember.org_id == found.org.id)
     members, cursor = page(
-        db, query, OrgMember.added_at, OrgMember.user_id, paging, lambda m: (m.added_at, m.user_id)
+        db,
+        query,
+        OrgMember.added_at,
+        OrgMember.user_id,
+        paging,
+        lambda m: (m.added_at, m.user_id),
+        scope=f"org-members:{found.org.id}",
     )
     users = users_by_id(db, [m.user_id for m in members])
     return OrgMemberList(
@@ -165,19 +178,13 @@ def list_org_members(ctx: Context, paging: PageQuery) -> OrgMemberList:
 def set_org_role(ctx: Context, user_id: uuid.UUID, body: OrgMemberUpdate) -> OrgMemberOut:
     found = org_access(ctx)
     db = ctx.db
+    lock_org(db, found.org.id)
     member = db.get(OrgMember, (found.org.id, user_id))
     user = db.get(User, user_id)
     if member is None or user is None:
         raise not_found("No such member of this organisation.")
-    if member.org_role == "admin" and body.org_role != "admin":
-        lock_org(db, found.org.id)
-        admins = db.scalar(
-            select(func.count()).where(
-                OrgMember.org_id == found.org.id, OrgMember.org_role == "admin"
-            )
-        )
-        if (admins or 0) <= 1:
-            raise Problem(409, "conflict", "An organisation keeps at least one admin.")
+    if member.org_role == ORG_ADMIN and body.org_role != ORG_ADMIN:
+        _refuse_demoting(db, found.org.id, user_id)
     member.org_role = body.org_role
     record(
         f"org:{found.org.id}",
@@ -194,6 +201,21 @@ def set_org_role(ctx: Context, user_id: uuid.UUID, body: OrgMemberUpdate) -> Org
         org_role=body.org_role,
         added_at=clock.as_utc(member.added_at),
     )
+
+
+def _refuse_demoting(db: Session, org_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    admins = db.scalar(
+        select(func.count()).where(OrgMember.org_id == org_id, OrgMember.org_role == ORG_ADMIN)
+    )
+    if (admins or 0) <= 1:
+        raise Problem(409, "conflict", "An organisation keeps at least one admin.")
+    if not holds_a_project(db, org_id, user_id):
+        raise Problem(
+            409,
+            "conflict",
+            "They hold no project in this organisation, and members belong to it only "
+            "through their projects.",
+        )
 
 
 # --- roles ----------------------------------------------------------------------
@@ -261,40 +283,88 @@ def create_role(ctx: Context, body: RoleCreate) -> RoleOut:
 def update_role(ctx: Context, role_id: uuid.UUID, body: RolePatch) -> RoleOut:
     found = org_access(ctx)
     db = ctx.db
+    lock_org(db, found.org.id)  # no grant of this role runs between the checks and the edit
     role = _org_role_for_change(ctx, role_id)
-    if body.name_sv is not None:
-        role.name_sv = body.name_sv
-    if body.name_en is not None:
-        role.name_en = body.name_en
-    if body.description is not None:
-        role.description = body.description
+    using = _projects_using(db, role.id)
     permissions = set(role_permissions(db, role.id))
     if body.permissions is not None:
         new = set(body.permissions)
+        _may_add(db, found.caller.user.id, using, new - permissions)
         if MANAGE_MEMBERS in permissions and MANAGE_MEMBERS not in new:
-            _refuse_if_a_project_loses_its_managers(db, role, new)
+            _refuse_if_a_project_loses_its_managers(db, role, using, new)
         db.execute(delete(RolePermission).where(RolePermission.role_id == role.id))
         db.add_all(RolePermission(role_id=role.id, permission=p) for p in sorted(new))
         permissions = new
-    record(
-        f"org:{found.org.id}",
-        "role_changed",
-        ctx,
-        found.caller,
-        target=role.id,
-        permissions=",".join(sorted(permissions)),
-    )
+    for field in ("name_sv", "name_en", "description"):
+        if getattr(body, field) is not None:
+            setattr(role, field, getattr(body, field))
+    # Editing a role changes what everyone holding it may do: each project's trail says so.
+    for scope in [f"org:{found.org.id}", *(f"project:{p}" for p in using)]:
+        record(
+            scope,
+            "role_changed",
+            ctx,
+            found.caller,
+            target=role.id,
+            role=role.key,
+            fields=",".join(sorted(body.model_fields_set)),
+            permissions=",".join(sorted(permissions)),
+        )
     return _role_out(role, permissions, found.caller.user.locale)
 
 
-def _refuse_if_a_project_loses_its_managers(db: Session, role: Role, new: set[str]) -> None:
-    lock_org(db, role.org_id)
-    project_ids = db.scalars(
-        select(ProjectMember.project_id)
-        .join(Project, Project.id == ProjectMember.project_id)
-        .where(ProjectMember.role_id == role.id, Project.deleted_at.is_(None))
-        .distinct()
+def _projects_using(db: Session, role_id: uuid.UUID) -> list[uuid.UUID]:
+    """The live projects where a member holds the role or a pending invitation offers it."""
+    held = select(ProjectMember.project_id).where(ProjectMember.role_id == role_id)
+    offered = select(Invitation.project_id).where(
+        Invitation.role_id == role_id,
+        Invitation.status == "pending",
+        Invitation.expires_at > clock.now(),
     )
+    return list(
+        db.scalars(
+            select(Project.id)
+            .where(
+                Project.deleted_at.is_(None),
+                or_(Project.id.in_(held), Project.id.in_(offered)),
+            )
+            .order_by(Project.id)
+        )
+    )
+
+
+def _may_add(
+    db: Session, editor_id: uuid.UUID, project_ids: list[uuid.UUID], added: set[str]
+) -> None:
+    """Adding a permission to a role grants it wherever the role is used: the editor must
+    hold it in each of those projects (DESIGN.md: nobody grants what they do not hold)."""
+    if not added or not project_ids:
+        return
+    editor_roles = dict(
+        db.execute(
+            select(ProjectMember.project_id, ProjectMember.role_id).where(
+                ProjectMember.user_id == editor_id, ProjectMember.project_id.in_(project_ids)
+            )
+        ).all()
+    )
+    held = permissions_by_role(db, editor_roles.values())
+    missing: set[str] = set()
+    for project_id in project_ids:
+        role_there = editor_roles.get(project_id)
+        missing |= added - (held[role_there] if role_there else set())
+    if missing:
+        raise Problem(
+            403,
+            "forbidden",
+            "This role is held or offered in projects where you lack "
+            + ", ".join(sorted(missing))
+            + ": you cannot add permissions you do not hold there.",
+        )
+
+
+def _refuse_if_a_project_loses_its_managers(
+    db: Session, role: Role, project_ids: list[uuid.UUID], new: set[str]
+) -> None:
     for project_id in project_ids:
         if not keeps_a_manager(db, project_id, changed_role=(role.id, new)):
             raise Problem(
@@ -307,6 +377,7 @@ def _refuse_if_a_project_loses_its_managers(db: Session, role: Role, new: set[st
 def delete_role(ctx: Context, role_id: uuid.UUID) -> None:
     found = org_access(ctx)
     db = ctx.db
+    lock_org(db, found.org.id)  # no grant of the role slips in between check and delete
     role = _org_role_for_change(ctx, role_id)
     if role.builtin:
         raise Problem(409, "conflict", "Predefined roles can be adjusted but not deleted.")

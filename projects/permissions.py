@@ -1,6 +1,7 @@
 """The fixed catalogue of project permissions; roles are sets of these keys."""
 
 from types import MappingProxyType
+from typing import Final
 
 # key -> (English description, Swedish description)
 PERMISSIONS = MappingProxyType(
@@ -55,3 +56,8 @@ BUILTIN_ROLES: tuple[tuple[str, str, str, frozenset[str]], ...] = (
     ("viewer", "Läsare", "Viewer", _VIEW),
 )
 MANAGE_MEMBERS = "members.manage"
+
+# Organisation roles. Admins are the organisation's creator and whom admins made admin;
+# a member is someone with at least one project of the organisation, and only while so.
+ORG_ADMIN: Final = "admin"
+ORG_MEMBER: Final = "member"

@@ -76,10 +76,14 @@ def rename_org(ctx: http.Context) -> OrgOut:
 
 
 @bp.endpoint(
-    "GET", f"{ORG}/members", query=PageQuery, response=OrgMemberList, guard=org_gate(admin=False)
+    "GET", f"{ORG}/members", query=PageQuery, response=OrgMemberList, guard=org_gate(admin=True)
 )
 def list_org_members(ctx: http.Context) -> OrgMemberList:
-    """The organisation's people, with org role `admin` or `member`."""
+    """The organisation's people, with org role `admin` or `member` (org admins only).
+
+    Members belong to the organisation through their projects: leaving the last one
+    ends the org membership.
+    """
     return organisations.list_org_members(ctx, ctx.query)
 
 
@@ -91,7 +95,10 @@ def list_org_members(ctx: http.Context) -> OrgMemberList:
     guard=org_gate(admin=True),
 )
 def set_org_role(ctx: http.Context) -> OrgMemberOut:
-    """Make a member an admin or a member (an organisation keeps at least one admin)."""
+    """Make a member an admin or a member (an organisation keeps at least one admin).
+
+    An admin who holds no project of the organisation cannot become a member (409).
+    """
     return organisations.set_org_role(ctx, ctx.route_id("user_id"), ctx.body)
 
 
@@ -122,7 +129,11 @@ def create_role(ctx: http.Context) -> RoleOut:
     guard=org_gate(admin=True),
 )
 def update_role(ctx: http.Context) -> RoleOut:
-    """Rename a role or adjust its permissions (org admins); counts from the next request."""
+    """Rename a role or adjust its permissions (org admins); counts from the next request.
+
+    Adding a permission grants it to everyone holding the role: refused (403) unless the
+    caller holds it in every project where the role is held or offered.
+    """
     return organisations.update_role(ctx, ctx.route_id("role_id"), ctx.body)
 
 
@@ -145,7 +156,11 @@ def create_project(ctx: http.Context) -> ProjectOut:
 
 @bp.endpoint("GET", "projects", query=PageQuery, response=ProjectList, guard=signed_in)
 def list_projects(ctx: http.Context) -> ProjectList:
-    """The projects the caller is a member of, with role, permissions and 2FA state."""
+    """The projects the caller is a member of, with role, permissions and 2FA state.
+
+    A project whose gate refuses this session (a second factor it lacks) is listed with
+    its name and requirements only, `mfa_satisfied: false`.
+    """
     return service.list_projects(ctx, ctx.query)
 
 
@@ -275,7 +290,11 @@ def preview_invitation(ctx: http.Context) -> InvitationPreview:
 
 @bp.endpoint("POST", "invitations/accept", body=AcceptIn, response=AcceptedOut, guard=signed_in)
 def accept_invitation(ctx: http.Context) -> AcceptedOut:
-    """Join the project; the session's verified e-mail must be the invited one."""
+    """Join the project; the session's verified e-mail must be the invited one.
+
+    Without a second factor the project requires, the project comes as in GET /projects:
+    name and requirements only.
+    """
     return invitations.accept_invitation(ctx, ctx.body)
 
 

@@ -4,17 +4,19 @@ Guards against escalation, everywhere a role changes hands:
 - nobody grants a role holding a permission they lack, and nobody changes or
   removes a member whose role holds a permission they lack;
 - a project always keeps at least one member who can manage members;
-- an organisation always keeps at least one admin.
+- an organisation always keeps at least one admin;
+- an org member (not admin) belongs to the organisation only while holding one of
+  its projects: leaving the last one, or its deletion, ends the org membership.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import CursorResult, Exists, Update, and_, delete, exists, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from auth.models import User
 from auth.sessions import Principal
@@ -24,13 +26,15 @@ from projects.gate import (
 )
 from projects.models import (
     Organization,
+    OrgMember,
     Project,
     ProjectMember,
     Role,
     RolePermission,
 )
-from projects.permissions import MANAGE_MEMBERS
+from projects.permissions import MANAGE_MEMBERS, ORG_MEMBER
 from projects.schemas import (
+    GatedProject,
     ProjectOut,
     RoleRef,
 )
@@ -92,11 +96,69 @@ def project_out(
     )
 
 
+def project_view(
+    project: Project,
+    membership: ProjectMember,
+    role: Role,
+    permissions: Iterable[str],
+    caller: Principal,
+) -> ProjectOut | GatedProject:
+    """The project as far as its gate lets this session see it (for lists outside the gate)."""
+    if second_factor_problem(project, membership, caller.session) is None:
+        return project_out(project, membership, role, permissions, caller)
+    return GatedProject(
+        id=project.id,
+        org_id=project.org_id,
+        name=project.name,
+        require_2fa=project.require_2fa,
+        require_totp=project.require_totp,
+        mfa_satisfied=False,
+    )
+
+
 def lock_org(db: Session, org_id: uuid.UUID) -> None:
-    """Changes that could leave a project without a manager or the organisation without
-    an admin take this lock first: they run one at a time per organisation, each
-    checking what the one before it committed (else two could each leave one)."""
+    """Changes to who holds what in an organisation take this lock first: grants, role
+    edits and deletions, joining and leaving. They run one at a time per organisation,
+    each checking what the one before it committed (else two could each pass a check
+    that together they break: a project left without a manager, a role deleted while
+    granted, a permission added to a role while it is handed out)."""
     lock_row(db, Organization.name, Organization.id == org_id)
+
+
+def _project_held(
+    org_id: uuid.UUID, user_id: uuid.UUID | InstrumentedAttribute[uuid.UUID]
+) -> Exists:
+    """In SQL: `user_id` holds a live project of the organisation."""
+    return exists().where(
+        ProjectMember.user_id == user_id,
+        ProjectMember.project_id == Project.id,
+        Project.org_id == org_id,
+        Project.deleted_at.is_(None),
+    )
+
+
+def holds_a_project(db: Session, org_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    return bool(db.scalar(select(_project_held(org_id, user_id))))
+
+
+def end_projectless_memberships(ctx: Context, caller: Principal, org_id: uuid.UUID) -> None:
+    """Org members (not admins) with no project left in the organisation leave it.
+
+    Run, under the organisation's lock, by whatever ends project memberships.
+    """
+    db = ctx.db
+    db.flush()
+    projectless = and_(
+        OrgMember.org_id == org_id,
+        OrgMember.org_role == ORG_MEMBER,
+        ~_project_held(org_id, OrgMember.user_id),
+    )
+    leaving = list(db.scalars(select(OrgMember.user_id).where(projectless)))
+    if not leaving:
+        return
+    db.execute(delete(OrgMember).where(projectless).execution_options(synchronize_session=False))
+    for user_id in leaving:
+        record(f"org:{org_id}", "org_member_left", ctx, caller, target=user_id)
 
 
 def keeps_a_manager(
@@ -127,6 +189,16 @@ def keeps_a_manager(
     if changed_role is not None and changed_role[0] in permissions:
         permissions[changed_role[0]] = changed_role[1]
     return any(MANAGE_MEMBERS in permissions[role] for role in members.values())
+
+
+def updated_one(db: Session, statement: Update) -> bool:
+    """Run a conditional UPDATE; whether it changed exactly one row.
+
+    Of simultaneous requests racing to make one change (accept or revoke an invitation,
+    delete a project), the database lets exactly one match, on every dialect.
+    """
+    result = db.execute(statement.execution_options(synchronize_session=False))
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 def users_by_id(db: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, User]:

@@ -89,6 +89,8 @@ class OrgMemberUpdate(Request):
 
 
 class RoleCreate(Request):
+    multiline = frozenset({"description"})
+
     name_sv: Annotated[str, Field(min_length=1, max_length=80)]
     name_en: Annotated[str, Field(min_length=1, max_length=80)]
     description: Annotated[str, Field(max_length=500)] = ""
@@ -96,6 +98,8 @@ class RoleCreate(Request):
 
 
 class RolePatch(Patch):
+    multiline = frozenset({"description"})
+
     name_sv: Annotated[str, Field(min_length=1, max_length=80)] | None = None
     name_en: Annotated[str, Field(min_length=1, max_length=80)] | None = None
     description: Annotated[str, Field(max_length=500)] | None = None
@@ -128,6 +132,8 @@ class RoleRef(BaseModel):
 
 
 class ProjectCreate(Request):
+    multiline = frozenset({"description"})
+
     org_id: uuid.UUID
     name: Name
     number: Annotated[str, Field(max_length=50)] | None = None
@@ -137,6 +143,7 @@ class ProjectCreate(Request):
 
 class ProjectPatch(Patch):
     not_null = ("name",)
+    multiline = frozenset({"description"})
 
     name: Name | None = None
     number: Annotated[str, Field(max_length=50)] | None = None
@@ -162,8 +169,20 @@ class ProjectOut(BaseModel):
     mfa_satisfied: bool = Field(description="Whether this session meets the 2FA requirement.")
 
 
+class GatedProject(BaseModel):
+    """A project whose gate refuses this session: only what a session without the
+    required second factor may see. The rest comes after a step-up (`mfa_satisfied`)."""
+
+    id: uuid.UUID
+    org_id: uuid.UUID
+    name: str
+    require_2fa: bool
+    require_totp: bool
+    mfa_satisfied: Literal[False]
+
+
 class ProjectList(BaseModel):
-    items: list[ProjectOut]
+    items: list[ProjectOut | GatedProject]
     next_cursor: str | None
 
 
@@ -235,7 +254,7 @@ class InvitationPreview(BaseModel):
 
 
 class AcceptedOut(BaseModel):
-    project: ProjectOut
+    project: ProjectOut | GatedProject
 
 
 class MyInvitation(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from auth.models import User
 from auth.sessions import principal
@@ -19,15 +19,19 @@ from projects.models import (
     ProjectMember,
     Role,
 )
+from projects.permissions import MANAGE_MEMBERS
 from projects.rules import (
+    end_projectless_memberships,
     keeps_a_manager,
     lock_org,
     may_grant,
     org_role,
     permissions_by_role,
     project_out,
+    project_view,
     record,
     role_ref,
+    updated_one,
     users_by_id,
 )
 from projects.schemas import (
@@ -58,13 +62,19 @@ def _out(found: ProjectAccess) -> ProjectOut:
 def create_project(ctx: Context, body: ProjectCreate) -> ProjectOut:
     caller = principal(ctx)
     db = ctx.db
-    if db.get(OrgMember, (body.org_id, caller.user.id)) is None:
+    in_org = select(OrgMember.user_id).where(
+        OrgMember.org_id == body.org_id, OrgMember.user_id == caller.user.id
+    )
+    if db.scalar(in_org) is None:  # strangers take no lock
+        raise not_found("No such organisation.")
+    lock_org(db, body.org_id)
+    if db.scalar(in_org) is None:  # left it while waiting for the lock
         raise not_found("No such organisation.")
     owner = db.scalar(select(Role).where(Role.org_id == body.org_id, Role.key == "owner"))
     if owner is None:
         raise Problem(409, "conflict", "The organisation has no owner role.")
     owner_permissions = role_permissions(db, owner.id)
-    if "members.manage" not in owner_permissions:  # a project always keeps a manager
+    if MANAGE_MEMBERS not in owner_permissions:  # a project always keeps a manager
         raise Problem(
             409, "conflict", "The organisation's Owner role lacks members.manage; restore it first."
         )
@@ -98,7 +108,13 @@ def list_projects(ctx: Context, paging: PageQuery) -> ProjectList:
         .where(ProjectMember.user_id == caller.user.id, Project.deleted_at.is_(None))
     )
     projects, cursor = page(
-        db, query, Project.created_at, Project.id, paging, lambda p: (p.created_at, p.id)
+        db,
+        query,
+        Project.created_at,
+        Project.id,
+        paging,
+        lambda p: (p.created_at, p.id),
+        scope=f"projects:{caller.user.id}",
     )
     memberships = {
         m.project_id: m
@@ -116,7 +132,7 @@ def list_projects(ctx: Context, paging: PageQuery) -> ProjectList:
     for project in projects:
         membership = memberships[project.id]
         role = roles[membership.role_id]
-        items.append(project_out(project, membership, role, permissions[role.id], caller))
+        items.append(project_view(project, membership, role, permissions[role.id], caller))
     return ProjectList(items=items, next_cursor=cursor)
 
 
@@ -140,8 +156,17 @@ def update_project(ctx: Context, body: ProjectPatch) -> ProjectOut:
 
 def delete_project(ctx: Context) -> None:
     found = access(ctx)
-    found.project.deleted_at = clock.now()
+    db = ctx.db
+    lock_org(db, found.project.org_id)
+    deleting = (
+        update(Project)
+        .where(Project.id == found.project.id, Project.deleted_at.is_(None))
+        .values(deleted_at=clock.now())
+    )
+    if not updated_one(db, deleting):  # a simultaneous request deleted it first
+        raise not_found("No such project.")
     record(f"project:{found.project.id}", "project_deleted", ctx, found.caller)
+    end_projectless_memberships(ctx, found.caller, found.project.org_id)
 
 
 def set_security(ctx: Context, body: ProjectSecurity) -> ProjectOut:
@@ -174,6 +199,7 @@ def list_members(ctx: Context, paging: PageQuery) -> MemberList:
         ProjectMember.user_id,
         paging,
         lambda m: (m.added_at, m.user_id),
+        scope=f"members:{found.project.id}",
     )
     users = users_by_id(db, [m.user_id for m in members])
     roles = {
@@ -197,8 +223,10 @@ def list_members(ctx: Context, paging: PageQuery) -> MemberList:
 
 
 def _member_to_change(ctx: Context, user_id: uuid.UUID) -> tuple[ProjectMember, User]:
+    """The member to change or remove, read under the organisation's lock."""
     found = access(ctx)
     db = ctx.db
+    lock_org(db, found.project.org_id)
     member = db.get(ProjectMember, (found.project.id, user_id))
     user = db.get(User, user_id)
     if member is None or user is None:
@@ -215,7 +243,6 @@ def update_member(ctx: Context, user_id: uuid.UUID, body: MemberPatch) -> Member
     if body.role_id is not None and body.role_id != member.role_id:
         granted = org_role(db, found.project.org_id, body.role_id, "role_id")
         may_grant(found, role_permissions(db, granted.id))
-        lock_org(db, found.project.org_id)
         if not keeps_a_manager(db, found.project.id, new_role=(user_id, granted.id)):
             raise Problem(409, "conflict", "The project would have nobody who manages members.")
         member.role_id = granted.id
@@ -246,11 +273,11 @@ def remove_member(ctx: Context, user_id: uuid.UUID) -> None:
     found = access(ctx)
     db = ctx.db
     member, _ = _member_to_change(ctx, user_id)
-    lock_org(db, found.project.org_id)
     if not keeps_a_manager(db, found.project.id, without=user_id):
         raise Problem(409, "conflict", "The project would have nobody who manages members.")
     db.delete(member)
     record(f"project:{found.project.id}", "member_removed", ctx, found.caller, target=user_id)
+    end_projectless_memberships(ctx, found.caller, found.project.org_id)
 
 
 # --- audit ----------------------------------------------------------------------

@@ -118,6 +118,7 @@ class RowFields(Request):
     not nulled."""
 
     not_null = ("title", "entry_rule")
+    multiline = frozenset({"description", "note"})
 
     code: Annotated[str, Field(max_length=50)] | None = None
     title: Text | None = None

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from projects.gate import access
@@ -41,13 +42,14 @@ from quantities.schemas import (
     UpdateOp,
 )
 from quantities.totals import summarize
-from quantities.tree import NODE_FIELDS, EditError, Node, Tree
+from quantities.tree import NODE_FIELDS, EditError, Node, Tree, id_taken
 from shared import clock
 from shared.db import lock_row
 from shared.http import Context, require_if_match
 from shared.pagination import PageQuery, page
 from shared.problems import Problem, not_found
 
+RowOperation = CreateOp | UpdateOp | DeleteOp | MoveOp
 AUDITED_IDS = 100  # row ids named in one audit event; the counts are always complete
 CHUNK = 500  # ids per IN (...): SQL Server takes at most 2100 parameters
 
@@ -91,7 +93,11 @@ def find_schedule(ctx: Context, *, lock: bool = False) -> Schedule:
     schedule_id = ctx.route_id("schedule_id", "No such schedule.")
     db = ctx.db
     if lock:  # writers of one schedule queue here (see the module docstring)
-        lock_row(db, Schedule.version, Schedule.id == schedule_id)
+        lock_row(
+            db,
+            Schedule.version,
+            and_(Schedule.id == schedule_id, Schedule.project_id == found.project.id),
+        )
     schedule = db.get(Schedule, schedule_id, populate_existing=lock)
     if schedule is None or schedule.project_id != found.project.id or schedule.deleted_at:
         raise not_found("No such schedule.")
@@ -105,7 +111,13 @@ def list_schedules(ctx: Context, paging: PageQuery) -> ScheduleList:
         Schedule.project_id == found.project.id, Schedule.deleted_at.is_(None)
     )
     schedules, cursor = page(
-        db, query, Schedule.created_at, Schedule.id, paging, lambda s: (s.created_at, s.id)
+        db,
+        query,
+        Schedule.created_at,
+        Schedule.id,
+        paging,
+        lambda s: (s.created_at, s.id),
+        scope=f"schedules:{found.project.id}",
     )
     working = {
         r.schedule_id: r
@@ -277,7 +289,7 @@ def _content(fields: RowFields) -> dict[str, object]:
     return sent
 
 
-def _apply(tree: Tree, operation: CreateOp | UpdateOp | DeleteOp | MoveOp) -> list[uuid.UUID]:
+def _apply(tree: Tree, operation: RowOperation) -> list[uuid.UUID]:
     if isinstance(operation, CreateOp):
         content = _content(operation)
         return [
@@ -334,27 +346,59 @@ def _locked_working_tree(ctx: Context) -> tuple[uuid.UUID, Tree]:
 
 def edit_rows(
     ctx: Context,
-    operations: Iterable[CreateOp | UpdateOp | DeleteOp | MoveOp],
+    operations: Sequence[RowOperation],
     locked: tuple[uuid.UUID, Tree] | None = None,
 ) -> tuple[Tree, list[list[uuid.UUID]]]:
     """Apply operations to the working revision, all or nothing; what each touched."""
     revision_id, tree = locked or _locked_working_tree(ctx)
+    chosen = _chosen_ids(operations)
+    _refuse_taken(ctx.db, chosen)
     touched = []
     for index, operation in enumerate(operations):
         try:
             touched.append(_apply(tree, operation))
         except EditError as error:
-            raise Problem(
-                error.status,
-                error.code,
-                f"Operation {index} failed: {error.message}",
-                errors=[
-                    {"field": f"operations.{index}.{error.field_name}", "message": error.message}
-                ],
-                operation_index=index,
-            ) from None
-    _write(ctx.db, revision_id, tree)
+            raise _failed(index, error) from None
+    try:
+        with ctx.db.begin_nested():
+            _write(ctx.db, revision_id, tree)
+    except IntegrityError:
+        _refuse_taken(ctx.db, chosen)  # another schedule's writer took a chosen id meanwhile
+        raise
     return tree, touched
+
+
+def _failed(index: int, error: EditError) -> Problem:
+    return Problem(
+        error.status,
+        error.code,
+        f"Operation {index} failed: {error.message}",
+        errors=[{"field": f"operations.{index}.{error.field_name}", "message": error.message}],
+        operation_index=index,
+    )
+
+
+def _chosen_ids(
+    operations: Sequence[RowOperation],
+) -> dict[uuid.UUID, int]:
+    """The row ids the client chose for new rows, with the index of the first to name each."""
+    chosen: dict[uuid.UUID, int] = {}
+    for index, operation in enumerate(operations):
+        if isinstance(operation, CreateOp) and operation.id is not None:
+            chosen.setdefault(operation.id, index)
+    return chosen
+
+
+def _refuse_taken(db: Session, chosen: dict[uuid.UUID, int]) -> None:
+    """409 for the first chosen id that any row has, in this schedule or another: row ids
+    are unique across all schedules, and the answer must not tell which."""
+    ids = list(chosen)
+    taken: set[uuid.UUID] = set()
+    for start in range(0, len(ids), CHUNK):
+        wanted = ids[start : start + CHUNK]
+        taken.update(db.scalars(select(ScheduleRow.id).where(ScheduleRow.id.in_(wanted))))
+    if taken:
+        raise _failed(min(chosen[i] for i in taken), id_taken())
 
 
 def _placed(tree: Tree, row_ids: Iterable[uuid.UUID]) -> list[RowOut]:

@@ -27,7 +27,13 @@ class EditError(Exception):
 
     @property
     def code(self) -> str:
-        return {404: "not_found", 412: "precondition_failed"}.get(self.status, "validation_error")
+        codes = {404: "not_found", 409: "conflict", 412: "precondition_failed"}
+        return codes.get(self.status, "validation_error")
+
+
+def id_taken() -> EditError:
+    """A client-chosen row id in use, here or in any other schedule: one answer for both."""
+    return EditError("This id is taken: choose another.", "id", status=409)
 
 
 @dataclass
@@ -117,7 +123,7 @@ class Tree:
     ) -> Node:
         new_id = row_id or uuid.uuid4()
         if new_id in self.nodes:
-            raise EditError("A row with this id exists already.", "id", status=409)
+            raise id_taken()
         node = Node(
             id=new_id,
             parent_id=None,

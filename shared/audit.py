@@ -13,7 +13,6 @@ much, never too little). Writing after the commit instead could lose events.
 
 from __future__ import annotations
 
-import base64
 import json
 import uuid
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from typing import Any
 
 from shared import clock, storage
 from shared.config import get_settings
-from shared.problems import validation_error
+from shared.pagination import seal, unseal
 
 _MAX_TICKS = 10**19  # inverted microseconds since the epoch keep RowKeys sortable
 
@@ -65,11 +64,13 @@ def record(
 
 
 def read(partition: str, limit: int, cursor: str | None) -> tuple[list[AuditEvent], str | None]:
-    """One page of a partition's events, newest first, and the cursor of the next page."""
-    try:
-        continuation = json.loads(base64.urlsafe_b64decode(cursor)) if cursor else None
-    except ValueError:  # binascii.Error and JSONDecodeError are ValueErrors
-        raise validation_error("The cursor is not one this API gave out.") from None
+    """One page of a partition's events, newest first, and the cursor of the next page.
+
+    The cursor seals the SDK's continuation token to the partition (shared.pagination):
+    the SDK only ever gets back a token it gave out for this partition.
+    """
+    scope = f"audit:{partition}"
+    continuation = unseal(scope, cursor) if cursor else None
     pages = (
         _table()
         .query_entities(
@@ -81,8 +82,7 @@ def read(partition: str, limit: int, cursor: str | None) -> tuple[list[AuditEven
     )
     entities = list(next(pages, []))
     token = pages.continuation_token
-    next_cursor = base64.urlsafe_b64encode(json.dumps(token).encode()).decode() if token else None
-    return [_event(entity) for entity in entities], next_cursor
+    return [_event(entity) for entity in entities], seal(scope, token) if token else None
 
 
 def _event(entity: Any) -> AuditEvent:

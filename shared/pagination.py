@@ -2,6 +2,11 @@
 
 The cursor holds the sort key of the last item served, so a page is one indexed
 query however deep it is, and inserts between pages neither repeat nor skip items.
+
+Cursors are sealed: a MAC binds each to the list that gave it out (its `scope`, e.g.
+`members:{project_id}`), so a cursor that was edited, made up or taken from another
+list or project is a 400 on `cursor`; nothing a client invents reaches a query or
+the storage SDK.
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -17,9 +22,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from shared.problems import validation_error
+from shared import crypto
+from shared.problems import Problem, validation_error
 
 Row = TypeVar("Row")
+CURSOR_KEY = "cursor"  # the crypto.mac purpose: cursor MACs are good for nothing else
 
 
 class PageQuery(BaseModel):
@@ -27,20 +34,29 @@ class PageQuery(BaseModel):
     cursor: str | None = Field(default=None, max_length=2048)
 
 
-def encode_cursor(values: Sequence[Any]) -> str:
-    plain = [v.isoformat() if isinstance(v, datetime) else str(v) for v in values]
-    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode()
+def seal(scope: str, position: Any) -> str:
+    """`position` (JSON-ready) as a cursor only the list named `scope` accepts back."""
+    payload = base64.urlsafe_b64encode(json.dumps(position).encode()).decode().rstrip("=")
+    return f"{payload}.{_tag(scope, payload)}"
 
 
-def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        moment, identifier = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return datetime.fromisoformat(moment), uuid.UUID(identifier)
-    except (ValueError, TypeError):
-        raise validation_error(
-            "The cursor is not one this API gave out.",
-            [{"field": "cursor", "message": "unknown cursor"}],
-        ) from None
+def unseal(scope: str, cursor: str) -> Any:
+    """The position `seal(scope, …)` put in `cursor`, or a 400 for any other cursor."""
+    payload, _, tag = cursor.rpartition(".")
+    if not payload or not crypto.same(tag, _tag(scope, payload)):
+        raise _unknown_cursor()
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def _tag(scope: str, payload: str) -> str:
+    return crypto.mac(CURSOR_KEY, f"{scope}\n{payload}")
+
+
+def _unknown_cursor() -> Problem:
+    return validation_error(
+        "The cursor is not one this list gave out.",
+        [{"field": "cursor", "message": "unknown cursor"}],
+    )
 
 
 def page(
@@ -50,10 +66,11 @@ def page(
     identifier: InstrumentedAttribute[uuid.UUID],
     paging: PageQuery,
     key: Callable[[Row], tuple[datetime, uuid.UUID]],
+    scope: str,
 ) -> tuple[list[Row], str | None]:
     """One page of `query` ordered by (created, id), and the cursor of the next page."""
     if paging.cursor:
-        after_moment, after_id = _decode_cursor(paging.cursor)
+        after_moment, after_id = _position(unseal(scope, paging.cursor))
         query = query.where(
             or_(created > after_moment, and_(created == after_moment, identifier > after_id))
         )
@@ -61,4 +78,13 @@ def page(
     if len(rows) <= paging.limit:
         return rows, None
     rows = rows[: paging.limit]
-    return rows, encode_cursor(key(rows[-1]))
+    moment, last_id = key(rows[-1])
+    return rows, seal(scope, [moment.isoformat(), str(last_id)])
+
+
+def _position(sealed: Any) -> tuple[datetime, uuid.UUID]:
+    try:
+        moment, identifier = sealed
+        return datetime.fromisoformat(moment), uuid.UUID(identifier)
+    except (TypeError, ValueError):  # sealed by an older version of the list
+        raise _unknown_cursor() from None

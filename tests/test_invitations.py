@@ -52,7 +52,12 @@ def test_the_whole_story(host: Host, client: httpx.Client) -> None:
 
     register(host, client, b_email)
     client.post(
-        "/api/auth/verify-email", json={"email": b_email, "code": last_code(host.outbox, b_email)}
+        "/api/auth/verify-email",
+        json={
+            "email": b_email,
+            "code": last_code(host.outbox, b_email),
+            "password": "korrekt häst batteri häftklammer",
+        },
     )
     b = Browser(client)
     first = b.post(
@@ -63,7 +68,15 @@ def test_the_whole_story(host: Host, client: httpx.Client) -> None:
     assert [i["project_name"] for i in mine] == ["E4 Förbifart"]
     accepted = b.post("/api/invitations/accept", json={"token": token})
     assert accepted.status_code == 200, accepted.text
-    assert accepted.json()["project"]["my_role"]["key"] == "editor"
+    # Without the code the membership requires, the project shows its name and needs only.
+    assert accepted.json()["project"] == {
+        "id": project_id,
+        "org_id": org_id,
+        "name": "E4 Förbifart",
+        "require_2fa": False,
+        "require_totp": False,
+        "mfa_satisfied": False,
+    }
     gated = b.get(f"/api/projects/{project_id}")
     assert gated.status_code == 403
     assert gated.json()["code"] == "mfa_required"
@@ -84,6 +97,7 @@ def test_the_whole_story(host: Host, client: httpx.Client) -> None:
     seen = b.get(f"/api/projects/{project_id}")
     assert seen.status_code == 200
     assert seen.json()["mfa_satisfied"] is True
+    assert seen.json()["my_role"]["key"] == "editor"
     listed = b.get("/api/projects").json()["items"]
     assert [p["id"] for p in listed] == [project_id]
 

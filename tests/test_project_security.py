@@ -415,5 +415,248 @@ def test_two_admins_demoting_each_other_at_once_leave_one(
         statuses = sorted(pool.map(demote, pairs))
     assert statuses[0] == 200
     assert statuses[1] in (403, 409), statuses  # refused, or no longer an admin by then
-    roles = [m["org_role"] for m in team.owner.browser.get(org_members).json()["items"]]
-    assert sorted(roles) == ["admin", "member"]
+    listings = [account.browser.get(org_members) for account in (team.owner, other)]
+    [remaining] = [listing.json()["items"] for listing in listings if listing.status_code == 200]
+    assert sorted(m["org_role"] for m in remaining) == ["admin", "member"]  # the directory
+    assert sorted(listing.status_code for listing in listings) == [200, 403]  # is for admins
+
+
+# --- what a session without the required factor sees ------------------------------
+
+GATED_FIELDS = {"id", "org_id", "name", "require_2fa", "require_totp", "mfa_satisfied"}
+
+
+def test_a_project_behind_a_second_factor_is_listed_by_name_only(
+    host: Host, client: httpx.Client, team: Team
+) -> None:
+    secret = create_project(
+        team.owner, team.org_id, "Tunneln", number="12-345", description="Hemlig budget"
+    )
+    member = signed_up(host, client, "listed")
+    join(host, team.owner, secret, member, team.roles["editor"])
+    required = team.owner.browser.put(
+        f"/api/projects/{secret}/security", json={"require_2fa": True, "require_totp": False}
+    )
+    assert required.status_code == 200, required.text
+    listing = member.browser.get("/api/projects")
+    [item] = listing.json()["items"]
+    assert set(item) == GATED_FIELDS
+    assert item == {
+        "id": secret,
+        "org_id": team.org_id,
+        "name": "Tunneln",
+        "require_2fa": True,
+        "require_totp": False,
+        "mfa_satisfied": False,
+    }
+    assert "Hemlig" not in listing.text
+    assert "12-345" not in listing.text
+    schemas = client.get("/api/openapi.json").json()["components"]["schemas"]
+    assert set(schemas["GatedProject"]["properties"]) == GATED_FIELDS
+    step_up_by_email(host, member)
+    [full] = member.browser.get("/api/projects").json()["items"]
+    assert full["description"] == "Hemlig budget"
+    assert full["my_role"]["key"] == "editor"
+    assert full["mfa_satisfied"] is True
+
+
+def test_org_routes_ask_for_the_factor_the_callers_projects_require(
+    host: Host, client: httpx.Client, team: Team
+) -> None:
+    org = f"/api/orgs/{team.org_id}"
+    elsewhere = signed_up(host, client, "unrequired")
+    free_project = create_project(team.owner, team.org_id, "Fritt")
+    join(host, team.owner, free_project, elsewhere, team.roles["viewer"])
+    require(team)
+
+    def refused(code: str) -> None:
+        for path in (org, f"{org}/members", f"{org}/roles"):
+            response = team.owner.browser.get(path)
+            assert response.status_code == 403, (path, response.text)
+            assert response.json()["code"] == code
+        edit = team.owner.browser.patch(
+            f"{org}/roles/{team.roles['viewer']}", json={"name_en": "Reader"}
+        )
+        assert edit.json()["code"] == code
+
+    refused("mfa_required")
+    # Not the organisation as a whole: one whose projects require nothing gets through.
+    assert elsewhere.browser.get(f"{org}/roles").status_code == 200
+    step_up_by_email(host, team.owner)
+    assert team.owner.browser.get(f"{org}/members").status_code == 200
+    require(team, totp=True)
+    refused("totp_required")
+
+
+# --- editing a role grants it to everyone who holds it ----------------------------
+
+
+def org_admin_in_project(host: Host, client: httpx.Client, team: Team, role: str) -> Account:
+    """Someone holding `role` in the team's project whom the owner made an org admin."""
+    colleague = signed_up(host, client, "org-admin")
+    join(host, team.owner, team.project_id, colleague, team.roles[role])
+    promoted = team.owner.browser.put(
+        f"/api/orgs/{team.org_id}/members/{user_id(colleague)}", json={"org_role": "admin"}
+    )
+    assert promoted.status_code == 200, promoted.text
+    return colleague
+
+
+def permissions_of(account: Account, org_id: str, role_id: str) -> list[str]:
+    roles = account.browser.get(f"/api/orgs/{org_id}/roles").json()["items"]
+    [role] = [r for r in roles if r["id"] == role_id]
+    return list(role["permissions"])
+
+
+def test_an_org_admin_holding_viewer_cannot_make_viewer_everything(
+    host: Host, client: httpx.Client, team: Team
+) -> None:
+    """The attack: an org admin who is a mere Viewer in a project adds every permission to
+    Viewer, then turns the project's 2FA off and removes its Owner."""
+    require(team)
+    step_up_by_email(host, team.owner)
+    attacker = org_admin_in_project(host, client, team, "viewer")
+    step_up_by_email(host, attacker)
+    viewer = team.roles["viewer"]
+    before = permissions_of(team.owner, team.org_id, viewer)
+    everything = [p["key"] for p in client.get("/api/permissions").json()]
+    escalate = attacker.browser.patch(
+        f"/api/orgs/{team.org_id}/roles/{viewer}", json={"permissions": everything}
+    )
+    assert escalate.status_code == 403, escalate.text
+    assert escalate.json()["code"] == "forbidden"
+    for named in ("project.security", "members.manage", "project.delete"):
+        assert named in escalate.json()["detail"]
+    assert permissions_of(team.owner, team.org_id, viewer) == before
+    project = f"/api/projects/{team.project_id}"
+    off = attacker.browser.put(
+        f"{project}/security", json={"require_2fa": False, "require_totp": False}
+    )
+    assert off.status_code == 403
+    assert attacker.browser.delete(f"{project}/members/{user_id(team.owner)}").status_code == 403
+    assert team.owner.browser.get(project).json()["require_2fa"] is True
+    # Taking permissions away grants nothing: that edit still works.
+    narrowed = attacker.browser.patch(
+        f"/api/orgs/{team.org_id}/roles/{viewer}", json={"permissions": ["project.view"]}
+    )
+    assert narrowed.status_code == 200, narrowed.text
+
+
+def test_a_role_offered_by_a_pending_invitation_is_guarded_too(
+    host: Host, client: httpx.Client, team: Team
+) -> None:
+    admin = org_admin_in_project(host, client, team, "viewer")
+    roles = f"/api/orgs/{team.org_id}/roles"
+    created = admin.browser.post(
+        roles, json={"name_sv": "Gäst", "name_en": "Guest", "permissions": ["project.view"]}
+    )
+    assert created.status_code == 201, created.text
+    guest = f"{roles}/{created.json()['id']}"
+    # Used nowhere: an org admin may shape it freely.
+    free = admin.browser.patch(guest, json={"permissions": ["project.view", "members.manage"]})
+    assert free.status_code == 200, free.text
+    assert admin.browser.patch(guest, json={"permissions": ["project.view"]}).status_code == 200
+    offered = team.owner.browser.post(
+        f"/api/projects/{team.project_id}/invitations",
+        json={"email": unique_email("guest"), "role_id": created.json()["id"]},
+    )
+    assert offered.status_code == 201, offered.text
+    refused = admin.browser.patch(guest, json={"permissions": ["project.view", "members.manage"]})
+    assert refused.status_code == 403, refused.text
+    assert "members.manage" in refused.json()["detail"]
+    assert permissions_of(team.owner, team.org_id, created.json()["id"]) == ["project.view"]
+    team.owner.browser.delete(f"/api/projects/{team.project_id}/invitations/{offered.json()['id']}")
+    again = admin.browser.patch(guest, json={"permissions": ["project.view", "members.manage"]})
+    assert again.status_code == 200, again.text
+
+
+def test_an_admin_holding_the_added_permission_everywhere_may_add_it(
+    host: Host, client: httpx.Client, team: Team
+) -> None:
+    viewer = signed_up(host, client, "widened")
+    join(host, team.owner, team.project_id, viewer, team.roles["viewer"])
+    role = f"/api/orgs/{team.org_id}/roles/{team.roles['viewer']}"
+    widened = [*permissions_of(team.owner, team.org_id, team.roles["viewer"]), "schedules.edit"]
+    # Another admin's project, where the owner is not a member, offers Viewer too.
+    colleague = org_admin_in_project(host, client, team, "viewer")
+    theirs = create_project(colleague, team.org_id, "Kollegans")
+    offered = colleague.browser.post(
+        f"/api/projects/{theirs}/invitations",
+        json={"email": unique_email("offered"), "role_id": team.roles["viewer"]},
+    )
+    assert offered.status_code == 201, offered.text
+    refused = team.owner.browser.patch(role, json={"permissions": widened})
+    assert refused.status_code == 403, refused.text
+    assert colleague.browser.delete(f"/api/projects/{theirs}").status_code == 204
+    # Only live projects count: now the Owner holds schedules.edit wherever Viewer is used.
+    changed = team.owner.browser.patch(role, json={"permissions": widened, "name_en": "Reader"})
+    assert changed.status_code == 200, changed.text
+    project = viewer.browser.get(f"/api/projects/{team.project_id}").json()
+    assert "schedules.edit" in project["my_permissions"]
+    assert project["my_role"]["name"] in ("Reader", "Läsare")
+    events = team.owner.browser.get(f"/api/projects/{team.project_id}/audit").json()["items"]
+    [event] = [e for e in events if e["action"] == "role_changed"]
+    assert event["target"] == team.roles["viewer"]
+    assert event["actor_id"] == user_id(team.owner)
+    assert event["details"]["fields"] == "name_en,permissions"
+    assert "schedules.edit" in event["details"]["permissions"].split(",")
+
+
+# --- organisation membership follows project membership ---------------------------
+
+
+def org_listed(account: Account, org_id: str) -> bool:
+    return org_id in {o["id"] for o in account.browser.get("/api/orgs").json()["items"]}
+
+
+def test_a_member_removed_from_their_last_project_leaves_the_organisation(
+    host: Host, client: httpx.Client, team: Team
+) -> None:
+    member = signed_up(host, client, "leaver")
+    second = create_project(team.owner, team.org_id, "Andra")
+    for project in (team.project_id, second):
+        join(host, team.owner, project, member, team.roles["viewer"])
+    org = f"/api/orgs/{team.org_id}"
+    directory = member.browser.get(f"{org}/members")
+    assert directory.status_code == 403  # the directory is for admins
+    assert directory.json()["code"] == "forbidden"
+    assert member.email not in directory.text
+    me = user_id(member)
+    team.owner.browser.delete(f"/api/projects/{team.project_id}/members/{me}")
+    assert org_listed(member, team.org_id)  # still in a project of the organisation
+    team.owner.browser.delete(f"/api/projects/{second}/members/{me}")
+    for path in (org, f"{org}/members", f"{org}/roles"):
+        assert member.browser.get(path).status_code == 404, path
+    created = member.browser.post("/api/projects", json={"org_id": team.org_id, "name": "Eget"})
+    assert created.status_code == 404
+    assert not org_listed(member, team.org_id)
+    people = team.owner.browser.get(f"{org}/members").json()["items"]
+    assert member.email not in {p["email"] for p in people}
+    # Invited again, they are back.
+    join(host, team.owner, second, member, team.roles["viewer"])
+    assert org_listed(member, team.org_id)
+
+
+def test_deleting_a_project_ends_the_org_membership_it_gave(
+    host: Host, client: httpx.Client, team: Team
+) -> None:
+    member = signed_up(host, client, "orphaned")
+    join(host, team.owner, team.project_id, member, team.roles["viewer"])
+    assert org_listed(member, team.org_id)
+    assert team.owner.browser.delete(f"/api/projects/{team.project_id}").status_code == 204
+    assert not org_listed(member, team.org_id)
+    assert org_listed(team.owner, team.org_id)  # admins stay without projects
+
+
+def test_an_admin_without_a_project_cannot_be_made_a_plain_member(
+    host: Host, client: httpx.Client, team: Team
+) -> None:
+    admin = org_admin_in_project(host, client, team, "viewer")
+    team.owner.browser.delete(f"/api/projects/{team.project_id}/members/{user_id(admin)}")
+    assert org_listed(admin, team.org_id)
+    demoted = team.owner.browser.put(
+        f"/api/orgs/{team.org_id}/members/{user_id(admin)}", json={"org_role": "member"}
+    )
+    assert demoted.status_code == 409, demoted.text
+    [mine] = [o for o in admin.browser.get("/api/orgs").json()["items"] if o["id"] == team.org_id]
+    assert mine["my_org_role"] == "admin"
