@@ -80,10 +80,16 @@ def main() -> None:
 
 def serve(args: argparse.Namespace, outbox: Path) -> None:
     from devhost.server import DevHost, read_route_prefix
+    from shared.http import largest_body_limit
 
     module_name, _, attribute = args.app.partition(":")
     app = getattr(importlib.import_module(module_name), attribute or "app")
-    host = DevHost(app, read_route_prefix(REPO / "host.json"), static_dir=REPO / "web" / "dist")
+    host = DevHost(
+        app,
+        read_route_prefix(REPO / "host.json"),
+        static_dir=REPO / "web" / "dist",
+        max_body_bytes=largest_body_limit(),  # read once the app has registered its endpoints
+    )
     if args.run_timer:
         host.run_timer(args.run_timer)
         return

@@ -7,26 +7,54 @@ function gets a `func.HttpRequest` under its trigger's argument name and returns
 method a function does not list is refused (no implicit HEAD or OPTIONS). Requests
 that reach no function, and failures inside one, answer with the API's problem
 documents. Files of the web app are served at `/` with a single-page-app fallback.
+
+What the host refuses itself, before any function runs, is answered with an
+`application/problem+json` document carrying the security headers, and the connection
+is closed (what follows on it cannot be trusted to be the next request):
+
+- a method other than the seven a function can list (GET, HEAD, POST, PUT, PATCH,
+  DELETE, OPTIONS) is 501 `not_implemented` on every path, so TRACE, CONNECT and
+  made-up methods never reach a function and nothing is echoed;
+- a body over the host's limit (`max_body_bytes`; `python -m devhost` uses the largest
+  any endpoint declares) is 413 `payload_too_large`, decided from Content-Length before
+  the body is read (and before `100 Continue`), or as soon as a chunked body passes it;
+- unreadable framing (a Content-Length that is not one decimal number, a transfer
+  coding other than chunked, both Content-Length and Transfer-Encoding, a bad chunk),
+  a header line without a colon, a folded line or control characters in a header, a
+  missing, repeated or malformed Host, and a request target that is not a path (with
+  its query) of complete percent escapes decoding to text without control characters
+  are 400 `bad_request`; absolute-form and `*` targets are refused too;
+- http.server's own refusals (a request line it cannot read or longer than 64 KiB, a
+  header line over 64 KiB or more than 100 headers) keep their status, with the
+  status's name as the code.
+
+The `Server` header names no versions, and the peer is appended to X-Forwarded-For as
+Azure's front end appends it: `v4:port` or `[v6]:port`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import logging
 import mimetypes
 import os
+import re
+import socket
 import sys
 import threading
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.message import Message
 from enum import Enum
 from functools import partial
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import azure.functions as func
 from azure.functions.decorators.http import HttpTrigger
@@ -35,12 +63,32 @@ from azure.functions.timer import TimerRequest
 
 from devhost.ncrontab import next_fire
 from devhost.routing import Match, MethodNotAllowed, Router, split_path
-from shared.problems import internal_error, method_not_allowed, not_found
+from shared.problems import (
+    Problem,
+    http_error,
+    internal_error,
+    method_not_allowed,
+    not_found,
+    payload_too_large,
+)
 
 log = logging.getLogger(__name__)
 
 # The server frames the body itself; these from a function would contradict it.
 _FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "connection"})
+
+# The Functions host's own default limit on a request body (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT).
+DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024
+
+# What the request line and header section may hold (RFC 9110 §5, RFC 9112 §3).
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_CONTROL_IN_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # a tab is allowed
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_BROKEN_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_AUTHORITY = re.compile(r"(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+_DECIMAL = re.compile(r"[0-9]{1,18}")
+_HEX = re.compile(rb"[0-9A-Fa-f]+")
+_MAX_CHUNK_LINE = 4096  # a chunk size and its extensions
 
 # Wake the timer thread at least this often, so a jump of the wall clock (a laptop
 # waking from sleep) is noticed rather than slept through.
@@ -148,7 +196,9 @@ class DevHost:
         app: func.FunctionApp,
         route_prefix: str = "api",
         static_dir: str | os.PathLike[str] | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
+        self.max_body_bytes = max_body_bytes
         self._router: Router[_Function] = Router(route_prefix)
         self._static_root = Path(static_dir).resolve() if static_dir is not None else None
         self._timers: dict[str, _Timer] = {}
@@ -232,7 +282,10 @@ class DevHost:
     def _static(self, root: Path, path: str, method: str) -> func.HttpResponse:
         if method not in ("GET", "HEAD"):
             return method_not_allowed(["GET", "HEAD"]).to_response()
-        file = _static_file(root, path)
+        try:
+            file = _static_file(root, path)
+        except OSError:  # e.g. a name longer than the file system allows
+            file = None
         if file is None:
             return not_found().to_response()
         mimetype = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
@@ -256,7 +309,7 @@ class DevHost:
     def serve(self, host: str = "127.0.0.1", port: int = 7071) -> None:
         """Serve until `shutdown()` is called from another thread, or KeyboardInterrupt."""
         server = self._bind(host, port)
-        base_url = f"http://{host}:{server.server_port}"
+        base_url = f"http://{_host_and_port(host, server.server_port)}"
         log.info("devhost listening on %s/", base_url)
         for line in self._function_lines(base_url):
             log.info("%s", line)
@@ -386,10 +439,90 @@ def _has_body(status: int) -> bool:
     return status >= 200 and status not in (204, 304)
 
 
+def _host_and_port(host: str, port: int) -> str:
+    """An address as it goes in a URL or in X-Forwarded-For: `v4:port`, `[v6]:port`."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _target_fault(target: str) -> str | None:
+    """Why a request target cannot be routed, or None.
+
+    Functions get the decoded path and query: an incomplete percent escape, bytes that
+    are not UTF-8 and control characters (a NUL, say) would reach them, and the database
+    behind them, unchecked.
+    """
+    if not target.startswith("/"):
+        return "The request target must be a path."
+    if _BROKEN_PERCENT.search(target):
+        return "The request target has an incomplete percent escape."
+    try:
+        decoded = unquote(target, errors="strict")
+    except UnicodeDecodeError:
+        return "The request target does not decode to UTF-8."
+    if _CONTROL.search(decoded):
+        return "The request target holds control characters."
+    return None
+
+
+def _header_fault(headers: Message, version: str) -> str | None:
+    """Why a header section cannot be trusted, or None.
+
+    http.server takes a line without a colon for the end of the headers (and what
+    follows for the body), and keeps folded lines and control characters in values.
+    Host must be there once in HTTP/1.1 and name a host (RFC 9112 §3.2): the URL a
+    function sees is built from it.
+    """
+    if headers.defects:
+        return "A header line is malformed."
+    for name, value in headers.items():
+        if not _TOKEN.fullmatch(name):
+            return "A header name is malformed."
+        if _CONTROL_IN_VALUE.search(value):
+            return "A header value holds control characters or a folded line."
+    hosts = headers.get_all("Host") or []
+    if len(hosts) > 1 or (not hosts and version >= "HTTP/1.1"):
+        return "Send one Host header."
+    if hosts and hosts[0] and not _AUTHORITY.fullmatch(hosts[0]):
+        return "The Host header does not name a host."
+    return None
+
+
+def _declared_length(headers: Message) -> int | None:
+    """The body's Content-Length, 0 without one, or None for a chunked body.
+
+    Raises a 400 problem for framing a server cannot rely on (RFC 9112 §6): a coding
+    other than chunked, Transfer-Encoding together with Content-Length (the way to
+    smuggle a request past a proxy), or a Content-Length that is not one decimal number.
+    """
+    codings = ", ".join(headers.get_all("Transfer-Encoding") or [])
+    lengths = {
+        value.strip()
+        for field in headers.get_all("Content-Length") or []
+        for value in field.split(",")
+    }
+    if codings:
+        if codings.strip().lower() != "chunked":
+            raise http_error(400, "Only the chunked transfer coding is understood.")
+        if lengths:
+            raise http_error(400, "Send Transfer-Encoding or Content-Length, not both.")
+        return None
+    if not lengths:
+        return 0
+    length = lengths.pop()
+    if lengths or not _DECIMAL.fullmatch(length):
+        raise http_error(400, "Content-Length must be one decimal number.")
+    return int(length)
+
+
 class _Server(ThreadingHTTPServer):
     """A thread per connection, a deep accept queue, and quiet about clients that leave."""
 
     request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], handler: Callable[..., _Handler]) -> None:
+        # An IPv6 literal (`--host ::1`) needs an IPv6 socket.
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        super().__init__(address, handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], ConnectionError):
@@ -401,52 +534,105 @@ class _Handler(BaseHTTPRequestHandler):
     """Turns HTTP/1.1 requests into `DevHost.respond` calls and writes the answers."""
 
     protocol_version = "HTTP/1.1"  # keep-alive, as browsers expect of a dev server
+    # A request line without a version (HTTP/0.9) gets a status line and headers too.
+    default_request_version = "HTTP/1.0"
     server_version = "devhost"
 
     def __init__(self, *args: Any, devhost: DevHost, **kwargs: Any) -> None:
         self.devhost = devhost
         super().__init__(*args, **kwargs)
 
+    def version_string(self) -> str:
+        """The Server header: no Python version to tell an attacker what to try."""
+        return self.server_version
+
+    def parse_request(self) -> bool:
+        """http.server's parsing, then a 400 for what it lets through unchecked."""
+        if not super().parse_request():
+            return False
+        fault = _target_fault(self.path) or _header_fault(self.headers, self.request_version)
+        if fault is not None:
+            self._refuse(http_error(400, fault))
+            return False
+        return True
+
+    def handle_expect_100(self) -> bool:
+        """Hold back `100 Continue` until the body is known to be acceptable (`_read_body`),
+        so a client waiting for it never sends a body that is refused."""
+        return True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (request line, header section, unknown method) as
+        problems; its message, which may quote the request, goes to the log only."""
+        self._refuse(http_error(code), message)
+
+    def _refuse(self, problem: Problem, reason: str | None = None) -> None:
+        """Answer without passing the request on, and close the connection: whatever the
+        client sent after the refused part is unread, so it cannot carry another request."""
+        self.log_message("refused with %d: %s", problem.status, reason or problem.detail)
+        self.close_connection = True
+        self._write(problem.to_response())
+
     def _dispatch(self) -> None:
         try:
             body = self._read_body()
-        except ValueError:
-            self.send_error(400, "Bad request body framing")
+        except Problem as problem:
+            self._refuse(problem)
             return
         headers: dict[str, str] = {}
         for name, value in self.headers.items():
             key = name.lower()
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
-        # As Azure's front end does, append the peer's address to X-Forwarded-For.
-        peer = str(self.client_address[0])
+        # As Azure's front end does, append the peer's address and port to X-Forwarded-For.
+        peer = _host_and_port(*self.client_address[:2])
         forwarded = headers.get("x-forwarded-for")
         headers["x-forwarded-for"] = f"{forwarded}, {peer}" if forwarded else peer
-        host, port = self.connection.getsockname()[:2]
-        authority = self.headers.get("Host") or f"{host}:{port}"
+        authority = self.headers.get("Host") or _host_and_port(*self.connection.getsockname()[:2])
         response = self.devhost.respond(
             self.command, f"http://{authority}{self.path}", headers, body
         )
         self._write(response)
 
-    # http.server calls do_<METHOD>; every method goes the same way.
+    # http.server calls do_<METHOD>; every method goes the same way, and any other is a 501.
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _dispatch  # noqa: N815
 
     def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._read_chunked()
-        length = int(self.headers.get("Content-Length") or 0)
-        if length < 0:
-            raise ValueError("negative Content-Length")
+        """The body, refused before it is read when it would pass the host's limit."""
+        length = _declared_length(self.headers)
+        limit = self.devhost.max_body_bytes
+        if length is not None and length > limit:
+            raise payload_too_large(limit)
+        expects_continue = self.headers.get("Expect", "").lower() == "100-continue"
+        if expects_continue and self.request_version >= "HTTP/1.1":
+            self.send_response_only(HTTPStatus.CONTINUE)
+            self.end_headers()
+        if length is None:
+            return self._read_chunked(limit)
         return self._read_exactly(length)
 
-    def _read_chunked(self) -> bytes:
-        chunks = []
-        while size := int(self.rfile.readline().split(b";")[0], 16):
-            chunks.append(self._read_exactly(size))
-            self.rfile.readline()  # the CRLF after each chunk
-        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-            pass  # trailer fields, unused
-        return b"".join(chunks)
+    def _read_chunked(self, limit: int) -> bytes:
+        """A chunked body (RFC 9112 §7.1), refused as soon as it would pass `limit`."""
+        body = bytearray()
+        while size := self._read_chunk_size():
+            if len(body) + size > limit:
+                raise payload_too_large(limit)
+            body += self._read_exactly(size)
+            if self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                raise http_error(400, "A chunk is longer than its size.")
+        try:
+            http.client.parse_headers(self.rfile)  # trailer fields, unused, bounded as headers
+        except http.client.HTTPException:
+            raise http_error(400, "The trailer fields are malformed or too large.") from None
+        return bytes(body)
+
+    def _read_chunk_size(self) -> int:
+        line = self.rfile.readline(_MAX_CHUNK_LINE)
+        if not line:
+            raise ConnectionAbortedError("the client closed the connection mid-body")
+        size = line.split(b";")[0].strip()
+        if not line.endswith(b"\n") or not _HEX.fullmatch(size):
+            raise http_error(400, "A chunk size is not a hexadecimal number.")
+        return int(size, 16)
 
     def _read_exactly(self, size: int) -> bytes:
         data = self.rfile.read(size)
@@ -468,10 +654,20 @@ class _Handler(BaseHTTPRequestHandler):
         if not has_content_type:
             self.send_header("Content-Type", _content_type(response))
         if _has_body(status):
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", self._content_length(response, body))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         if _has_body(status) and self.command != "HEAD":
             self.wfile.write(body)
+
+    def _content_length(self, response: func.HttpResponse, body: bytes) -> str:
+        """The body's length; for HEAD, the length a function says GET would send, if it
+        says one (a HEAD answer has no body to measure)."""
+        declared = response.headers.get("Content-Length")
+        if self.command == "HEAD" and declared is not None and declared.isdigit():
+            return str(declared)
+        return str(len(body))
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Silent: the app's own HTTP wrapper logs each request."""

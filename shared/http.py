@@ -5,13 +5,15 @@ and wraps it so that every request gets, in this order: a request id, the body
 size limit, the query and JSON body parsed into pydantic models, a database
 session committed only when the handler succeeds, the mapping of `Problem` (and
 of anything unexpected) to `application/problem+json`, the security headers and
-one structured log line. A handler takes a `Context` and returns a pydantic
+one structured log line. A GET endpoint answers HEAD too, with the same status
+and headers and no body. A handler takes a `Context` and returns a pydantic
 model (sent as JSON with the endpoint's status), `None` (204) or a ready
 `func.HttpResponse` (downloads, cookies).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import re
@@ -19,6 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import azure.functions as func
@@ -44,6 +47,14 @@ JSON_MEDIA_TYPE = "application/json"
 REQUEST_ID_HEADER = "X-Request-Id"
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _JSON_CONTENT_TYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json$")
+# json.loads recurses once per level of nesting; deeper bodies are refused before it runs.
+MAX_JSON_DEPTH = 64
+# A JSON string, escapes honoured; one left open runs to the end, so no input makes
+# removing them quadratic.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
+_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
+_BRACKET_STEP = [1 if byte in b"[{" else -1 for byte in range(256)]  # only brackets are looked up
+_PORT = re.compile(r":[0-9]{1,5}")
 
 Handler = Callable[["Context"], "BaseModel | func.HttpResponse | None"]
 # A guard runs before the handler and raises a Problem to refuse the request
@@ -123,10 +134,34 @@ class Context:
         if not get_settings().trust_forwarded_for:
             return None
         forwarded = self.header("X-Forwarded-For") or ""
-        last = forwarded.rsplit(",", 1)[-1].strip()
-        if last.count(":") == 1:  # IPv4 with a port, as Azure's front end adds it
-            last = last.split(":")[0]
-        return last or None
+        return client_address(forwarded.rsplit(",", 1)[-1])
+
+
+def client_address(entry: str) -> str | None:
+    """One X-Forwarded-For entry as a canonical IP address, or None when it is not one.
+
+    Azure's front end writes `v4:port` and `[v6]:port`: the port goes, so that limits
+    count per address rather than per connection. An IPv4-mapped IPv6 address is the
+    IPv4 address it carries, as the same client may arrive either way.
+    """
+    try:
+        address = ipaddress.ip_address(_without_port(entry.strip()))
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
+
+
+def _without_port(entry: str) -> str:
+    """`[v6]:port` or `[v6]` → v6, `v4:port` → v4, anything else as it is."""
+    if entry.startswith("["):
+        host, bracket, rest = entry[1:].partition("]")
+        return host if bracket and (not rest or _PORT.fullmatch(rest)) else ""
+    if entry.count(":") == 1:
+        host, colon, port = entry.partition(":")
+        return host if _PORT.fullmatch(colon + port) else ""
+    return entry
 
 
 class Blueprint(func.Blueprint):
@@ -168,8 +203,10 @@ class Blueprint(func.Blueprint):
             )
             ENDPOINTS.append(spec)
             function = _wrap(handler, spec)
+            # One function for GET and HEAD: the Functions host routes only the methods listed.
+            methods = [spec.method, "HEAD"] if spec.method == "GET" else [spec.method]
             self.function_name(name=spec.function_name)(
-                self.route(route=route, methods=[spec.method], auth_level=func.AuthLevel.ANONYMOUS)(
+                self.route(route=route, methods=methods, auth_level=func.AuthLevel.ANONYMOUS)(
                     function
                 )
             )
@@ -228,7 +265,31 @@ def handle(req: func.HttpRequest, handler: Handler, spec: Endpoint) -> func.Http
             response.headers[name] = value
     response.headers[REQUEST_ID_HEADER] = request_id
     _log_request(req, spec, response.status_code, request_id, started, statements[0])
+    if req.method == "HEAD":
+        return _without_body(response)
     return response
+
+
+def _without_body(response: func.HttpResponse) -> func.HttpResponse:
+    """The answer to HEAD: the status and headers GET would send, and no body."""
+    head = func.HttpResponse(
+        status_code=response.status_code, mimetype=response.mimetype, charset=response.charset
+    )
+    for name, value in response.headers.items():
+        head.headers.add(name, value)
+    body = response.get_body()
+    if body:
+        head.headers["Content-Length"] = str(len(body))  # what GET would send
+    return head
+
+
+def largest_body_limit() -> int:
+    """The largest body any registered endpoint accepts: what a front end may let through.
+
+    Each endpoint still refuses more than its own limit.
+    """
+    declared = [spec.max_body for spec in ENDPOINTS if spec.max_body is not None]
+    return max([get_settings().max_body_bytes, *declared])
 
 
 def _rollback(context: Context) -> None:
@@ -251,10 +312,26 @@ def _read_json(req: func.HttpRequest) -> Any:
     raw = req.get_body()
     if not raw.strip():
         raise validation_error("A JSON body is required.")
+    too_deep = validation_error(f"The body is nested too deeply (at most {MAX_JSON_DEPTH}).")
+    if json_depth_exceeds(raw, MAX_JSON_DEPTH):
+        raise too_deep
     try:
         return json.loads(raw)
+    except RecursionError:  # the scan above should have caught it; never a 500
+        raise too_deep from None
     except (UnicodeDecodeError, ValueError):
         raise validation_error("The body is not valid JSON.") from None
+
+
+def json_depth_exceeds(raw: bytes, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than `limit`, found without recursion.
+
+    Strings go first (a bracket inside one does not count), then the brackets left are
+    counted up and down: linear passes at C speed. Unbalanced input may count wrongly,
+    but json.loads then fails at the first stray bracket, before nesting any further.
+    """
+    brackets = _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    return max(accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0) > limit
 
 
 def parse_model(model: type[Model], data: Any, *, where: str) -> Model:
@@ -317,17 +394,22 @@ def etag(version: int) -> str:
 
 
 def require_if_match(ctx: Context, version: int, current: Callable[[], BaseModel]) -> None:
+    """`check_if_match` with the request's If-Match header."""
+    check_if_match(ctx.header("If-Match"), version, current)
+
+
+def check_if_match(sent: str | None, version: int, current: Callable[[], BaseModel]) -> None:
     """Optimistic concurrency: the client must name the version it last read.
 
-    Missing If-Match is 428; a stale one is 412 with the current representation
-    (built by `current` only then) and its ETag, so the client can merge without
-    another request.
+    Missing If-Match is 428; `*` matches any current version (RFC 9110 §13.1.1), and weak
+    tags count as their strong ones. A stale one is 412 with the current representation
+    (built by `current` only then) and its ETag, so the client can merge without another
+    request.
     """
-    sent = ctx.header("If-Match")
     if not sent:
         raise Problem(428, "precondition_required", "Send If-Match with the ETag you last read.")
     offered = {tag.strip().removeprefix("W/") for tag in sent.split(",")}
-    if etag(version) not in offered:
+    if sent.strip() != "*" and etag(version) not in offered:
         raise Problem(
             412,
             "precondition_failed",

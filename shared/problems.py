@@ -105,5 +105,14 @@ def unavailable(detail: str, **extra: Any) -> Problem:
     return Problem(503, "unavailable", detail, **extra)
 
 
+def http_error(status: int, detail: str = "") -> Problem:
+    """A request the host cannot take as HTTP: bad framing, a bad request line or header,
+    an unknown method. The code is the status's own name (`bad_request`,
+    `request_header_fields_too_large`, `not_implemented`); the detail never quotes the
+    request."""
+    known = HTTPStatus(status)
+    return Problem(status, known.name.lower(), detail or known.description)
+
+
 def internal_error() -> Problem:
     return Problem(500, "internal_error", "Something went wrong on our side.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -229,6 +230,18 @@ def test_function_without_methods_takes_every_method(client: httpx.Client) -> No
         assert client.request(method, "/api/anything").text == method
 
 
+@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "FOO", "PROPFIND"])
+@pytest.mark.parametrize("path", ["/api/anything", "/api/echo/x", "/api/no/such", "/app.js"])
+def test_other_methods_are_a_501_problem_that_echoes_nothing(
+    client: httpx.Client, method: str, path: str
+) -> None:
+    response = client.request(method, path, headers={"X-Marker": "echo-me"}, content=b"echo-me")
+    assert_problem(response, 501, "not_implemented")
+    assert response.headers["content-security-policy"]
+    assert response.headers["connection"] == "close"
+    assert "echo-me" not in response.text
+
+
 # Requests and responses
 
 
@@ -249,6 +262,33 @@ def test_request_reaches_the_function(client: httpx.Client, served: Served) -> N
     assert seen["headers"]["x-test"] == "value"
     assert seen["headers"]["x-multi"] == "one, two"
     assert seen["body"] == "Schakt för ledning – 12 m³"
+
+
+def test_the_peer_is_appended_to_x_forwarded_for_with_its_port(client: httpx.Client) -> None:
+    seen = client.get("/api/echo/x", headers={"X-Forwarded-For": "203.0.113.7"}).json()
+    forwarded = seen["headers"]["x-forwarded-for"]
+    assert re.fullmatch(r"203\.0\.113\.7, 127\.0\.0\.1:[0-9]+", forwarded), forwarded
+
+
+def test_an_ipv6_peer_is_appended_in_brackets() -> None:
+    try:
+        socket.create_server(("::1", 0), family=socket.AF_INET6).close()
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    host = DevHost(build_app(Calls()))
+    _, port = host.start_in_thread("::1", 0)
+    try:
+        seen = httpx.get(f"http://[::1]:{port}/api/echo/x", timeout=10).json()
+    finally:
+        host.shutdown()
+    assert re.fullmatch(r"\[::1\]:[0-9]+", seen["headers"]["x-forwarded-for"])
+
+
+def test_server_header_names_no_versions(client: httpx.Client, served: Served) -> None:
+    assert client.get("/api/bp/ping").headers["server"] == "devhost"
+    with socket.create_connection(("127.0.0.1", served.port), timeout=10) as connection:
+        connection.sendall(b"GARBAGE\r\n\r\n")  # an answer from http.server itself
+        assert b"\r\nServer: devhost\r\n" in connection.recv(4096)
 
 
 def test_non_ascii_path_as_the_browser_sends_it(client: httpx.Client) -> None:
@@ -337,7 +377,9 @@ def test_truncated_body_never_reaches_the_function(served: Served) -> None:
 def test_bad_content_length_is_a_400(served: Served) -> None:
     with socket.create_connection(("127.0.0.1", served.port), timeout=10) as connection:
         connection.sendall(b"POST /api/record HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n")
-        assert connection.recv(1024).startswith(b"HTTP/1.1 400 ")
+        answer = connection.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert b"\r\nContent-Type: application/problem+json\r\n" in answer
     assert served.calls.count("record") == 0
 
 

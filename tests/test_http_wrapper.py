@@ -6,9 +6,13 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import azure.functions as func
 import httpx
 import pytest
+from pydantic import BaseModel
 
+from shared.http import Endpoint, check_if_match, handle
+from shared.problems import SECURITY_HEADERS, Problem
 from tests.conftest import Host, Storage, app_environment, running_host
 
 PROBLEM = "application/problem+json"
@@ -176,3 +180,98 @@ def test_a_problem_after_a_write_rolls_the_write_back(api: httpx.Client) -> None
 def test_the_log_never_holds_a_request_body(api: httpx.Client, wrapper_host: Host) -> None:
     api.post("/api/notes", json={"title": "Hemlig-titel-4711", "quantity": "1"})
     assert "Hemlig-titel-4711" not in wrapper_host.log()
+
+
+# Concurrency: If-Match
+
+
+@pytest.mark.parametrize("if_match", ['"3"', 'W/"3"', '"1", W/"3"', "*"])
+def test_if_match_naming_the_version_or_any_version_passes(
+    api: httpx.Client, if_match: str
+) -> None:
+    assert api.put("/api/versioned/a", headers={"If-Match": if_match}).status_code == 204
+
+
+@pytest.mark.parametrize("if_match", ['"2"', '"2", W/"4"', '*, "2"', "3"])
+def test_a_stale_if_match_is_412_with_the_current_version(api: httpx.Client, if_match: str) -> None:
+    response = api.put("/api/versioned/a", headers={"If-Match": if_match})
+    body = assert_problem(response, 412, "precondition_failed")
+    assert body["current"] == {"name": "a", "version": 3}
+    assert response.headers["etag"] == '"3"'
+
+
+def test_without_if_match_is_428(api: httpx.Client) -> None:
+    assert_problem(api.put("/api/versioned/a"), 428, "precondition_required")
+
+
+class Versioned(BaseModel):
+    name: str
+    version: int
+
+
+def test_check_if_match_takes_the_header_value() -> None:
+    def current() -> Versioned:
+        raise AssertionError("the current version is built only for a 412")
+
+    check_if_match("*", 7, current)
+    check_if_match('W/"7"', 7, current)
+    with pytest.raises(Problem) as missing:
+        check_if_match(None, 7, current)
+    assert missing.value.status == 428
+    with pytest.raises(Problem) as stale:
+        check_if_match('"6"', 7, lambda: Versioned(name="b", version=7))
+    assert (stale.value.status, stale.value.extra["current"]) == (412, {"name": "b", "version": 7})
+
+
+# HEAD
+
+
+def assert_head_answers_like_get(client: httpx.Client, path: str) -> httpx.Response:
+    get = client.get(path)
+    head = client.head(path)
+    assert head.status_code == get.status_code
+    assert head.content == b""
+    assert head.headers["content-length"] == str(len(get.content))
+    for name in ("content-type", "etag", *(name.lower() for name in SECURITY_HEADERS)):
+        assert head.headers.get(name) == get.headers.get(name), name
+    return head
+
+
+def test_head_of_a_route_with_a_parameter_answers_like_get(api: httpx.Client) -> None:
+    head = assert_head_answers_like_get(api, "/api/versioned/b")
+    assert head.status_code == 200
+    assert head.headers["etag"] == '"3"'
+
+
+def test_head_of_an_unknown_resource_is_the_404_without_a_body(api: httpx.Client) -> None:
+    head = assert_head_answers_like_get(api, "/api/units/none")
+    assert head.status_code == 404
+    assert head.headers["content-type"] == PROBLEM
+
+
+def test_head_of_health_answers_like_get_and_is_not_in_the_openapi_document(
+    client: httpx.Client,
+) -> None:
+    assert assert_head_answers_like_get(client, "/api/health").status_code == 200
+    paths = client.get("/api/openapi.json").json()["paths"]
+    assert all("head" not in operations for operations in paths.values())
+
+
+def test_the_wrapper_answers_head_with_the_get_headers_and_no_body() -> None:
+    # In-process: the dev host drops a HEAD body by itself, so HTTP would not show it.
+    spec = Endpoint("GET", "x", "x", "", "", "tests", None, None, Versioned, 200, None, None)
+    request = func.HttpRequest("HEAD", "http://x/api/x", headers={}, body=b"")
+    get = Versioned(name="a", version=1).model_dump_json().encode()
+    response = handle(request, lambda ctx: Versioned(name="a", version=1), spec)
+    assert response.status_code == 200
+    assert response.get_body() == b""
+    assert response.headers["Content-Length"] == str(len(get))
+    assert response.mimetype == "application/json"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_head_of_a_post_only_route_is_405_with_allow(api: httpx.Client) -> None:
+    response = api.head("/api/notes")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.content == b""

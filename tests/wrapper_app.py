@@ -76,5 +76,26 @@ def get_unit(ctx: http.Context) -> UnitCode:
     return UnitCode(code=unit.code)
 
 
+VERSION = 3
+
+
+class Versioned(BaseModel):
+    name: str
+    version: int
+
+
+@bp.endpoint("GET", "versioned/{name}", response=Versioned)
+def get_versioned(ctx: http.Context) -> Versioned:
+    """A resource at version 3, with its ETag."""
+    ctx.response_headers.append(("ETag", http.etag(VERSION)))
+    return Versioned(name=ctx.route["name"], version=VERSION)
+
+
+@bp.endpoint("PUT", "versioned/{name}")
+def put_versioned(ctx: http.Context) -> None:
+    """Accept a change only when If-Match names version 3."""
+    http.require_if_match(ctx, VERSION, lambda: Versioned(name=ctx.route["name"], version=VERSION))
+
+
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 app.register_functions(bp)
