@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from auth.models import User
@@ -285,11 +285,11 @@ def update_role(ctx: Context, role_id: uuid.UUID, body: RolePatch) -> RoleOut:
     db = ctx.db
     lock_org(db, found.org.id)  # no grant of this role runs between the checks and the edit
     role = _org_role_for_change(ctx, role_id)
-    using = _projects_using(db, role.id)
+    using = list(db.scalars(_projects_using(role.id)))
     permissions = set(role_permissions(db, role.id))
     if body.permissions is not None:
         new = set(body.permissions)
-        _may_add(db, found.caller.user.id, using, new - permissions)
+        _may_add(db, found.caller.user.id, role.id, new - permissions)
         if MANAGE_MEMBERS in permissions and MANAGE_MEMBERS not in new:
             _refuse_if_a_project_loses_its_managers(db, role, using, new)
         db.execute(delete(RolePermission).where(RolePermission.role_id == role.id))
@@ -313,7 +313,7 @@ def update_role(ctx: Context, role_id: uuid.UUID, body: RolePatch) -> RoleOut:
     return _role_out(role, permissions, found.caller.user.locale)
 
 
-def _projects_using(db: Session, role_id: uuid.UUID) -> list[uuid.UUID]:
+def _projects_using(role_id: uuid.UUID) -> Select[uuid.UUID]:
     """The live projects where a member holds the role or a pending invitation offers it."""
     held = select(ProjectMember.project_id).where(ProjectMember.role_id == role_id)
     offered = select(Invitation.project_id).where(
@@ -321,37 +321,28 @@ def _projects_using(db: Session, role_id: uuid.UUID) -> list[uuid.UUID]:
         Invitation.status == "pending",
         Invitation.expires_at > clock.now(),
     )
-    return list(
-        db.scalars(
-            select(Project.id)
-            .where(
-                Project.deleted_at.is_(None),
-                or_(Project.id.in_(held), Project.id.in_(offered)),
-            )
-            .order_by(Project.id)
-        )
+    return select(Project.id).where(
+        Project.deleted_at.is_(None), or_(Project.id.in_(held), Project.id.in_(offered))
     )
 
 
-def _may_add(
-    db: Session, editor_id: uuid.UUID, project_ids: list[uuid.UUID], added: set[str]
-) -> None:
+def _may_add(db: Session, editor_id: uuid.UUID, role_id: uuid.UUID, added: set[str]) -> None:
     """Adding a permission to a role grants it wherever the role is used: the editor must
     hold it in each of those projects (DESIGN.md: nobody grants what they do not hold)."""
-    if not added or not project_ids:
+    if not added:
         return
-    editor_roles = dict(
-        db.execute(
-            select(ProjectMember.project_id, ProjectMember.role_id).where(
-                ProjectMember.user_id == editor_id, ProjectMember.project_id.in_(project_ids)
-            )
-        ).all()
-    )
-    held = permissions_by_role(db, editor_roles.values())
+    editor_role_per_project = db.execute(
+        select(Project.id, ProjectMember.role_id)
+        .outerjoin(
+            ProjectMember,
+            and_(ProjectMember.project_id == Project.id, ProjectMember.user_id == editor_id),
+        )
+        .where(Project.id.in_(_projects_using(role_id)))
+    ).all()
+    held = permissions_by_role(db, {r for _, r in editor_role_per_project if r is not None})
     missing: set[str] = set()
-    for project_id in project_ids:
-        role_there = editor_roles.get(project_id)
-        missing |= added - (held[role_there] if role_there else set())
+    for _, editor_role in editor_role_per_project:
+        missing |= (added - held[editor_role]) if editor_role else added
     if missing:
         raise Problem(
             403,
