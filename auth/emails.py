@@ -1,28 +1,43 @@
-"""The account e-mails, in Swedish (default) and English, as plain text and HTML."""
+"""The account e-mails, in Swedish (default) and English, as plain text and HTML.
+
+A verification code goes to an address nobody has proven yet, so its e-mail holds
+nothing the registering party wrote (not even the name): anyone can register anyone's
+address. Other e-mails name the account's own holder; a browser's User-Agent is
+quoted as text.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from shared import email
-from shared.email import Email, Template
+from shared.email import Email, Template, UserText
+
+if TYPE_CHECKING:
+    from auth.models import User
 
 TEMPLATES: dict[str, dict[str, Template]] = {
     "verify_email": {
         "sv": Template(
             "Bekräfta din e-postadress för CASAI",
             (
-                "Hej {name}!",
-                "Din kod för att bekräfta e-postadressen är: {code}",
-                "Koden gäller i 10 minuter. Har du inte skapat något konto hos CASAI "
-                "kan du bortse från det här meddelandet.",
+                "Hej!",
+                "Någon registrerade ett konto hos CASAI med den här e-postadressen. Din kod "
+                "för att bekräfta adressen är: {code}",
+                "Ange koden tillsammans med lösenordet du valde när du registrerade dig. "
+                "Koden gäller i 10 minuter. Har du inte skapat något konto hos CASAI kan du "
+                "bortse från meddelandet: utan koden kan ingen använda adressen.",
             ),
         ),
         "en": Template(
             "Confirm your e-mail address for CASAI",
             (
-                "Hello {name},",
-                "Your code to confirm your e-mail address is: {code}",
+                "Hello,",
+                "Someone registered a CASAI account with this e-mail address. Your code to "
+                "confirm the address is: {code}",
+                "Enter the code together with the password you chose when you registered. "
                 "The code is valid for 10 minutes. If you did not create a CASAI account, "
-                "you can ignore this message.",
+                "ignore this message: without the code nobody can use the address.",
             ),
         ),
     },
@@ -111,3 +126,22 @@ TEMPLATES: dict[str, dict[str, Template]] = {
 
 def render(kind: str, locale: str, to: str, **values: str) -> Email:
     return email.render(TEMPLATES[kind], locale, to, **values)
+
+
+def code(kind: str, locale: str, user: User, value: str) -> Email:
+    """An e-mail carrying a code; the name only once the address is the holder's."""
+    if user.email_verified_at is None:
+        return render(kind, locale, user.email, code=value)
+    return render(kind, locale, user.email, code=value, name=user.display_name)
+
+
+def new_sign_in(user: User, device: str, ip: str, at: str) -> Email:
+    return render(
+        "new_sign_in",
+        user.locale,
+        user.email,
+        name=user.display_name,
+        device=UserText(device),
+        ip=ip,
+        at=at,
+    )

@@ -17,6 +17,7 @@ class User(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     email: Mapped[str] = mapped_column(Unicode(254), unique=True)  # stored lower-case
     display_name: Mapped[str] = mapped_column(Unicode(100))
+    # Empty until the address is verified: registrations wait on their challenges.
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str] = mapped_column(String(5), default="sv")
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -58,9 +59,12 @@ class UserSession(Base):
 class OtpChallenge(Base):
     """A code sent by e-mail (and/or a TOTP/recovery prompt), bound to one purpose.
 
-    `purpose` is `login` (bound to one password check), `step_up` (bound to one
-    session), `verify_email` or `password_reset`. The code is stored as an HMAC of
-    the challenge id and the code, so a code only ever fits its own challenge.
+    `purpose` (auth.otp.Purpose) is `login` (bound to one password check), `step_up`
+    (bound to one session), `verify_email` or `password_reset`. The code is stored as
+    an HMAC of the challenge id and the code, so a code only ever fits its own
+    challenge. A `verify_email` challenge is one registration: it holds the password
+    hash, name and locale that proving the mailbox activates, so a later registration
+    of the same address never changes what an earlier code activates.
     """
 
     __tablename__ = "otp_challenges"
@@ -78,6 +82,9 @@ class OtpChallenge(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     consumed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    display_name: Mapped[str | None] = mapped_column(Unicode(100))
+    locale: Mapped[str | None] = mapped_column(String(5))
 
 
 class TotpCredential(Base):
@@ -102,3 +109,19 @@ class RecoveryCode(Base):
     )
     code_mac: Mapped[str] = mapped_column(String(64))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ResetRequest(Base):
+    """A password reset asked for by address, answered after the response.
+
+    The request only writes this row, whether or not the address has an account, so
+    its answer takes the same time either way; the code is sent (or not) right after
+    the response and, should that not happen, by a timer a minute later at most.
+    """
+
+    __tablename__ = "reset_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    email: Mapped[str] = mapped_column(Unicode(254))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -6,6 +6,11 @@ account in 15 minutes; stored as an HMAC bound to their challenge and compared i
 constant time. TOTP: 30-second steps, 6 digits, one step of drift either way, and
 a step once used is never accepted again. Recovery codes: 10, single use, stored
 as HMACs.
+
+Single use means once under concurrency: tries are taken, codes consumed, TOTP steps
+and recovery codes spent by conditional UPDATEs whose row count says who won, and
+the per-account counters are checked and added under the account's row lock
+(`lock_account`), so parallel requests can neither use a code twice nor lose a count.
 """
 
 from __future__ import annotations
@@ -13,69 +18,101 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import timedelta
+from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from auth import emails
 from auth.models import OtpChallenge, RecoveryCode, TotpCredential, User
-from shared import clock, crypto, email, throttle
+from shared import clock, crypto, email
+from shared.db import lock_row
 from shared.problems import Problem, rate_limited
+from shared.throttle import Limit
+
+
+class Purpose(StrEnum):
+    """What a challenge's code proves."""
+
+    LOGIN = "login"  # the second factor of one password check
+    STEP_UP = "step_up"  # a second factor for one signed-in session
+    VERIFY_EMAIL = "verify_email"  # the mailbox of one registration
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (the mailbox, to choose a new password)
+
+
+# Codes only the password's holder can ask for; the others anyone who knows the
+# address can ask for, so those are answered by address.
+SIGN_IN_PURPOSES = frozenset({Purpose.LOGIN, Purpose.STEP_UP})
 
 CODE_LIFETIME = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 RESEND_COOLDOWN = timedelta(seconds=30)
-SEND_WINDOW = timedelta(minutes=15)
-MAX_SENDS_PER_WINDOW = 5
-# Wrong codes per account and group (as CAP_GROUP), across challenges: a correct
-# password opens a fresh challenge every time, so MAX_ATTEMPTS alone would let whoever
-# has the password guess authenticator codes without end. Counted per group so that
-# strangers guessing reset codes cannot keep the owner from signing in.
-MISS_WINDOW = timedelta(minutes=15)
-MAX_MISSES_PER_WINDOW = 10
 RECOVERY_CODE_COUNT = 10
 TOTP_ISSUER = "CASAI"
 TOTP_STEP_SECONDS = 30
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
 
+# At most 5 code e-mails in 15 minutes, and 10 wrong codes in 15 minutes (a correct
+# password opens a fresh 5-try challenge each time, so MAX_ATTEMPTS alone would let
+# whoever has the password guess authenticator codes without end). Sign-in codes
+# are counted per account; codes asked for by address are counted per address,
+# known or not (so the limit says nothing about which addresses exist), and per
+# purpose, so strangers asking for reset codes cannot silence verification codes.
+_SIGN_IN_CODES = Limit("email-code:sign-in", 5, timedelta(minutes=15))
+_SIGN_IN_MISSES = Limit("otp-miss:sign-in", 10, timedelta(minutes=15))
+CODES_SENT = {
+    Purpose.LOGIN: _SIGN_IN_CODES,
+    Purpose.STEP_UP: _SIGN_IN_CODES,
+    Purpose.VERIFY_EMAIL: Limit("email-code:verify-email", 5, timedelta(minutes=15)),
+    Purpose.PASSWORD_RESET: Limit("email-code:password-reset", 5, timedelta(minutes=15)),
+}
+# What anyone may ask for by address, known or not: counted for every request, so the
+# answer over the limit is the same for every address and can say plainly why.
+CODE_REQUESTS = {
+    Purpose.VERIFY_EMAIL: Limit("code-request:verify-email", 5, timedelta(minutes=15)),
+    Purpose.PASSWORD_RESET: Limit("code-request:password-reset", 5, timedelta(minutes=15)),
+}
+WRONG_CODES = {
+    Purpose.LOGIN: _SIGN_IN_MISSES,
+    Purpose.STEP_UP: _SIGN_IN_MISSES,
+    Purpose.VERIFY_EMAIL: Limit("otp-miss:verify-email", 10, timedelta(minutes=15)),
+    Purpose.PASSWORD_RESET: Limit("otp-miss:password-reset", 10, timedelta(minutes=15)),
+}
+
 # purpose of a challenge -> the e-mail that carries its code
 EMAIL_KIND = {
-    "login": "sign_in_code",
-    "step_up": "sign_in_code",
-    "verify_email": "verify_email",
-    "password_reset": "password_reset",
+    Purpose.LOGIN: "sign_in_code",
+    Purpose.STEP_UP: "sign_in_code",
+    Purpose.VERIFY_EMAIL: "verify_email",
+    Purpose.PASSWORD_RESET: "password_reset",
 }
 
 
-# The caps on codes sent and wrong codes per account are counted per group: codes only
-# the password's holder can ask for (sign-in, step-up) apart from codes anyone who
-# knows the address can ask for (verification, reset). Otherwise a stranger asking for
-# or guessing reset codes would use up a cap and keep the owner from signing in.
-CAP_GROUP = {
-    "login": "sign-in",
-    "step_up": "sign-in",
-    "verify_email": "by-address",
-    "password_reset": "by-address",
-}
+def counted_as(purpose: Purpose, user_id: uuid.UUID | None, address: str) -> str:
+    """Whom the limits of `purpose` count: the account, or the address (known or not)."""
+    if purpose in SIGN_IN_PURPOSES:
+        return str(user_id)
+    return crypto.mac("throttle", address.lower())
 
 
-def _cap_key(counted: str, user_id: uuid.UUID, purpose: str) -> str:
-    return f"{counted}:{CAP_GROUP[purpose]}:{user_id}"
-
-
-def _send_cap_key(user: User, purpose: str) -> str:
-    return _cap_key("email-code", user.id, purpose)
-
-
-def send_cap_reached(db: Session, user: User, purpose: str) -> bool:
-    """Whether the account had its cap of codes for `purpose`'s group in this window."""
-    return throttle.count(db, _send_cap_key(user, purpose), SEND_WINDOW) >= MAX_SENDS_PER_WINDOW
+def lock_account(db: Session, user_id: uuid.UUID) -> None:
+    """Serialise this transaction with every other one that counts or spends for the
+    account: each reads the counts and codes the one before it committed."""
+    lock_row(db, User.locale, User.id == user_id)
 
 
 def open_challenge(
-    db: Session, user: User, purpose: str, session_id: object = None, send: bool = True
+    db: Session,
+    user: User,
+    purpose: Purpose,
+    *,
+    session_id: uuid.UUID | None = None,
+    send: bool = True,
+    registration: tuple[str, str, str] | None = None,
 ) -> OtpChallenge:
+    """A new challenge; `registration` is the (password hash, name, locale) it activates."""
     now = clock.now()
+    password_hash, display_name, locale = registration or (None, None, None)
     challenge = OtpChallenge(
         user_id=user.id,
         purpose=purpose,
@@ -84,6 +121,9 @@ def open_challenge(
         expires_at=now + CODE_LIFETIME,
         attempts=0,
         sends=0,
+        password_hash=password_hash,
+        display_name=display_name,
+        locale=locale,
     )
     db.add(challenge)
     db.flush()
@@ -95,22 +135,22 @@ def open_challenge(
 def send_code(db: Session, challenge: OtpChallenge, user: User) -> None:
     """A fresh code for the challenge, by e-mail; the previous code stops working."""
     now = clock.now()
+    purpose = Purpose(challenge.purpose)
     if challenge.last_sent_at is not None:
         wait = clock.as_utc(challenge.last_sent_at) + RESEND_COOLDOWN - now
         if wait > timedelta(0):
             raise rate_limited(wait, "A code was just sent; wait before asking for another.")
-    if send_cap_reached(db, user, challenge.purpose):
-        raise rate_limited(SEND_WINDOW, "Too many codes were sent; try again later.")
+    limit, subject = CODES_SENT[purpose], counted_as(purpose, user.id, user.email)
+    if limit.reached(db, subject):
+        raise rate_limited(limit.window, "Too many codes were sent; try again later.")
     code = f"{secrets.randbelow(10**6):06d}"
     challenge.code_mac = _code_mac(challenge, code)
     challenge.sends += 1
     challenge.last_sent_at = now
     challenge.expires_at = now + CODE_LIFETIME
-    throttle.hit(db, _send_cap_key(user, challenge.purpose))
-    message = emails.render(
-        EMAIL_KIND[challenge.purpose], user.locale, user.email, name=user.display_name, code=code
-    )
-    email.send(message)
+    limit.hit(db, subject)
+    locale = challenge.locale or user.locale
+    email.send(emails.code(EMAIL_KIND[purpose], locale, user, code))
 
 
 def _code_mac(challenge: OtpChallenge, code: str) -> str:
@@ -125,19 +165,67 @@ def usable(challenge: OtpChallenge) -> bool:
     )
 
 
-# The challenges a sign-in or step-up code answers (the others are answered by address).
-SIGN_IN_PURPOSES = frozenset({"login", "step_up"})
+def live_challenges(db: Session, user_id: uuid.UUID, purpose: Purpose) -> list[OtpChallenge]:
+    """The account's challenges of `purpose` that can still be answered, newest first."""
+    found = db.scalars(
+        select(OtpChallenge)
+        .where(
+            OtpChallenge.user_id == user_id,
+            OtpChallenge.purpose == purpose,
+            OtpChallenge.consumed_at.is_(None),
+            OtpChallenge.attempts < MAX_ATTEMPTS,
+            OtpChallenge.expires_at > clock.now(),
+        )
+        .order_by(OtpChallenge.created_at.desc())
+    )
+    return list(found)
 
 
 def challenge_ended() -> Problem:
     return Problem(410, "challenge_expired", "This code request has ended; start again.")
 
 
-def require_usable(challenge: OtpChallenge | None, purposes: frozenset[str]) -> OtpChallenge:
+def require_usable(challenge: OtpChallenge | None, purposes: frozenset[Purpose]) -> OtpChallenge:
     """The challenge, if it exists, is for one of `purposes` and can still be answered."""
     if challenge is None or challenge.purpose not in purposes or not usable(challenge):
         raise challenge_ended()
     return challenge
+
+
+def take_attempt(db: Session, challenge: OtpChallenge) -> bool:
+    """Count one try against the challenge, if it still takes one; whether it did.
+
+    A conditional UPDATE, so parallel tries are counted exactly and never exceed
+    MAX_ATTEMPTS. The challenge is refreshed to what the database now holds.
+    """
+    taken = db.execute(
+        update(OtpChallenge)
+        .where(
+            OtpChallenge.id == challenge.id,
+            OtpChallenge.consumed_at.is_(None),
+            OtpChallenge.attempts < MAX_ATTEMPTS,
+            OtpChallenge.expires_at > clock.now(),
+        )
+        .values(attempts=OtpChallenge.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.refresh(challenge)
+    return _changed(taken)
+
+
+def consume(db: Session, challenge: OtpChallenge) -> bool:
+    """Mark the challenge used; False when another request used it first."""
+    used = db.execute(
+        update(OtpChallenge)
+        .where(OtpChallenge.id == challenge.id, OtpChallenge.consumed_at.is_(None))
+        .values(consumed_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    return _changed(used)
+
+
+def _changed(result: object) -> bool:
+    return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
 def email_code_matches(challenge: OtpChallenge, code: str) -> bool:
@@ -146,26 +234,24 @@ def email_code_matches(challenge: OtpChallenge, code: str) -> bool:
     return crypto.same(_code_mac(challenge, code.strip()), challenge.code_mac)
 
 
-def refuse_while_guessing(db: Session, user_id: uuid.UUID, purpose: str) -> None:
-    """429 while the account had MAX_MISSES_PER_WINDOW wrong codes of `purpose`'s group."""
-    if throttle.count(db, _cap_key("otp-miss", user_id, purpose), MISS_WINDOW) >= (
-        MAX_MISSES_PER_WINDOW
-    ):
-        raise rate_limited(MISS_WINDOW, "Too many wrong codes; try again later.")
+def refuse_while_guessing(db: Session, purpose: Purpose, subject: str) -> None:
+    """429 while `subject` had too many wrong codes of `purpose` lately."""
+    limit = WRONG_CODES[purpose]
+    if limit.reached(db, subject):
+        raise rate_limited(limit.window, "Too many wrong codes; try again later.")
 
 
-def record_miss(db: Session, user_id: uuid.UUID, purpose: str) -> None:
-    """Count a wrong code against the account; committed, as the request will fail."""
-    throttle.hit(db, _cap_key("otp-miss", user_id, purpose))
+def record_miss(db: Session, purpose: Purpose, subject: str) -> None:
+    """Count a wrong code against `subject`; committed, as the request will fail."""
+    WRONG_CODES[purpose].hit(db, subject)
     db.commit()
 
 
-def count_miss(db: Session, challenge: OtpChallenge) -> Problem:
-    """Record a wrong code against the challenge and the account, and describe it."""
-    challenge.attempts += 1
-    record_miss(db, challenge.user_id, challenge.purpose)
-    left = max(0, MAX_ATTEMPTS - challenge.attempts)
-    return Problem(400, "invalid_code", "The code is not right.", attempts_left=left)
+def invalid_code(attempts_left: int | None = None) -> Problem:
+    """A wrong code; `attempts_left` only where the caller holds the challenge's id."""
+    if attempts_left is None:
+        return Problem(400, "invalid_code", "The code is not right.")
+    return Problem(400, "invalid_code", "The code is not right.", attempts_left=attempts_left)
 
 
 # --- TOTP ---------------------------------------------------------------------
@@ -187,19 +273,31 @@ def totp_secret(credential: TotpCredential) -> str:
     return crypto.decrypt("totp", credential.secret_encrypted)
 
 
-def accept_totp(credential: TotpCredential, code: str) -> bool:
-    """True for a code of the current step (±1) that is newer than the last one used."""
+def accept_totp(db: Session, credential: TotpCredential, code: str) -> bool:
+    """True for a code of the current step (±1) newer than the last one used.
+
+    The step is recorded by a conditional UPDATE, so of parallel requests with one
+    code only one is accepted.
+    """
     import pyotp
 
     totp = pyotp.TOTP(totp_secret(credential))
-    moment = clock.now().timestamp()
-    current_step = int(moment // TOTP_STEP_SECONDS)
+    current_step = int(clock.now().timestamp() // TOTP_STEP_SECONDS)
     for step in (current_step - 1, current_step, current_step + 1):
         if step <= credential.last_used_step:
             continue
         if crypto.same(totp.generate_otp(step), code.strip()):
-            credential.last_used_step = step
-            return True
+            spent = db.execute(
+                update(TotpCredential)
+                .where(
+                    TotpCredential.user_id == credential.user_id,
+                    TotpCredential.last_used_step < step,
+                )
+                .values(last_used_step=step)
+                .execution_options(synchronize_session=False)
+            )
+            db.refresh(credential)
+            return _changed(spent)
     return False
 
 
@@ -232,15 +330,19 @@ def new_recovery_codes(db: Session, user: User) -> list[str]:
 
 
 def use_recovery_code(db: Session, user: User, code: str) -> bool:
+    """Spend a matching unused code; a conditional UPDATE, so only once in parallel."""
     wanted = crypto.mac("recovery", _normalise_recovery(code))
-    unused = db.scalars(
-        select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+    spent = db.execute(
+        update(RecoveryCode)
+        .where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_mac == wanted,
+            RecoveryCode.used_at.is_(None),
+        )
+        .values(used_at=clock.now())
+        .execution_options(synchronize_session=False)
     )
-    for candidate in unused:
-        if crypto.same(candidate.code_mac, wanted):
-            candidate.used_at = clock.now()
-            return True
-    return False
+    return int(getattr(spent, "rowcount", 0) or 0) >= 1
 
 
 def recovery_codes_left(db: Session, user: User) -> int:

@@ -47,7 +47,11 @@ def register(ctx: http.Context) -> StatusOut:
 
 @bp.endpoint("POST", "auth/verify-email", body=VerifyEmailIn, response=VerifiedOut)
 def verify_email(ctx: http.Context) -> VerifiedOut:
-    """Confirm the e-mail address with the code sent at registration."""
+    """Confirm the e-mail address with a code sent to it and the password registered.
+
+    The code proves the mailbox; the password chooses which registration of the
+    address becomes the account, so nobody else's registration is ever activated.
+    """
     return service.verify_email(ctx, ctx.body)
 
 
@@ -113,8 +117,14 @@ def change_password(ctx: http.Context) -> None:
 
 @bp.endpoint("POST", "auth/password/forgot", body=PasswordForgotIn, response=StatusOut, status=202)
 def forgot_password(ctx: http.Context) -> StatusOut:
-    """Send a reset code to the address if it has an account; the answer is always 202."""
-    return service.forgot_password(ctx, ctx.body)
+    """Send a reset code to the address if it has an account; the answer is always 202.
+
+    The answer takes the same time either way: the code is sent after the response.
+    429 when the address (known or not) asked five times in 15 minutes.
+    """
+    answer = service.forgot_password(ctx, ctx.body)
+    ctx.after_response(service.answer_reset_requests)
+    return answer
 
 
 @bp.endpoint("POST", "auth/password/reset", body=PasswordResetIn, status=204)
@@ -132,9 +142,12 @@ def mfa_status(ctx: http.Context) -> MfaStatus:
     return service.mfa_status(ctx.db, sessions.principal(ctx).user)
 
 
-@bp.endpoint("PUT", "auth/mfa/email", body=MfaEmailIn, response=MfaStatus, guard=signed_in)
+@bp.endpoint("PUT", "auth/mfa/email", body=MfaEmailIn, response=MfaStatus, guard=with_second_factor)
 def set_email_otp(ctx: http.Context) -> MfaStatus:
-    """Turn e-mail codes at sign-in on or off (needs the password)."""
+    """Turn e-mail codes at sign-in on or off (password, and a session with a second factor).
+
+    The account's other sessions end.
+    """
     return service.set_email_otp(ctx, ctx.body)
 
 
@@ -152,21 +165,34 @@ def setup_totp(ctx: http.Context) -> TotpSetup:
     guard=with_second_factor,
 )
 def confirm_totp(ctx: http.Context) -> RecoveryCodes:
-    """Finish adding the authenticator app with its first code; returns 10 recovery codes."""
+    """Finish adding the authenticator app with its first code; returns 10 recovery codes.
+
+    The account's other sessions end.
+    """
     return service.confirm_totp(ctx, ctx.body)
 
 
-@bp.endpoint("DELETE", "auth/mfa/totp", body=TotpDeleteIn, guard=signed_in, status=204)
+@bp.endpoint("DELETE", "auth/mfa/totp", body=TotpDeleteIn, guard=with_second_factor, status=204)
 def remove_totp(ctx: http.Context) -> None:
-    """Remove the authenticator app (password and a current code)."""
+    """Remove the authenticator app (password, a current code, a session with a second factor).
+
+    The account's other sessions end.
+    """
     service.remove_totp(ctx, ctx.body)
 
 
 @bp.endpoint(
-    "POST", "auth/mfa/recovery-codes", body=PasswordIn, response=RecoveryCodes, guard=signed_in
+    "POST",
+    "auth/mfa/recovery-codes",
+    body=PasswordIn,
+    response=RecoveryCodes,
+    guard=with_second_factor,
 )
 def regenerate_recovery_codes(ctx: http.Context) -> RecoveryCodes:
-    """Ten new recovery codes; the old ones stop working."""
+    """Ten new recovery codes; the old ones stop working and the other sessions end.
+
+    Needs the password and a session that passed a second factor.
+    """
     return service.regenerate_recovery_codes(ctx, ctx.body.password)
 
 
@@ -193,6 +219,12 @@ def purge_challenges(timer: func.TimerRequest) -> None:
     """Every 5 minutes: delete ended codes and old rate-limit counts."""
     with db.transaction() as session:
         service.purge_challenges(session)
+
+
+@bp.timer_trigger(schedule="30 * * * * *", arg_name="timer", run_on_startup=False)
+def answer_reset_requests(timer: func.TimerRequest) -> None:
+    """Every minute: send the codes of reset requests not answered after their response."""
+    service.answer_reset_requests()
 
 
 @bp.timer_trigger(schedule="0 0 * * * *", arg_name="timer", run_on_startup=False)

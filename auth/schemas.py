@@ -37,6 +37,7 @@ class RegisterIn(Request):
 class VerifyEmailIn(Request):
     email: EmailAddress
     code: Code
+    password: Password = Field(description="The password chosen when registering.")
 
 
 class LoginIn(Request):

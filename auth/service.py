@@ -2,6 +2,10 @@
 
 Failures that must be remembered (wrong passwords, wrong codes) are committed
 before the Problem is raised, since the HTTP wrapper rolls back on errors.
+
+Anonymous requests (register, verify-email, login, forgot, reset) answer alike,
+byte for byte, whether or not the address has an account: limits on them are
+counted by address, and codes are checked before anything about the account is said.
 """
 
 from __future__ import annotations
@@ -10,11 +14,20 @@ import logging
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from auth import emails, otp, passwords, policy, sessions
-from auth.models import OtpChallenge, RecoveryCode, TotpCredential, User, UserSession
+from auth.models import (
+    OtpChallenge,
+    RecoveryCode,
+    ResetRequest,
+    TotpCredential,
+    User,
+    UserSession,
+)
+from auth.otp import Purpose
 from auth.schemas import (
     Authenticated,
     Challenge,
@@ -47,6 +60,7 @@ from auth.schemas import (
     VerifyEmailIn,
 )
 from shared import audit, clock, crypto, email, throttle
+from shared.db import transaction as db_transaction
 from shared.http import Context
 from shared.pagination import PageQuery
 from shared.problems import Problem, not_found, rate_limited, validation_error
@@ -92,13 +106,12 @@ def authenticated(user: User, session: UserSession) -> Authenticated:
 
 
 def record(user: User, action: str, ctx: Context, **details: str | int | bool | None) -> None:
+    _record(user, action, ctx.client_ip, **details)
+
+
+def _record(user: User, action: str, ip: str | None, **details: str | int | bool | None) -> None:
     audit.record(
-        f"user:{user.id}",
-        action,
-        actor_id=str(user.id),
-        target=str(user.id),
-        ip=ctx.client_ip,
-        **details,
+        f"user:{user.id}", action, actor_id=str(user.id), target=str(user.id), ip=ip, **details
     )
 
 
@@ -119,9 +132,16 @@ def _refuse_weak_password(password: str, address: str, name: str, field: str) ->
         )
 
 
-def _check_login_throttle(db: Session, address: str, ip: str | None) -> None:
+def _check_login_throttle(
+    db: Session, address: str, ip: str | None, *, trusted_device: bool = False
+) -> None:
+    """429 while the address (or the client's address) failed too often.
+
+    A browser that signed in to the account before is not held back by the address's
+    failures: strangers' wrong passwords must not lock the owner out.
+    """
     key = _email_key(address)
-    failures = throttle.count(db, key, FAILURE_MEMORY)
+    failures = 0 if trusted_device else throttle.count(db, key, FAILURE_MEMORY)
     if failures >= FREE_FAILURES:
         delay = min(MAX_DELAY, timedelta(seconds=2 ** (failures - FREE_FAILURES)))
         last = throttle.latest(db, key, FAILURE_MEMORY)
@@ -141,7 +161,10 @@ def _count_failure(db: Session, address: str, ip: str | None) -> None:
 def _require_password(ctx: Context, user: User, password: str) -> None:
     """Re-check the password of a signed-in user; wrong tries count as failed sign-ins."""
     db = ctx.db
-    _check_login_throttle(db, user.email, ctx.client_ip)
+    otp.lock_account(db, user.id)
+    _check_login_throttle(
+        db, user.email, ctx.client_ip, trusted_device=sessions.is_trusted_device(ctx, user)
+    )
     if not passwords.verify_password(user.password_hash, password):
         _count_failure(db, user.email, ctx.client_ip)
         record(user, "password_check_failed", ctx)
@@ -171,15 +194,13 @@ def _start_session(ctx: Context, user: User, factors: list[str]) -> Authenticate
         )
     )
     session = sessions.start(db, user, factors, ctx)
+    ctx.response_headers.append(sessions.device_cookie_header(user))
     record(user, "login_succeeded", ctx, factor=factors[-1], session_id=str(session.id))
     if known_device is None:
         email.send(
-            emails.render(
-                "new_sign_in",
-                user.locale,
-                user.email,
-                name=user.display_name,
-                device=(ctx.header("User-Agent") or "an unknown browser")[:120],
+            emails.new_sign_in(
+                user,
+                device=ctx.header("User-Agent") or "an unknown browser",
                 ip=ctx.client_ip or "unknown",
                 at=clock.now().strftime("%Y-%m-%d %H:%M"),
             )
@@ -191,52 +212,68 @@ def _start_session(ctx: Context, user: User, factors: list[str]) -> Authenticate
 
 
 def register(ctx: Context, body: RegisterIn) -> StatusOut:
-    """Same answer, same work, whether or not the address has an account."""
+    """Same answer, same work, whether or not the address has an account.
+
+    Each registration of an unproven address waits on its own challenge with its own
+    password; a later one changes nothing an earlier code activates, and proving the
+    mailbox activates only a registration whose password the prover gives.
+    """
     db = ctx.db
     _refuse_weak_password(body.password, body.email, body.display_name, "password")
-    new_hash = passwords.hash_password(body.password)
+    registration = (passwords.hash_password(body.password), body.display_name, body.locale)
     user = find_user(db, body.email)
     if user is None:
-        user = User(
-            email=body.email,
-            display_name=body.display_name,
-            password_hash=new_hash,
-            locale=body.locale,
-            email_otp_enabled=False,
-            created_at=clock.now(),
-        )
-        db.add(user)
-        db.flush()
-        record(user, "registered", ctx)
-        _send_quietly(db, user, "verify_email")
+        user = _new_account(db, body)
+    if user is not None:
+        otp.lock_account(db, user.id)
+    _take_address_request(db, Purpose.VERIFY_EMAIL, body.email)
+    if user is None:
+        pass  # a parallel request is creating the account and has not committed yet
     elif user.email_verified_at is None:
-        # Unproven: whoever shows they read this mailbox gets the account as now given.
-        user.display_name, user.password_hash, user.locale = (
-            body.display_name,
-            new_hash,
-            body.locale,
-        )
-        _send_quietly(db, user, "verify_email")
+        otp.open_challenge(db, user, Purpose.VERIFY_EMAIL, registration=registration)
+        record(user, "registered", ctx)
     else:
         _send_account_exists(db, user)
+        record(user, "registration_refused", ctx, reason="address_taken")
     return StatusOut(status="verification_sent")
 
 
-def _send_quietly(db: Session, user: User, purpose: str) -> bool:
-    """Replace the account's challenge of `purpose` and e-mail its code.
+def _new_account(db: Session, body: RegisterIn) -> User | None:
+    """A new unverified account for the address; None when a parallel request won.
 
-    When too many codes were sent it stays silent, and the code sent last keeps
-    working: the answer to the caller must not differ between addresses with and
-    without an account.
+    The loser's transaction is rolled back (it had written nothing yet) and it finds
+    the winner's account if that committed.
     """
-    if otp.send_cap_reached(db, user, purpose):
-        log.info("%s code not sent: the account's cap is reached", purpose)
-        return False
-    db.execute(
-        delete(OtpChallenge).where(OtpChallenge.user_id == user.id, OtpChallenge.purpose == purpose)
+    user = User(
+        email=body.email,
+        display_name=body.display_name,
+        password_hash="",  # set from the registration its holder verifies
+        locale=body.locale,
+        email_otp_enabled=False,
+        created_at=clock.now(),
     )
-    otp.open_challenge(db, user, purpose)
-    return True
+    db.add(user)
+    try:
+        db.flush()
+    except IntegrityError:
+        db.rollback()
+        return find_user(db, body.email)
+    return user
+
+
+def _take_address_request(db: Session, purpose: Purpose, address: str) -> None:
+    """Count a request for a code by address, or 429 when it asked too often.
+
+    Counted and answered alike whether or not the address has an account.
+    """
+    limit, subject = otp.CODE_REQUESTS[purpose], otp.counted_as(purpose, None, address)
+    if limit.reached(db, subject):
+        raise rate_limited(
+            limit.window,
+            "Too many codes were asked for this address; the last one sent still works. "
+            "Try again later.",
+        )
+    limit.hit(db, subject)
 
 
 def _send_account_exists(db: Session, user: User) -> None:
@@ -247,32 +284,85 @@ def _send_account_exists(db: Session, user: User) -> None:
     email.send(emails.render("account_exists", user.locale, user.email))
 
 
-def _emailed_challenge(db: Session, address: str, purpose: str) -> tuple[User, OtpChallenge]:
-    """The account and its open challenge of `purpose`, or 400 invalid_code."""
+def _matching_address_code(
+    db: Session, purpose: Purpose, address: str, code: str
+) -> tuple[User, OtpChallenge]:
+    """The account and its live challenge of `purpose` that `code` answers, else 400.
+
+    Known or not, the address gets the same answers and the same counts: 429 after
+    too many wrong codes, 400 `invalid_code` (no attempts left, which would say that
+    a challenge exists) for a wrong one. A wrong code is a try on every live challenge.
+    """
+    subject = otp.counted_as(purpose, None, address)
     user = find_user(db, address)
-    challenge = None
     if user is not None:
-        challenge = db.scalar(
-            select(OtpChallenge)
-            .where(OtpChallenge.user_id == user.id, OtpChallenge.purpose == purpose)
-            .order_by(OtpChallenge.created_at.desc())
-            .limit(1)
-        )
-    if user is None or challenge is None or not otp.usable(challenge):
-        raise Problem(400, "invalid_code", "The code is not right.", attempts_left=0)
-    otp.refuse_while_guessing(db, user.id, purpose)
-    return user, challenge
+        otp.lock_account(db, user.id)
+    otp.refuse_while_guessing(db, purpose, subject)
+    live = otp.live_challenges(db, user.id, purpose) if user is not None else []
+    matched = next((c for c in live if otp.email_code_matches(c, code)), None)
+    if user is None or matched is None or not otp.take_attempt(db, matched):
+        for challenge in live:
+            otp.take_attempt(db, challenge)
+        otp.record_miss(db, purpose, subject)
+        raise otp.invalid_code()
+    return user, matched
 
 
 def verify_email(ctx: Context, body: VerifyEmailIn) -> VerifiedOut:
+    """The code proves the mailbox; the password says which registration its owner made."""
     db = ctx.db
-    user, challenge = _emailed_challenge(db, body.email, "verify_email")
-    if not otp.email_code_matches(challenge, body.code):
-        raise otp.count_miss(db, challenge)
-    challenge.consumed_at = clock.now()
-    user.email_verified_at = clock.now()
+    user, challenge = _matching_address_code(db, Purpose.VERIFY_EMAIL, body.email, body.code)
+    registrations = otp.live_challenges(db, user.id, Purpose.VERIFY_EMAIL)
+    registrations.sort(key=lambda c: c.id != challenge.id)  # the code's own first
+    chosen = next(
+        (r for r in registrations if passwords.verify_password(r.password_hash, body.password)),
+        None,
+    )
+    if chosen is None or chosen.password_hash is None:
+        _count_failure(db, body.email, ctx.client_ip)
+        record(user, "email_verification_failed", ctx, reason="password")
+        db.commit()
+        raise Problem(
+            400, "invalid_credentials", "Give the password you chose when you registered."
+        )
+    if not otp.consume(db, challenge):
+        raise otp.invalid_code()
+    activated = db.execute(
+        update(User)
+        .where(User.id == user.id, User.email_verified_at.is_(None))
+        .values(
+            email_verified_at=clock.now(),
+            password_hash=chosen.password_hash,
+            display_name=chosen.display_name or user.display_name,
+            locale=chosen.locale or user.locale,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(activated, "rowcount", 0):
+        raise otp.invalid_code()
+    db.execute(
+        delete(OtpChallenge).where(
+            OtpChallenge.user_id == user.id, OtpChallenge.purpose == Purpose.VERIFY_EMAIL
+        )
+    )
     record(user, "email_verified", ctx)
     return VerifiedOut(verified=True)
+
+
+def _matches_a_registration(db: Session, user: User, password: str) -> bool:
+    """Whether `password` is that of a live registration of the unverified `user`.
+
+    One password hash is checked at least, as for an unknown address.
+    """
+    hashes = [
+        c.password_hash
+        for c in otp.live_challenges(db, user.id, Purpose.VERIFY_EMAIL)
+        if c.password_hash
+    ]
+    if not hashes:
+        passwords.verify_password(None, password)
+        return False
+    return any(passwords.verify_password(h, password) for h in hashes)
 
 
 # --- sign-in --------------------------------------------------------------------
@@ -281,9 +371,19 @@ def verify_email(ctx: Context, body: VerifyEmailIn) -> VerifiedOut:
 def login(ctx: Context, body: LoginIn) -> LoginResult:
     db = ctx.db
     ip = ctx.client_ip
-    _check_login_throttle(db, body.email, ip)
     user = find_user(db, body.email)
-    if not passwords.verify_password(user.password_hash if user else None, body.password):
+    if user is not None:
+        otp.lock_account(db, user.id)  # parallel guesses are counted one after another
+    trusted = user is not None and sessions.is_trusted_device(ctx, user)
+    _check_login_throttle(db, body.email, ip, trusted_device=trusted)
+    if user is not None and user.email_verified_at is None:
+        if _matches_a_registration(db, user, body.password):
+            raise Problem(403, "email_not_verified", "Confirm your e-mail address first.")
+        accepted = False
+    else:
+        stored = user.password_hash if user is not None else None
+        accepted = passwords.verify_password(stored, body.password)
+    if not accepted:
         _count_failure(db, body.email, ip)
         if user is not None:
             record(user, "login_failed", ctx, factor="password")
@@ -297,13 +397,10 @@ def login(ctx: Context, body: LoginIn) -> LoginResult:
         record(user, "login_refused", ctx, reason="account_disabled")
         db.commit()
         raise Problem(403, "account_disabled", "This account is disabled.")
-    if user.email_verified_at is None:
-        db.commit()
-        raise Problem(403, "email_not_verified", "Confirm your e-mail address first.")
     if not policy.second_factor_required(db, user):
         return LoginResult(_start_session(ctx, user, ["password"]))
     methods = available_methods(db, user)
-    challenge = otp.open_challenge(db, user, "login", send="email" in methods)
+    challenge = otp.open_challenge(db, user, Purpose.LOGIN, send="email" in methods)
     record(user, "password_accepted", ctx, second_factor_required=True)
     if "email" in methods:
         record(user, "otp_sent", ctx, purpose="login")
@@ -327,7 +424,7 @@ def _second_factor_matches(
             continue
         if candidate == "email" and otp.email_code_matches(challenge, code):
             return "email"
-        if candidate == "totp" and totp is not None and otp.accept_totp(totp, code):
+        if candidate == "totp" and totp is not None and otp.accept_totp(db, totp, code):
             return "totp"
         if candidate == "recovery" and otp.use_recovery_code(db, user, code):
             return "recovery"
@@ -335,23 +432,32 @@ def _second_factor_matches(
 
 
 def verify_otp(ctx: Context, body: OtpVerifyIn) -> LoginResult:
+    """One try per request, counted and spent by conditional updates under the
+    account's lock, so parallel tries of one code open one session at most."""
     db = ctx.db
     challenge = db.get(OtpChallenge, body.challenge_id)
-    if challenge is not None and challenge.purpose == "step_up":
+    if challenge is not None and challenge.purpose == Purpose.STEP_UP:
         sessions.signed_in(ctx)  # a step-up code upgrades only the session it was made for
         if sessions.principal(ctx).session.id != challenge.session_id:
             challenge = None
     challenge = otp.require_usable(challenge, otp.SIGN_IN_PURPOSES)
+    purpose = Purpose(challenge.purpose)
     user = db.get(User, challenge.user_id)
     if user is None or user.disabled_at is not None:
         raise otp.challenge_ended()
-    otp.refuse_while_guessing(db, user.id, challenge.purpose)
+    otp.lock_account(db, user.id)
+    subject = otp.counted_as(purpose, user.id, user.email)
+    otp.refuse_while_guessing(db, purpose, subject)
+    if not otp.take_attempt(db, challenge):
+        raise otp.challenge_ended()
     factor = _second_factor_matches(db, user, challenge, body.code, body.method)
     if factor is None:
-        record(user, "otp_failed", ctx, purpose=challenge.purpose)
-        raise otp.count_miss(db, challenge)
-    challenge.consumed_at = clock.now()
-    if challenge.purpose == "login":
+        record(user, "otp_failed", ctx, purpose=purpose)
+        otp.record_miss(db, purpose, subject)
+        raise otp.invalid_code(max(0, otp.MAX_ATTEMPTS - challenge.attempts))
+    if not otp.consume(db, challenge):
+        raise otp.challenge_ended()
+    if purpose == Purpose.LOGIN:
         return LoginResult(_start_session(ctx, user, ["password", factor]))
     session = sessions.principal(ctx).session
     sessions.rotate(db, session, [*session.factor_list, factor], ctx)
@@ -367,6 +473,8 @@ def resend_code(ctx: Context, body: OtpResendIn) -> StatusOut:
         raise otp.challenge_ended()
     if "email" not in available_methods(db, user):
         raise Problem(409, "conflict", "This account does not use e-mail codes.")
+    otp.lock_account(db, user.id)  # the send cap counts exactly
+    db.refresh(challenge)
     otp.send_code(db, challenge, user)
     record(user, "otp_sent", ctx, purpose=challenge.purpose, resend=True)
     return StatusOut(status="code_sent")
@@ -376,8 +484,10 @@ def step_up(ctx: Context) -> Challenge:
     me = sessions.principal(ctx)
     db = ctx.db
     methods = available_methods(db, me.user)
+    if "email" in methods:
+        otp.lock_account(db, me.user.id)  # the send cap counts exactly
     challenge = otp.open_challenge(
-        db, me.user, "step_up", session_id=me.session.id, send="email" in methods
+        db, me.user, Purpose.STEP_UP, session_id=me.session.id, send="email" in methods
     )
     if "email" in methods:
         record(me.user, "otp_sent", ctx, purpose="step_up")
@@ -456,29 +566,69 @@ def change_password(ctx: Context, body: PasswordChangeIn) -> None:
 
 
 def forgot_password(ctx: Context, body: PasswordForgotIn) -> StatusOut:
+    """Queue the request; the same statements run whether or not the address has an
+    account, and the code goes out after the response (`answer_reset_requests`)."""
     db = ctx.db
-    user = find_user(db, body.email)
-    can_reset = user is not None and user.email_verified_at and user.disabled_at is None
-    if user is not None and can_reset and _send_quietly(db, user, "password_reset"):
-        record(user, "otp_sent", ctx, purpose="password_reset")
+    _take_address_request(db, Purpose.PASSWORD_RESET, body.email)
+    db.add(ResetRequest(email=body.email, ip=ctx.client_ip, requested_at=clock.now()))
     return StatusOut(status="reset_code_sent")
 
 
+def answer_reset_requests(most: int = 100) -> int:
+    """Send the codes of queued reset requests, oldest first, each in its transaction.
+
+    Runs right after a forgot request's response and every minute; each request is
+    claimed by a DELETE whose row count says who got it, so two runs never answer one
+    twice. How many were answered.
+    """
+    answered = 0
+    while answered < most:
+        with db_transaction() as db:
+            queued = db.scalar(select(ResetRequest).order_by(ResetRequest.requested_at).limit(1))
+            if queued is None:
+                break
+            claimed = db.execute(delete(ResetRequest).where(ResetRequest.id == queued.id))
+            if getattr(claimed, "rowcount", 0) == 1:
+                _answer_reset_request(db, queued)
+        answered += 1
+    return answered
+
+
+def _answer_reset_request(db: Session, queued: ResetRequest) -> None:
+    user = find_user(db, queued.email)
+    if user is None or user.email_verified_at is None or user.disabled_at is not None:
+        return
+    otp.lock_account(db, user.id)
+    purpose = Purpose.PASSWORD_RESET
+    if otp.CODES_SENT[purpose].reached(db, otp.counted_as(purpose, user.id, user.email)):
+        log.info("reset code not sent: the account's cap is reached")
+        return  # and the code sent last keeps working
+    db.execute(
+        delete(OtpChallenge).where(OtpChallenge.user_id == user.id, OtpChallenge.purpose == purpose)
+    )
+    otp.open_challenge(db, user, purpose)
+    _record(user, "otp_sent", queued.ip, purpose=purpose)
+
+
 def reset_password(ctx: Context, body: PasswordResetIn) -> None:
+    """The code first: only its holder learns whether the new password or a missing
+    authenticator code is the problem."""
     db = ctx.db
-    user, challenge = _emailed_challenge(db, body.email, "password_reset")
+    user, challenge = _matching_address_code(db, Purpose.PASSWORD_RESET, body.email, body.code)
     _refuse_weak_password(body.new_password, user.email, user.display_name, "new_password")
-    if not otp.email_code_matches(challenge, body.code):
-        raise otp.count_miss(db, challenge)
     totp = otp.confirmed_totp(db, user)
     if totp is not None:
         if body.totp_code is None:
             raise Problem(
                 403, "totp_required", "This account has an authenticator app: send its code too."
             )
-        if not otp.accept_totp(totp, body.totp_code):
-            raise otp.count_miss(db, challenge)
-    challenge.consumed_at = clock.now()
+        if not otp.accept_totp(db, totp, body.totp_code):
+            otp.record_miss(
+                db, Purpose.PASSWORD_RESET, otp.counted_as(Purpose.PASSWORD_RESET, None, body.email)
+            )
+            raise otp.invalid_code()
+    if not otp.consume(db, challenge):
+        raise otp.invalid_code()
     user.password_hash = passwords.hash_password(body.new_password)
     ended = sessions.end(db, UserSession.user_id == user.id)
     throttle.clear(db, _email_key(user.email))
@@ -497,11 +647,18 @@ def mfa_status(db: Session, user: User) -> MfaStatus:
     )
 
 
+def _end_other_sessions_for_factor_change(ctx: Context) -> int:
+    """A change of second factors ends the account's other sessions, as a password
+    change does: none keeps a factor that no longer exists, nor misses a new one."""
+    return sessions.end_others(ctx.db, sessions.principal(ctx))
+
+
 def set_email_otp(ctx: Context, body: MfaEmailIn) -> MfaStatus:
     me = sessions.principal(ctx)
     _require_password(ctx, me.user, body.password)
     me.user.email_otp_enabled = body.enabled
-    record(me.user, "mfa_changed", ctx, email_otp=body.enabled)
+    ended = _end_other_sessions_for_factor_change(ctx)
+    record(me.user, "mfa_changed", ctx, email_otp=body.enabled, other_sessions_ended=ended)
     return mfa_status(ctx.db, me.user)
 
 
@@ -532,11 +689,16 @@ def confirm_totp(ctx: Context, body: TotpConfirmIn) -> RecoveryCodes:
     credential = db.get(TotpCredential, me.user.id)
     if credential is None or credential.confirmed_at is not None:
         raise Problem(409, "conflict", "Start with POST /api/auth/mfa/totp/setup.")
-    if not otp.accept_totp(credential, body.code):
-        raise Problem(400, "invalid_code", "The code is not right.")
+    otp.lock_account(db, me.user.id)
+    subject = otp.counted_as(Purpose.STEP_UP, me.user.id, me.user.email)
+    otp.refuse_while_guessing(db, Purpose.STEP_UP, subject)  # a signed-in caller's code
+    if not otp.accept_totp(db, credential, body.code):
+        otp.record_miss(db, Purpose.STEP_UP, subject)
+        raise otp.invalid_code()
     credential.confirmed_at = clock.now()
     codes = otp.new_recovery_codes(db, me.user)
-    record(me.user, "mfa_changed", ctx, totp=True)
+    ended = _end_other_sessions_for_factor_change(ctx)
+    record(me.user, "mfa_changed", ctx, totp=True, other_sessions_ended=ended)
     return RecoveryCodes(recovery_codes=codes)
 
 
@@ -547,13 +709,15 @@ def remove_totp(ctx: Context, body: TotpDeleteIn) -> None:
     credential = otp.confirmed_totp(db, me.user)
     if credential is None:
         raise not_found("No authenticator app is set up.")
-    otp.refuse_while_guessing(db, me.user.id, "step_up")  # a signed-in caller's code
-    if not otp.accept_totp(credential, body.code):
-        otp.record_miss(db, me.user.id, "step_up")  # commits the used-step record too
-        raise Problem(400, "invalid_code", "The code is not right.")
+    subject = otp.counted_as(Purpose.STEP_UP, me.user.id, me.user.email)
+    otp.refuse_while_guessing(db, Purpose.STEP_UP, subject)  # a signed-in caller's code
+    if not otp.accept_totp(db, credential, body.code):
+        otp.record_miss(db, Purpose.STEP_UP, subject)  # commits the used-step record too
+        raise otp.invalid_code()
     db.delete(credential)
     db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == me.user.id))
-    record(me.user, "mfa_changed", ctx, totp=False)
+    ended = _end_other_sessions_for_factor_change(ctx)
+    record(me.user, "mfa_changed", ctx, totp=False, other_sessions_ended=ended)
 
 
 def regenerate_recovery_codes(ctx: Context, password: str) -> RecoveryCodes:
@@ -562,7 +726,8 @@ def regenerate_recovery_codes(ctx: Context, password: str) -> RecoveryCodes:
     if otp.confirmed_totp(ctx.db, me.user) is None:
         raise Problem(409, "conflict", "Recovery codes come with an authenticator app.")
     codes = otp.new_recovery_codes(ctx.db, me.user)
-    record(me.user, "recovery_codes_regenerated", ctx)
+    ended = _end_other_sessions_for_factor_change(ctx)
+    record(me.user, "recovery_codes_regenerated", ctx, other_sessions_ended=ended)
     return RecoveryCodes(recovery_codes=codes)
 
 

@@ -22,6 +22,10 @@ from shared.http import Context
 from shared.problems import Problem
 
 COOKIE_NAME = "__Host-casai_session"
+# A browser that once signed in to an account keeps a signed note of it, so that
+# strangers' wrong passwords for the address never make that browser wait.
+DEVICE_COOKIE_NAME = "__Host-casai_device"
+DEVICE_LIFETIME = timedelta(days=90)
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # last_seen_at is written at most this often, not on every request.
@@ -47,6 +51,36 @@ def clearing_cookie_header() -> tuple[str, str]:
         "Set-Cookie",
         f"{COOKIE_NAME}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0",
     )
+
+
+def device_cookie_header(user: User) -> tuple[str, str]:
+    """The trusted-device cookie for `user`; a password change voids every such cookie."""
+    issued = int(clock.now().timestamp())
+    value = f"{user.id.hex}.{issued}.{_device_mac(user, issued)}"
+    max_age = int(DEVICE_LIFETIME.total_seconds())
+    return (
+        "Set-Cookie",
+        f"{DEVICE_COOKIE_NAME}={value}; Path=/; Secure; HttpOnly; SameSite=Strict; "
+        f"Max-Age={max_age}",
+    )
+
+
+def _device_mac(user: User, issued: int) -> str:
+    return crypto.mac("device", f"{user.id.hex}:{issued}:{user.password_hash}")
+
+
+def is_trusted_device(ctx: Context, user: User) -> bool:
+    """Whether the request comes from a browser that signed in to `user` before."""
+    value = _cookie(ctx, DEVICE_COOKIE_NAME)
+    if value is None or value.count(".") != 2:
+        return False
+    user_hex, issued_text, sent_mac = value.split(".")
+    if user_hex != user.id.hex or not issued_text.isdigit():
+        return False
+    issued = int(issued_text)
+    if clock.now().timestamp() - issued > DEVICE_LIFETIME.total_seconds():
+        return False
+    return crypto.same(sent_mac, _device_mac(user, issued))
 
 
 def start(db: Session, user: User, factors: list[str], ctx: Context) -> UserSession:
@@ -112,7 +146,7 @@ def ended() -> ColumnElement[bool]:
     return or_(UserSession.expires_at <= now, UserSession.last_seen_at <= idle_since)
 
 
-def _token_from_cookie(ctx: Context) -> str | None:
+def _cookie(ctx: Context, name: str) -> str | None:
     raw = ctx.header("Cookie")
     if not raw:
         return None
@@ -120,8 +154,12 @@ def _token_from_cookie(ctx: Context) -> str | None:
         jar: SimpleCookie = SimpleCookie(raw)
     except CookieError:
         return None
-    morsel = jar.get(COOKIE_NAME)
+    morsel = jar.get(name)
     return morsel.value if morsel is not None and morsel.value else None
+
+
+def _token_from_cookie(ctx: Context) -> str | None:
+    return _cookie(ctx, COOKIE_NAME)
 
 
 def current(ctx: Context) -> Principal | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,21 +41,54 @@ class Template:
     paragraphs: tuple[str, ...]
 
 
+class UserText(str):
+    """Text someone other than CASAI wrote (a project, organisation or person's name, a
+    browser's User-Agent): shown as a quotation, never as a link or an instruction."""
+
+    __slots__ = ()
+
+
+USER_TEXT_MAX = 80
+# Anything a mail client would turn into a link: a scheme, or a dotted host name.
+_LINK_LIKE = re.compile(
+    r"(?i)\b(?:[a-z][a-z0-9+.-]*:/*)?(?:[a-z0-9-]+\.)+[a-z]{2,}\b|\b[a-z][a-z0-9+.-]*://"
+)
+_WHITESPACE_RUN = re.compile(r"\s+")
+
+
+def quoted(value: UserText) -> str:
+    """One line, at most USER_TEXT_MAX characters, in quotation marks, with every
+    link-like part defanged (`evil[.]example`, `https[:]//`) so no client links it."""
+    line = _WHITESPACE_RUN.sub(" ", "".join(c if c.isprintable() else " " for c in value))
+    line = line.strip()
+    if len(line) > USER_TEXT_MAX:
+        line = line[: USER_TEXT_MAX - 1].rstrip() + "…"
+    defanged = _LINK_LIKE.sub(
+        lambda m: m.group(0).replace(".", "[.]").replace("://", "[:]//"), line
+    )
+    return f"“{defanged}”"
+
+
 def render(translations: dict[str, Template], locale: str, to: str, **values: str) -> Email:
     """The e-mail in the recipient's language (Swedish when there is none for it).
 
-    Values are escaped for the HTML part; `code` is shown large and `link` as a link.
+    `UserText` values are quoted (see `quoted`); every value is escaped for the HTML
+    part; `code` is shown large and `link` as a link.
     """
     template = translations.get(locale) or translations["sv"]
-    text = "\n\n".join(paragraph.format(**values) for paragraph in template.paragraphs)
-    escaped = {name: html.escape(value) for name, value in values.items()}
+    plain = {
+        name: quoted(value) if isinstance(value, UserText) else value
+        for name, value in values.items()
+    }
+    text = "\n\n".join(paragraph.format(**plain) for paragraph in template.paragraphs)
+    escaped = {name: html.escape(value) for name, value in plain.items()}
     if "code" in escaped:
         escaped["code"] = f'<strong style="font-size:1.4em">{escaped["code"]}</strong>'
     if "link" in escaped:
         escaped["link"] = f'<a href="{escaped["link"]}">{escaped["link"]}</a>'
     body = "".join(f"<p>{p.format(**escaped)}</p>" for p in template.paragraphs)
     page = f'<!doctype html><html><body style="font-family:sans-serif">{body}</body></html>'
-    subject = template.subject.format(**values)
+    subject = _WHITESPACE_RUN.sub(" ", template.subject.format(**plain)).strip()
     return Email(to=to, subject=subject, text=text + "\n\n— CASAI\n", html=page)
 
 

@@ -17,6 +17,7 @@ import ipaddress
 import json
 import logging
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -97,6 +98,16 @@ class Context:
     principal: Any = None  # who is calling, as the endpoint's guard established it
     response_headers: list[tuple[str, str]] = field(default_factory=list)
     _session: Session | None = field(default=None, repr=False)
+    _after_response: list[Callable[[], object]] = field(default_factory=list, repr=False)
+
+    def after_response(self, work: Callable[[], object]) -> None:
+        """Run `work` once the request committed and its answer is on its way.
+
+        For work whose duration must not show in the answer (what it would tell an
+        attacker). It runs in a thread of its own and may be lost with the instance,
+        so it must be durable already (queued in the database) and also done by a timer.
+        """
+        self._after_response.append(work)
 
     @property
     def db(self) -> Session:
@@ -265,9 +276,21 @@ def handle(req: func.HttpRequest, handler: Handler, spec: Endpoint) -> func.Http
             response.headers[name] = value
     response.headers[REQUEST_ID_HEADER] = request_id
     _log_request(req, spec, response.status_code, request_id, started, statements[0])
+    if context._after_response and response.status_code < 400:
+        threading.Thread(
+            target=_run_after_response, args=(context._after_response, request_id), daemon=True
+        ).start()
     if req.method == "HEAD":
         return _without_body(response)
     return response
+
+
+def _run_after_response(work: list[Callable[[], object]], request_id: str) -> None:
+    for each in work:
+        try:
+            each()
+        except Exception:  # a timer does the same work again; nothing is lost
+            log.exception("work after request %s failed", request_id)
 
 
 def _without_body(response: func.HttpResponse) -> func.HttpResponse:

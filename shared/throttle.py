@@ -1,12 +1,18 @@
 """Counting recent events per key in SQL, for rate limits and brute-force delays.
 
 Kept in the database rather than in memory so every instance of the app sees the
-same counts. Keys name what is limited, e.g. `login-ip:203.0.113.7`.
+same counts. Keys name what is limited, e.g. `login-ip:203.0.113.7`; a `Limit`
+names a rate limit once (what is counted, how many, over which window), and the
+key is its name and the subject counted (an account, an address).
+
+Counting is check-then-add, so a caller whose count must be exact under parallel
+requests holds a row lock that serialises them (the account's, in auth) around it.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import DateTime, Index, String, Uuid, delete, func, select
@@ -54,3 +60,24 @@ def purge(session: Session, older_than: timedelta) -> int:
         delete(ThrottleEvent).where(ThrottleEvent.at < clock.now() - older_than)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A named rate limit: at most `most` events per subject in any `window`."""
+
+    name: str
+    most: int
+    window: timedelta
+
+    def key(self, subject: str) -> str:
+        return f"{self.name}:{subject}"
+
+    def reached(self, session: Session, subject: str) -> bool:
+        return count(session, self.key(subject), self.window) >= self.most
+
+    def hit(self, session: Session, subject: str) -> None:
+        hit(session, self.key(subject))
+
+    def clear(self, session: Session, subject: str) -> None:
+        clear(session, self.key(subject))

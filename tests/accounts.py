@@ -9,6 +9,7 @@ from __future__ import annotations
 import email
 import re
 import secrets
+import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default
@@ -21,6 +22,7 @@ import pyotp
 from tests.conftest import Host
 
 COOKIE = "__Host-casai_session"
+DEVICE_COOKIE = "__Host-casai_device"
 PASSWORD = "korrekt häst batteri häftklammer"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -31,25 +33,31 @@ def unique_email(tag: str = "user") -> str:
 
 @dataclass
 class Browser:
-    """Keeps the session cookie and the CSRF token between requests."""
+    """Keeps the session and trusted-device cookies and the CSRF token between requests."""
 
     client: httpx.Client
     cookie: str | None = None
+    device: str | None = None
     csrf: str | None = None
     send_csrf: bool = True
     headers: dict[str, str] = field(default_factory=dict)
 
     def request(self, method: str, path: str, **options: Any) -> httpx.Response:
         headers = {**self.headers, **options.pop("headers", {})}
-        if self.cookie:
-            headers["Cookie"] = f"{COOKIE}={self.cookie}"
+        jar = {COOKIE: self.cookie, DEVICE_COOKIE: self.device}
+        sent = "; ".join(f"{name}={value}" for name, value in jar.items() if value)
+        if sent:
+            headers.setdefault("Cookie", sent)
         if self.send_csrf and self.csrf and method.upper() in UNSAFE:
             headers.setdefault("X-CSRF-Token", self.csrf)
         response = self.client.request(method, path, headers=headers, **options)
         for value in response.headers.get_list("set-cookie"):
-            if value.startswith(f"{COOKIE}="):
-                token = value.split(";", 1)[0].split("=", 1)[1]
-                self.cookie = token or None
+            name, _, rest = value.partition("=")
+            token = rest.split(";", 1)[0] or None
+            if name == COOKIE:
+                self.cookie = token
+            elif name == DEVICE_COOKIE:
+                self.device = token
         if response.status_code == 200 and "csrf_token" in response.text:
             body = response.json()
             if isinstance(body, dict) and body.get("csrf_token"):
@@ -124,7 +132,9 @@ def signed_up(host: Host, client: httpx.Client, tag: str = "user") -> Account:
     address = unique_email(tag)
     register(host, client, address)
     code = last_code(host.outbox, address)
-    verified = client.post("/api/auth/verify-email", json={"email": address, "code": code})
+    verified = client.post(
+        "/api/auth/verify-email", json={"email": address, "code": code, "password": PASSWORD}
+    )
     assert verified.status_code == 200, verified.text
     browser = Browser(client)
     login = browser.post("/api/auth/login", json={"email": address, "password": PASSWORD})
@@ -138,6 +148,8 @@ def totp_now(host: Host, secret: str, steps_ahead: int = 0) -> str:
 
 
 def with_email_otp(host: Host, account: Account) -> None:
+    """Turn on e-mail codes at sign-in (a factor change: the session steps up first)."""
+    step_up_by_email(host, account)
     response = account.browser.put(
         "/api/auth/mfa/email", json={"enabled": True, "password": account.password}
     )
@@ -239,3 +251,54 @@ def new_team(host: Host, client: httpx.Client, tag: str = "owner") -> Team:
     owner = signed_up(host, client, tag)
     org_id = create_org(owner)
     return Team(owner, org_id, create_project(owner, org_id), role_ids(owner, org_id))
+
+
+# --- hostile clients --------------------------------------------------------------
+
+
+def simultaneously(
+    host: Host, calls: list[tuple[Account, str, str, dict[str, Any]]]
+) -> list[httpx.Response]:
+    """Send every (account, method, path, options) at once, each from its account's
+    session on a connection of its own; the responses in the order of `calls`."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    start = threading.Barrier(len(calls), timeout=60)
+
+    def send(call: tuple[Account, str, str, dict[str, Any]]) -> httpx.Response:
+        account, method, path, options = call
+        with host.client() as own:
+            browser = Browser(
+                own,
+                cookie=account.browser.cookie,
+                device=account.browser.device,
+                csrf=account.browser.csrf,
+            )
+            start.wait()
+            return browser.request(method, path, **options)
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(send, calls))
+
+
+def answer(response: httpx.Response) -> tuple[int, list[tuple[str, str]], bytes]:
+    """All a client can observe of a response but its Date, to compare two answers
+    (send both requests with the same X-Request-Id)."""
+    headers = sorted(
+        (name.lower(), value)
+        for name, value in response.headers.multi_items()
+        if name.lower() != "date"
+    )
+    return response.status_code, headers, response.content
+
+
+def forgot(host: Host, client: httpx.Client, address: str) -> httpx.Response:
+    """Ask for a reset code and wait until the app answered the request after its response."""
+    response = client.post("/api/auth/password/forgot", json={"email": address})
+    deadline = time.monotonic() + 15
+    queued = "SELECT COUNT(*) FROM reset_requests WHERE email = :address"
+    while host.query(queued, address=address.lower()) != [(0,)]:
+        assert time.monotonic() < deadline, "the reset request was never answered"
+        time.sleep(0.05)
+    return response

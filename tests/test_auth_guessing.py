@@ -76,7 +76,10 @@ def test_an_unverified_registration_can_be_taken_over_only_through_the_mailbox(
     owner = {"email": address, "password": "owners own password", "display_name": "Owner"}
     client.post("/api/auth/register", json=owner)
     code = last_code(host.outbox, address)  # the newest code, sent for the owner's attempt
-    client.post("/api/auth/verify-email", json={"email": address, "code": code})
+    client.post(
+        "/api/auth/verify-email",
+        json={"email": address, "code": code, "password": owner["password"]},
+    )
     squat = client.post(
         "/api/auth/login", json={"email": address, "password": squatter["password"]}
     )

@@ -31,7 +31,12 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any], bool]] = [
         {"email": "someone@example.se", "password": "long enough pass", "display_name": "A"},
         False,
     ),
-    ("POST", "/api/auth/verify-email", {"email": "someone@example.se", "code": "123456"}, False),
+    (
+        "POST",
+        "/api/auth/verify-email",
+        {"email": "someone@example.se", "code": "123456", "password": PASSWORD},
+        False,
+    ),
     ("POST", "/api/auth/login", {"email": "someone@example.se", "password": PASSWORD}, False),
     (
         "POST",
