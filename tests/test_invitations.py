@@ -20,6 +20,7 @@ from tests.accounts import (
     role_ids,
     signed_up,
     step_up_by_email,
+    text_of,
     unique_email,
     user_id,
 )
@@ -40,9 +41,10 @@ def test_the_whole_story(host: Host, client: httpx.Client) -> None:
     b_email = unique_email("bertil")
     token = invite(host, a, project_id, b_email, editor, require_2fa=True)
     [mail] = messages_to(host.outbox, b_email)
-    assert "E4 Förbifart" in str(mail["Subject"])
+    assert a.email in str(mail["Subject"])  # the sender's verified address, not their words
+    assert "E4 Förbifart" in text_of(mail)
     assert f"{host.env.get('CASAI_PUBLIC_BASE_URL', 'http://127.0.0.1:7071')}/invite#token=" in (
-        mail.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+        text_of(mail)
     )
 
     preview = client.post("/api/invitations/preview", json={"token": token})
