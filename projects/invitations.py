@@ -17,6 +17,7 @@ from projects.gate import (
 )
 from projects.models import (
     Invitation,
+    InvitationStatus,
     Organization,
     OrgMember,
     Project,
@@ -95,9 +96,9 @@ def create_invitation(ctx: Context, body: InvitationCreate) -> InvitationOut:
         .where(
             Invitation.project_id == found.project.id,
             Invitation.email == body.email,
-            Invitation.status == "pending",
+            Invitation.status == InvitationStatus.PENDING,
         )
-        .values(status="replaced", ended_at=now)
+        .values(status=InvitationStatus.REPLACED, ended_at=now)
     )
     token = crypto.new_token()
     invitation = Invitation(
@@ -109,7 +110,7 @@ def create_invitation(ctx: Context, body: InvitationCreate) -> InvitationOut:
         invited_by=found.caller.user.id,
         created_at=now,
         expires_at=now + INVITATION_LIFETIME,
-        status="pending",
+        status=InvitationStatus.PENDING,
     )
     db.add(invitation)
     db.flush()
@@ -163,7 +164,7 @@ def list_invitations(ctx: Context, paging: PageQuery) -> InvitationList:
     db = ctx.db
     query = select(Invitation).where(
         Invitation.project_id == found.project.id,
-        Invitation.status == "pending",
+        Invitation.status == InvitationStatus.PENDING,
         Invitation.expires_at > clock.now(),
     )
     invitations, cursor = page(
@@ -188,7 +189,7 @@ def revoke_invitation(ctx: Context, invitation_id: uuid.UUID) -> None:
     if (
         invitation is None
         or invitation.project_id != found.project.id
-        or not _end(db, invitation, "revoked")
+        or not _end(db, invitation, InvitationStatus.REVOKED)
     ):
         raise not_found("No such pending invitation.")
     record(
@@ -201,13 +202,13 @@ def revoke_invitation(ctx: Context, invitation_id: uuid.UUID) -> None:
     )
 
 
-def _end(db: Session, invitation: Invitation, status: str) -> bool:
+def _end(db: Session, invitation: Invitation, status: InvitationStatus) -> bool:
     """Move a pending invitation to `status`; False when it had left pending already
     (of simultaneous accepts and revokes of one invitation, exactly one ends it)."""
     return updated_one(
         db,
         update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.status == "pending")
+        .where(Invitation.id == invitation.id, Invitation.status == InvitationStatus.PENDING)
         .values(status=status, ended_at=clock.now()),
     )
 
@@ -217,7 +218,7 @@ def _valid_invitation(db: Session, invitation: Invitation | None) -> tuple[Invit
     gone = not_found("This invitation is not valid.")
     if (
         invitation is None
-        or invitation.status != "pending"
+        or invitation.status != InvitationStatus.PENDING
         or clock.as_utc(invitation.expires_at) <= clock.now()
     ):
         raise gone
@@ -263,7 +264,9 @@ def accept_invitation(ctx: Context, body: AcceptIn) -> AcceptedOut:
     invitation, project = _valid_invitation(db, candidate)
     if invitation.email != caller.user.email:
         raise Problem(403, "forbidden", "This invitation is for another e-mail address than yours.")
-    if not _end(db, invitation, "accepted"):  # a simultaneous accept or revoke came first
+    if not _end(
+        db, invitation, InvitationStatus.ACCEPTED
+    ):  # a simultaneous accept or revoke came first
         raise not_found("This invitation is not valid.")
     if is_member(db, project.id, caller.user.id):
         raise Problem(409, "conflict", "You are already a member of this project.")
@@ -313,7 +316,7 @@ def my_invitations(ctx: Context) -> MyInvitationList:
         select(Invitation)
         .where(
             Invitation.email == caller.user.email,
-            Invitation.status == "pending",
+            Invitation.status == InvitationStatus.PENDING,
             Invitation.expires_at > clock.now(),
         )
         .order_by(Invitation.created_at)
@@ -347,11 +350,12 @@ def expire_invitations(db: Session) -> None:
     now = clock.now()
     db.execute(
         update(Invitation)
-        .where(Invitation.status == "pending", Invitation.expires_at <= now)
-        .values(status="expired", ended_at=now)
+        .where(Invitation.status == InvitationStatus.PENDING, Invitation.expires_at <= now)
+        .values(status=InvitationStatus.EXPIRED, ended_at=now)
     )
     db.execute(
         delete(Invitation).where(
-            Invitation.status != "pending", Invitation.ended_at < now - ENDED_INVITATIONS_KEPT
+            Invitation.status != InvitationStatus.PENDING,
+            Invitation.ended_at < now - ENDED_INVITATIONS_KEPT,
         )
     )

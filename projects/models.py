@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -90,6 +91,16 @@ class ProjectMember(Base):
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class InvitationStatus(StrEnum):
+    """An invitation is pending until it is accepted, revoked, replaced or expires."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REVOKED = "revoked"
+    REPLACED = "replaced"  # by a newer invitation to the same address
+    EXPIRED = "expired"
+
+
 class Invitation(Base):
     """The only way into a project. Only the SHA-256 of its token is kept."""
 
@@ -105,6 +116,6 @@ class Invitation(Base):
     invited_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    # pending -> accepted | revoked | replaced | expired; ended_at when it left pending
-    status: Mapped[str] = mapped_column(String(10), default="pending")
+    # InvitationStatus; ended_at when it left pending
+    status: Mapped[str] = mapped_column(String(10), default=InvitationStatus.PENDING)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -16,6 +16,7 @@ from projects.gate import (
 )
 from projects.models import (
     Invitation,
+    InvitationStatus,
     Organization,
     OrgMember,
     Project,
@@ -318,7 +319,7 @@ def _projects_using(role_id: uuid.UUID) -> Select[uuid.UUID]:
     held = select(ProjectMember.project_id).where(ProjectMember.role_id == role_id)
     offered = select(Invitation.project_id).where(
         Invitation.role_id == role_id,
-        Invitation.status == "pending",
+        Invitation.status == InvitationStatus.PENDING,
         Invitation.expires_at > clock.now(),
     )
     return select(Project.id).where(
@@ -374,7 +375,9 @@ def delete_role(ctx: Context, role_id: uuid.UUID) -> None:
         raise Problem(409, "conflict", "Predefined roles can be adjusted but not deleted.")
     held = db.scalar(select(ProjectMember.user_id).where(ProjectMember.role_id == role.id))
     offered = db.scalar(
-        select(Invitation.id).where(Invitation.role_id == role.id, Invitation.status == "pending")
+        select(Invitation.id).where(
+            Invitation.role_id == role.id, Invitation.status == InvitationStatus.PENDING
+        )
     )
     if held is not None or offered is not None:
         raise Problem(409, "conflict", "Someone holds or is offered this role.")

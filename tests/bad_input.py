@@ -10,6 +10,16 @@ from sqlalchemy import Connection, create_engine, text
 from tests.conftest import Host
 
 TEN_KB = "x" * 10_240
+# Every table the projects area writes.
+PROJECT_TABLES = [
+    "organizations",
+    "org_members",
+    "roles",
+    "role_permissions",
+    "projects",
+    "project_members",
+    "invitations",
+]
 
 # Columns a request may write even when it is refused: none today (a refused request is
 # rolled back), but a signed-in request may note the session's activity, which is not
@@ -67,3 +77,39 @@ def snapshot(host: Host, tables: list[str]) -> dict[str, Any]:
         engine.dispose()
     state["outbox"] = len(list(host.outbox.glob("*.eml"))) if host.outbox.exists() else 0
     return state
+
+
+# --- hostile bodies, for the adversarial suites -------------------------------------
+
+HOSTILE_CHARACTERS = ["\x00", "\x1b[2J", "\u202e", "\u2028", "\x7f", "\n", "\r"]
+TOO_DEEP = b"[" * 100_000 + b"]" * 100_000  # small, and deeper than any parser should go
+
+
+def nested(depth: int) -> Any:
+    value: Any = "x"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def spoiled(valid: dict[str, Any], multiline: set[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(label, body) with one string field holding a hostile character, for each field
+    (of the one operation, for a batch); line breaks only where they are refused."""
+    if "operations" in valid:
+        for label, operation in spoiled(valid["operations"][0], multiline):
+            yield label, {**valid, "operations": [operation]}
+        return
+    for name, value in valid.items():
+        for char in HOSTILE_CHARACTERS:
+            if isinstance(value, str) and not (char in "\r\n" and name in multiline):
+                yield f"{name} {char!r}", {**valid, name: f"{value[:2]}{char}{value[2:]}"}
+
+
+def hostile(valid: dict[str, Any], multiline: set[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(label, request options) that turn a valid body hostile."""
+    first_field = next(iter(valid))
+    yield "nested in a field", {"json": {**valid, first_field: nested(40)}}
+    yield "nested", {"json": nested(60)}
+    yield "too deep", {"content": TOO_DEEP, "headers": {"Content-Type": "application/json"}}
+    for label, body in spoiled(valid, multiline):
+        yield label, {"json": body}

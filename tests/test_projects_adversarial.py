@@ -39,15 +39,7 @@ from tests.accounts import (
 )
 from tests.conftest import Host
 
-TABLES = [
-    "organizations",
-    "org_members",
-    "roles",
-    "role_permissions",
-    "projects",
-    "project_members",
-    "invitations",
-]
+TABLES = bad_input.PROJECT_TABLES
 
 
 def count(host: Host, sql: str, **params: object) -> int:
@@ -475,37 +467,12 @@ def test_every_body_endpoint_is_attacked(client: httpx.Client, world: World) -> 
     assert with_body == attacked
 
 
-def nested(depth: int) -> Any:
-    value: Any = "x"
-    for _ in range(depth):
-        value = [value]
-    return value
-
-
-HOSTILE_CHARACTERS = ["\x00", "\x1b[2J", "\u202e", "\u2028", "\x7f", "\n", "\r"]
 MULTILINE = {"description"}  # line breaks allowed (test_descriptions_may_hold_line_breaks)
-TOO_DEEP = b"[" * 100_000 + b"]" * 100_000  # small, and deeper than any parser should go
-
-
-def hostile(valid: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(label, options) for requests that turn a valid body hostile."""
-    first_field = next(iter(valid))
-    yield "nested in a field", {"json": {**valid, first_field: nested(40)}}
-    yield "nested", {"json": nested(60)}
-    yield "too deep", {"content": TOO_DEEP, "headers": {"Content-Type": "application/json"}}
-    for name, value in valid.items():
-        if not isinstance(value, str):
-            continue
-        for char in HOSTILE_CHARACTERS:
-            if char in "\r\n" and name in MULTILINE:
-                continue
-            spoiled = f"{value[:5]}{char}{value[5:]}"  # keeps lengths and formats
-            yield f"{name} {char!r}", {"json": {**valid, name: spoiled}}
 
 
 def test_hostile_bodies_are_refused_and_change_nothing(host: Host, world: World) -> None:
     for method, path, valid in bodies(world):
-        for label, options in hostile(valid):
+        for label, options in bad_input.hostile(valid, MULTILINE):
             before = bad_input.snapshot(host, TABLES)
             response = world.owner.browser.request(method, path, **options)
             assert response.status_code == 400, (method, path, label, response.text)

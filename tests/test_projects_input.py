@@ -23,15 +23,7 @@ from tests.accounts import (
 )
 from tests.conftest import Host
 
-TABLES = [
-    "organizations",
-    "org_members",
-    "roles",
-    "role_permissions",
-    "projects",
-    "project_members",
-    "invitations",
-]
+TABLES = bad_input.PROJECT_TABLES
 
 
 @dataclass

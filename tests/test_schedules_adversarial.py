@@ -317,44 +317,12 @@ def test_every_schedule_body_endpoint_is_attacked(client: httpx.Client, desk: De
     assert with_body == attacked
 
 
-def nested(depth: int) -> Any:
-    value: Any = "x"
-    for _ in range(depth):
-        value = [value]
-    return value
-
-
-HOSTILE_CHARACTERS = ["\x00", "\x1b[2J", "\u202e", "\u2028", "\x7f", "\n", "\r"]
 MULTILINE = {"description", "note"}  # line breaks allowed (tested below)
-TOO_DEEP = b"[" * 100_000 + b"]" * 100_000
-
-
-def spoiled(valid: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(label, body) with one string field holding a hostile character, for each field
-    (of the one operation, for a batch)."""
-    if "operations" in valid:
-        for label, operation in spoiled(valid["operations"][0]):
-            yield label, {"operations": [operation]}
-        return
-    for name, value in valid.items():
-        for char in HOSTILE_CHARACTERS:
-            if isinstance(value, str) and not (char in "\r\n" and name in MULTILINE):
-                yield f"{name} {char!r}", {**valid, name: f"{value[:2]}{char}{value[2:]}"}
-
-
-def hostile(valid: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(label, options) for requests that turn a valid body hostile."""
-    first_field = next(iter(valid))
-    yield "nested in a field", {"json": {**valid, first_field: nested(40)}}
-    yield "nested", {"json": nested(60)}
-    yield "too deep", {"content": TOO_DEEP, "headers": {"Content-Type": "application/json"}}
-    for label, body in spoiled(valid):
-        yield label, {"json": body}
 
 
 def test_hostile_bodies_are_refused_and_change_nothing(host: Host, desk: Desk) -> None:
     for method, path, valid in bodies(desk):
-        for label, options in hostile(valid):
+        for label, options in bad_input.hostile(valid, MULTILINE):
             options.setdefault("headers", {}).update(IF_MATCH)
             before = bad_input.snapshot(host, TABLES)
             response = desk.owner.browser.request(method, path, **options)
