@@ -60,6 +60,7 @@ from auth.schemas import (
     VerifyEmailIn,
 )
 from shared import audit, clock, crypto, email, throttle
+from shared.client import Client
 from shared.db import transaction as db_transaction
 from shared.http import Context
 from shared.pagination import PageQuery
@@ -110,9 +111,8 @@ def record(user: User, action: str, ctx: Context, **details: str | int | bool | 
 
 
 def _record(user: User, action: str, ip: str | None, **details: str | int | bool | None) -> None:
-    audit.record(
-        f"user:{user.id}", action, actor_id=str(user.id), target=str(user.id), ip=ip, **details
-    )
+    who = audit.Actor(user.id, Client(ip=ip))
+    audit.record(audit.user(user.id), action, who, target=user.id, **details)
 
 
 def find_user(db: Session, address: str) -> User | None:

@@ -39,21 +39,14 @@ from projects.schemas import (
     RoleRef,
 )
 from shared import audit, clock
+from shared.client import Client
 from shared.db import lock_row
 from shared.http import Context
 from shared.problems import Problem, validation_error
 
 
 def record(scope: str, action: str, ctx: Context, caller: Principal, **details: Any) -> None:
-    target = details.pop("target", None)
-    audit.record(
-        scope,
-        action,
-        actor_id=str(caller.user.id),
-        target=str(target) if target is not None else None,
-        ip=ctx.client_ip,
-        **details,
-    )
+    audit.record(scope, action, audit.Actor(caller.user.id, Client(ip=ctx.client_ip)), **details)
 
 
 def role_ref(role: Role, locale: str) -> RoleRef:

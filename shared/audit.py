@@ -1,6 +1,6 @@
 """The audit trail: append-only events in the Table storage table `auditevents`.
 
-PartitionKey names whose trail it is (`user:{id}`, `project:{id}`, `org:{id}`);
+PartitionKey names whose trail it is, built by `user(id)`, `project(id)` or `org(id)`;
 RowKey is an inverted UTC timestamp plus a random id, so a partition reads newest
 first. Never put a password, code or token in `details`.
 
@@ -20,10 +20,32 @@ from datetime import datetime
 from typing import Any
 
 from shared import clock, storage
+from shared.client import Client
 from shared.config import get_settings
 from shared.pagination import seal, unseal
 
 _MAX_TICKS = 10**19  # inverted microseconds since the epoch keep RowKeys sortable
+
+
+def user(user_id: uuid.UUID) -> str:
+    """The trail of one account's sign-ins and security changes."""
+    return f"user:{user_id}"
+
+
+def project(project_id: uuid.UUID) -> str:
+    return f"project:{project_id}"
+
+
+def org(org_id: uuid.UUID) -> str:
+    return f"org:{org_id}"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did it: the account (None for an anonymous request) and where from."""
+
+    user_id: uuid.UUID | None
+    client: Client
 
 
 @dataclass(frozen=True)
@@ -37,27 +59,20 @@ class AuditEvent:
     details: dict[str, Any]
 
 
-def record(
-    partition: str,
-    action: str,
-    *,
-    actor_id: str | None = None,
-    target: str | None = None,
-    ip: str | None = None,
-    **details: Any,
-) -> None:
+def record(trail: str, action: str, who: Actor, *, target: object = None, **details: Any) -> None:
+    """Append one event to `trail` (see `user`, `project`, `org`)."""
     at = clock.now()
     ticks = int(at.timestamp() * 1_000_000)
     event_id = uuid.uuid4().hex
     _table().create_entity(
         {
-            "PartitionKey": partition,
+            "PartitionKey": trail,
             "RowKey": f"{_MAX_TICKS - ticks:020d}-{event_id}",
             "action": action,
             "at": at.isoformat(),
-            "actor_id": actor_id or "",
-            "target": target or "",
-            "ip": ip or "",
+            "actor_id": str(who.user_id) if who.user_id is not None else "",
+            "target": str(target) if target is not None else "",
+            "ip": who.client.ip or "",
             "details": json.dumps(details, default=str, ensure_ascii=False),
         }
     )

@@ -13,12 +13,14 @@ import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    DateTime,
     Dialect,
     Engine,
     MetaData,
@@ -80,6 +82,28 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         # Stored at its scale already (see process_bind_param): no rounding needed.
         return None if value is None else Decimal(value)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """DateTime(timezone=True) read back as an aware UTC datetime from every dialect.
+
+    SQLite keeps no zone and returns naive times, PostgreSQL returns them in the
+    session's zone; this makes them alike, so no reader converts. Same DDL as
+    DateTime(timezone=True): no migration.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime: CASAI stores UTC times only")
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import azure.functions as func
 from pydantic import BaseModel, ValidationError
 
+from shared.client import Client
 from shared.config import get_settings
 from shared.problems import (
     SECURITY_HEADERS,
@@ -62,6 +63,7 @@ Handler = Callable[["Context"], "BaseModel | func.HttpResponse | None"]
 # (no session, CSRF, membership, permission, second factor); it may set ctx.principal.
 Guard = Callable[["Context"], None]
 Model = TypeVar("Model", bound=BaseModel)
+Established = TypeVar("Established")
 
 
 @dataclass(frozen=True)
@@ -96,9 +98,27 @@ class Context:
     body: Any = None
     query: Any = None
     principal: Any = None  # who is calling, as the endpoint's guard established it
+    _established: dict[type, object] = field(default_factory=dict, repr=False)
     response_headers: list[tuple[str, str]] = field(default_factory=list)
     _session: Session | None = field(default=None, repr=False)
     _after_response: list[Callable[[], object]] = field(default_factory=list, repr=False)
+
+    def establish(self, found: object) -> None:
+        """Keep what a guard found (a session, a project membership), one per type."""
+        self._established[type(found)] = found
+
+    def established(self, kind: type[Established]) -> Established:
+        """What a guard established of `kind`; an endpoint without that guard is a bug."""
+        found = self._established.get(kind)
+        if not isinstance(found, kind):
+            raise RuntimeError(f"no guard of this endpoint established a {kind.__name__}")
+        return found
+
+    @property
+    def client(self) -> Client:
+        """Where the request comes from, for services: address and User-Agent."""
+        agent = (self.header("User-Agent") or "")[: Client.USER_AGENT_MAX] or None
+        return Client(ip=self.client_ip, user_agent=agent)
 
     def after_response(self, work: Callable[[], object]) -> None:
         """Run `work` once the request committed and its answer is on its way.
@@ -262,7 +282,10 @@ def handle(req: func.HttpRequest, handler: Handler, spec: Endpoint) -> func.Http
         for name, value in context.response_headers:
             response.headers.add(name, value)
     except Problem as problem:
-        _rollback(context)
+        if problem.keep_writes and context._session is not None:
+            context._session.commit()  # the refusal itself is remembered (a failed try)
+        else:
+            _rollback(context)
         response = problem.to_response()
     except Exception:
         _rollback(context)

@@ -28,7 +28,12 @@ SECURITY_HEADERS: Mapping[str, str] = {
 
 
 class Problem(Exception):  # noqa: N818 (RFC 9457 calls it a problem)
-    """An expected failure with an HTTP status and a stable machine-readable code."""
+    """An expected failure with an HTTP status and a stable machine-readable code.
+
+    The request's writes are rolled back, unless `keep_writes`: a refusal that must be
+    remembered (a wrong password or code counted, an expired session deleted) commits
+    what the request wrote before it, and only that.
+    """
 
     def __init__(
         self,
@@ -38,9 +43,11 @@ class Problem(Exception):  # noqa: N818 (RFC 9457 calls it a problem)
         *,
         errors: list[dict[str, str]] | None = None,
         headers: Mapping[str, str] | None = None,
+        keep_writes: bool = False,
         **extra: Any,
     ) -> None:
         super().__init__(detail or code)
+        self.keep_writes = keep_writes
         self.status = status
         self.code = code
         self.detail = detail

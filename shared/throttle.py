@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared import clock
 from shared.db import Base
+from shared.problems import rate_limited
 
 
 class ThrottleEvent(Base):
@@ -64,17 +65,26 @@ def purge(session: Session, older_than: timedelta) -> int:
 
 @dataclass(frozen=True)
 class Limit:
-    """A named rate limit: at most `most` events per subject in any `window`."""
+    """A named rate limit: at most `most` events per subject in any `window`.
+
+    `refusal` is what `check` tells a client over the limit (429 with Retry-After).
+    """
 
     name: str
     most: int
     window: timedelta
+    refusal: str = "Too many requests; try again later."
 
     def key(self, subject: str) -> str:
         return f"{self.name}:{subject}"
 
     def reached(self, session: Session, subject: str) -> bool:
         return count(session, self.key(subject), self.window) >= self.most
+
+    def check(self, session: Session, subject: str) -> None:
+        """429 `rate_limited` while `subject` is at the limit."""
+        if self.reached(session, subject):
+            raise rate_limited(self.window, self.refusal)
 
     def hit(self, session: Session, subject: str) -> None:
         hit(session, self.key(subject))
