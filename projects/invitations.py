@@ -173,7 +173,6 @@ def list_invitations(ctx: Context, paging: PageQuery) -> InvitationList:
         Invitation.created_at,
         Invitation.id,
         paging,
-        lambda i: (i.created_at, i.id),
         scope=f"invitations:{found.project.id}",
     )
     locale = found.caller.user.locale

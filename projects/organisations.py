@@ -105,7 +105,6 @@ def list_orgs(ctx: Context, paging: PageQuery) -> OrgList:
         Organization.created_at,
         Organization.id,
         paging,
-        lambda o: (o.created_at, o.id),
         scope=f"orgs:{caller.user.id}",
     )
     roles = dict(
@@ -157,7 +156,6 @@ def list_org_members(ctx: Context, paging: PageQuery) -> OrgMemberList:
         OrgMember.added_at,
         OrgMember.user_id,
         paging,
-        lambda m: (m.added_at, m.user_id),
         scope=f"org-members:{found.org.id}",
     )
     users = users_by_id(db, [m.user_id for m in members])

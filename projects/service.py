@@ -113,7 +113,6 @@ def list_projects(ctx: Context, paging: PageQuery) -> ProjectList:
         Project.created_at,
         Project.id,
         paging,
-        lambda p: (p.created_at, p.id),
         scope=f"projects:{caller.user.id}",
     )
     memberships = {
@@ -198,7 +197,6 @@ def list_members(ctx: Context, paging: PageQuery) -> MemberList:
         ProjectMember.added_at,
         ProjectMember.user_id,
         paging,
-        lambda m: (m.added_at, m.user_id),
         scope=f"members:{found.project.id}",
     )
     users = users_by_id(db, [m.user_id for m in members])

@@ -19,6 +19,7 @@ from quantities.schemas import (
 )
 from shared import http
 from shared.pagination import PageQuery
+from shared.preconditions import etag
 
 bp = http.Blueprint()
 SCHEDULES = "projects/{project_id:guid}/schedules"
@@ -28,7 +29,7 @@ MAX_BATCH_BODY = 16 * 1024 * 1024  # 5,000 operations with long texts
 
 
 def with_etag(ctx: http.Context, version: int) -> None:
-    ctx.response_headers.append(("ETag", http.etag(version)))
+    ctx.response_headers.append(("ETag", etag(version)))
 
 
 @bp.endpoint("GET", "units", response=UnitList)

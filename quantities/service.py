@@ -116,7 +116,6 @@ def list_schedules(ctx: Context, paging: PageQuery) -> ScheduleList:
         Schedule.created_at,
         Schedule.id,
         paging,
-        lambda s: (s.created_at, s.id),
         scope=f"schedules:{found.project.id}",
     )
     working = {

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from shared.client import Client
 from shared.config import get_settings
+from shared.preconditions import check_if_match
 from shared.problems import (
     SECURITY_HEADERS,
     Problem,
@@ -435,31 +436,6 @@ def _log_request(
     log.info(json.dumps(line))
 
 
-def etag(version: int) -> str:
-    return f'"{version}"'
-
-
 def require_if_match(ctx: Context, version: int, current: Callable[[], BaseModel]) -> None:
     """`check_if_match` with the request's If-Match header."""
     check_if_match(ctx.header("If-Match"), version, current)
-
-
-def check_if_match(sent: str | None, version: int, current: Callable[[], BaseModel]) -> None:
-    """Optimistic concurrency: the client must name the version it last read.
-
-    Missing If-Match is 428; `*` matches any current version (RFC 9110 §13.1.1), and weak
-    tags count as their strong ones. A stale one is 412 with the current representation
-    (built by `current` only then) and its ETag, so the client can merge without another
-    request.
-    """
-    if not sent:
-        raise Problem(428, "precondition_required", "Send If-Match with the ETag you last read.")
-    offered = {tag.strip().removeprefix("W/") for tag in sent.split(",")}
-    if sent.strip() != "*" and etag(version) not in offered:
-        raise Problem(
-            412,
-            "precondition_failed",
-            "It changed since you read it; here is the current version.",
-            headers={"ETag": etag(version)},
-            current=current().model_dump(mode="json"),
-        )

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -65,10 +64,12 @@ def page(
     created: InstrumentedAttribute[datetime],
     identifier: InstrumentedAttribute[uuid.UUID],
     paging: PageQuery,
-    key: Callable[[Row], tuple[datetime, uuid.UUID]],
     scope: str,
 ) -> tuple[list[Row], str | None]:
-    """One page of `query` ordered by (created, id), and the cursor of the next page."""
+    """One page of `query` ordered by (created, id), and the cursor of the next page.
+
+    The rows are entities with the two columns; the cursor holds the last row's values.
+    """
     if paging.cursor:
         after_moment, after_id = _position(unseal(scope, paging.cursor))
         query = query.where(
@@ -78,7 +79,7 @@ def page(
     if len(rows) <= paging.limit:
         return rows, None
     rows = rows[: paging.limit]
-    moment, last_id = key(rows[-1])
+    moment, last_id = getattr(rows[-1], created.key), getattr(rows[-1], identifier.key)
     return rows, seal(scope, [moment.isoformat(), str(last_id)])
 
 

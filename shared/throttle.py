@@ -12,6 +12,7 @@ requests holds a row lock that serialises them (the account's, in auth) around i
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -54,6 +55,20 @@ def latest(session: Session, key: str, window: timedelta) -> datetime | None:
 
 def clear(session: Session, key: str) -> None:
     session.execute(delete(ThrottleEvent).where(ThrottleEvent.key == key))
+
+
+def purge_limits(session: Session, limits: Iterable[Limit]) -> int:
+    """Delete the events of `limits` older than their windows: each area purges its own."""
+    purged = 0
+    for limit in limits:
+        result = session.execute(
+            delete(ThrottleEvent).where(
+                ThrottleEvent.key.startswith(f"{limit.name}:", autoescape=True),
+                ThrottleEvent.at < clock.now() - limit.window,
+            )
+        )
+        purged += int(getattr(result, "rowcount", 0) or 0)
+    return purged
 
 
 def purge(session: Session, older_than: timedelta) -> int:

@@ -11,7 +11,8 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
-from shared.http import Endpoint, check_if_match, handle
+from shared.http import Endpoint, handle
+from shared.preconditions import check_if_match
 from shared.problems import SECURITY_HEADERS, Problem
 from tests.conftest import Host, Storage, app_environment, running_host
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from quantities.models import Unit
 from shared import http
+from shared.preconditions import etag
 from shared.problems import Problem
 
 bp = http.Blueprint()
@@ -87,7 +88,7 @@ class Versioned(BaseModel):
 @bp.endpoint("GET", "versioned/{name}", response=Versioned)
 def get_versioned(ctx: http.Context) -> Versioned:
     """A resource at version 3, with its ETag."""
-    ctx.response_headers.append(("ETag", http.etag(VERSION)))
+    ctx.response_headers.append(("ETag", etag(VERSION)))
     return Versioned(name=ctx.route["name"], version=VERSION)
 
 
