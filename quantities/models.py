@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from sqlalchemy import (
     Boolean,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, ExactDecimal
+from shared.db import Base, ExactDecimal, UtcDateTime
 
 
 class Unit(Base):
@@ -46,9 +45,9 @@ class Schedule(Base):
     standard: Mapped[str] = mapped_column(String(20))
     currency: Mapped[str] = mapped_column(String(3))
     version: Mapped[int] = mapped_column(Integer)  # the ETag; bumped by every change to it
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
-    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class ScheduleRevision(Base):
@@ -60,8 +59,8 @@ class ScheduleRevision(Base):
     schedule_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schedules.id"), index=True)
     is_working: Mapped[bool] = mapped_column(Boolean)
     label: Mapped[str | None] = mapped_column(Unicode(50))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    issued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     issued_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, delete, insert, select, update
@@ -72,7 +73,7 @@ def _schedule_out(schedule: Schedule, working: ScheduleRevision) -> ScheduleOut:
         currency=schedule.currency,
         version=schedule.version,
         working_revision_id=working.id,
-        created_at=clock.as_utc(schedule.created_at),
+        created_at=schedule.created_at,
     )
 
 
@@ -288,6 +289,142 @@ def _content(fields: RowFields) -> dict[str, object]:
     return sent
 
 
+def edit_problem(error: EditError, operation_index: int | None = None) -> Problem:
+    """A tree's refusal as a problem naming the field the client sent: in a batch,
+    `operations.{i}.field` of the operation at `operation_index`."""
+    if operation_index is None:
+        return Problem(
+            error.status,
+            error.code,
+            error.message,
+            errors=[{"field": error.field_name, "message": error.message}],
+        )
+    return Problem(
+        error.status,
+        error.code,
+        f"Operation {operation_index} failed: {error.message}",
+        errors=[
+            {"field": f"operations.{operation_index}.{error.field_name}", "message": error.message}
+        ],
+        operation_index=operation_index,
+    )
+
+
+@dataclass(frozen=True)
+class LockedTree:
+    """A schedule's working revision and its rows, read after taking the schedule's row lock."""
+
+    schedule_id: uuid.UUID
+    revision_id: uuid.UUID
+    tree: Tree
+
+
+def _lock_working_tree(ctx: Context) -> LockedTree:
+    schedule = find_schedule(ctx, lock=True)
+    revision = _working_revision(ctx.db, schedule.id)
+    return LockedTree(schedule.id, revision.id, load_tree(ctx.db, revision.id, _units(ctx.db)))
+
+
+def _save(db: Session, locked: LockedTree, chosen: Mapping[uuid.UUID, int | None]) -> None:
+    """Write the tree's changes; `chosen` are the client's new row ids (see _refuse_taken)."""
+    try:
+        with db.begin_nested():
+            _write(db, locked.revision_id, locked.tree)
+    except IntegrityError:
+        _refuse_taken(db, chosen)  # another schedule's writer took a chosen id meanwhile
+        raise
+
+
+def _write(db: Session, revision_id: uuid.UUID, tree: Tree) -> None:
+    """The tree's changes as one INSERT, one UPDATE and a few DELETE statements."""
+    moved = tree.renumber()
+    new = [tree.nodes[i] for i in tree.created - tree.deleted]
+    if new:
+        db.execute(
+            insert(ScheduleRow),
+            [{**_columns(node), "revision_id": revision_id} for node in new],
+        )
+    changed = [tree.nodes[i] for i in (tree.changed | moved) - tree.created - tree.deleted]
+    if changed:
+        db.execute(update(ScheduleRow), [_columns(node) for node in changed])
+    gone = sorted(tree.deleted - tree.created)
+    for start in range(0, len(gone), CHUNK):
+        db.execute(delete(ScheduleRow).where(ScheduleRow.id.in_(gone[start : start + CHUNK])))
+
+
+def _columns(node: Node) -> dict[str, Any]:
+    return {name: getattr(node, name) for name in NODE_FIELDS}
+
+
+def _refuse_taken(db: Session, chosen: Mapping[uuid.UUID, int | None]) -> None:
+    """409 for the first chosen id that any row has, in this schedule or another: row ids
+    are unique across all schedules, and the answer must not tell which. `chosen` maps
+    each id to the first batch operation naming it (None for a single row)."""
+    ids = list(chosen)
+    taken: set[uuid.UUID] = set()
+    for start in range(0, len(ids), CHUNK):
+        wanted = ids[start : start + CHUNK]
+        taken.update(db.scalars(select(ScheduleRow.id).where(ScheduleRow.id.in_(wanted))))
+    if taken:
+        first = min(taken, key=lambda row_id: chosen[row_id] or 0)
+        raise edit_problem(id_taken(), chosen[first])
+
+
+def _row(tree: Tree, node: Node) -> RowOut:
+    return row_out(node, tree.depth(node))
+
+
+# --- rows: one at a time --------------------------------------------------------
+
+
+def create_row(ctx: Context, body: RowCreate) -> RowOut:
+    locked = _lock_working_tree(ctx)
+    chosen = {} if body.id is None else {body.id: None}
+    _refuse_taken(ctx.db, chosen)
+    try:
+        node = locked.tree.create(
+            body.kind, _content(body), body.parent_id, body.after_id, body.first, body.id
+        )
+    except EditError as error:
+        raise edit_problem(error) from None
+    _save(ctx.db, locked, chosen)
+    _record_rows(ctx, created=[node.id])
+    return _row(locked.tree, node)
+
+
+def _if_match_row(ctx: Context) -> tuple[LockedTree, Node]:
+    """The route's row, with If-Match checked under the schedule's lock."""
+    locked = _lock_working_tree(ctx)
+    row_id = ctx.route_id("row_id", "No such row in this schedule.")
+    try:
+        node = locked.tree.get(row_id)
+    except EditError:
+        raise not_found("No such row in this schedule.") from None
+    require_if_match(ctx, node.version, lambda: _row(locked.tree, node))
+    return locked, node
+
+
+def update_row(ctx: Context, body: RowPatch) -> RowOut:
+    locked, node = _if_match_row(ctx)
+    try:
+        locked.tree.update(node.id, node.version, _content(body))
+    except EditError as error:
+        raise edit_problem(error) from None
+    _save(ctx.db, locked, {})
+    _record_rows(ctx, updated=[node.id])
+    return _row(locked.tree, node)
+
+
+def delete_row(ctx: Context) -> None:
+    locked, node = _if_match_row(ctx)
+    removed = locked.tree.delete(node.id, node.version)  # found and current: cannot refuse
+    _save(ctx.db, locked, {})
+    _record_rows(ctx, deleted=removed)
+
+
+# --- rows: batches --------------------------------------------------------------
+
+
 def _apply(tree: Tree, operation: RowOperation) -> list[uuid.UUID]:
     if isinstance(operation, CreateOp):
         content = _content(operation)
@@ -315,89 +452,13 @@ def _apply(tree: Tree, operation: RowOperation) -> list[uuid.UUID]:
     return tree.delete(operation.id, operation.version)
 
 
-def _write(db: Session, revision_id: uuid.UUID, tree: Tree) -> None:
-    """The tree's changes as one INSERT, one UPDATE and a few DELETE statements."""
-    moved = tree.renumber()
-    new = [tree.nodes[i] for i in tree.created - tree.deleted]
-    if new:
-        db.execute(
-            insert(ScheduleRow),
-            [{**_columns(node), "revision_id": revision_id} for node in new],
-        )
-    changed = [tree.nodes[i] for i in (tree.changed | moved) - tree.created - tree.deleted]
-    if changed:
-        db.execute(update(ScheduleRow), [_columns(node) for node in changed])
-    gone = sorted(tree.deleted - tree.created)
-    for start in range(0, len(gone), CHUNK):
-        db.execute(delete(ScheduleRow).where(ScheduleRow.id.in_(gone[start : start + CHUNK])))
-
-
-def _columns(node: Node) -> dict[str, Any]:
-    return {name: getattr(node, name) for name in NODE_FIELDS}
-
-
-def _locked_working_tree(ctx: Context) -> tuple[uuid.UUID, Tree]:
-    """The working revision's rows, read after taking the schedule's row lock."""
-    schedule = find_schedule(ctx, lock=True)
-    revision = _working_revision(ctx.db, schedule.id)
-    return revision.id, load_tree(ctx.db, revision.id, _units(ctx.db))
-
-
-def edit_rows(
-    ctx: Context,
-    operations: Sequence[RowOperation],
-    locked: tuple[uuid.UUID, Tree] | None = None,
-) -> tuple[Tree, list[list[uuid.UUID]]]:
-    """Apply operations to the working revision, all or nothing; what each touched."""
-    revision_id, tree = locked or _locked_working_tree(ctx)
-    chosen = _chosen_ids(operations)
-    _refuse_taken(ctx.db, chosen)
-    touched = []
-    for index, operation in enumerate(operations):
-        try:
-            touched.append(_apply(tree, operation))
-        except EditError as error:
-            raise _failed(index, error) from None
-    try:
-        with ctx.db.begin_nested():
-            _write(ctx.db, revision_id, tree)
-    except IntegrityError:
-        _refuse_taken(ctx.db, chosen)  # another schedule's writer took a chosen id meanwhile
-        raise
-    return tree, touched
-
-
-def _failed(index: int, error: EditError) -> Problem:
-    return Problem(
-        error.status,
-        error.code,
-        f"Operation {index} failed: {error.message}",
-        errors=[{"field": f"operations.{index}.{error.field_name}", "message": error.message}],
-        operation_index=index,
-    )
-
-
-def _chosen_ids(
-    operations: Sequence[RowOperation],
-) -> dict[uuid.UUID, int]:
+def _chosen_ids(operations: Sequence[RowOperation]) -> dict[uuid.UUID, int | None]:
     """The row ids the client chose for new rows, with the index of the first to name each."""
-    chosen: dict[uuid.UUID, int] = {}
+    chosen: dict[uuid.UUID, int | None] = {}
     for index, operation in enumerate(operations):
         if isinstance(operation, CreateOp) and operation.id is not None:
             chosen.setdefault(operation.id, index)
     return chosen
-
-
-def _refuse_taken(db: Session, chosen: dict[uuid.UUID, int]) -> None:
-    """409 for the first chosen id that any row has, in this schedule or another: row ids
-    are unique across all schedules, and the answer must not tell which."""
-    ids = list(chosen)
-    taken: set[uuid.UUID] = set()
-    for start in range(0, len(ids), CHUNK):
-        wanted = ids[start : start + CHUNK]
-        taken.update(db.scalars(select(ScheduleRow.id).where(ScheduleRow.id.in_(wanted))))
-    if taken:
-        raise _failed(min(chosen[i] for i in taken), id_taken())
 
 
 def _placed(tree: Tree, row_ids: Iterable[uuid.UUID]) -> list[RowOut]:
@@ -405,51 +466,18 @@ def _placed(tree: Tree, row_ids: Iterable[uuid.UUID]) -> list[RowOut]:
     return [row_out(node, depth) for node, depth in tree.walk() if node.id in wanted]
 
 
-def create_row(ctx: Context, body: RowCreate) -> RowOut:
-    operation = CreateOp(op="create", **body.model_dump(exclude_unset=True))
-    tree, [[row_id]] = edit_rows(ctx, [operation])
-    _record_rows(ctx, created=[row_id])
-    return _row(tree, tree.get(row_id))
-
-
-def _row(tree: Tree, node: Node) -> RowOut:
-    return row_out(node, tree.depth(node))
-
-
-def _if_match_row(ctx: Context) -> tuple[Node, tuple[uuid.UUID, Tree]]:
-    """The route's row, with If-Match checked under the schedule's lock."""
-    locked = _locked_working_tree(ctx)
-    tree = locked[1]
-    row_id = ctx.route_id("row_id", "No such row in this schedule.")
-    try:
-        node = tree.get(row_id)
-    except EditError:
-        raise not_found("No such row in this schedule.") from None
-    require_if_match(ctx, node.version, lambda: _row(tree, node))
-    return node, locked
-
-
-def update_row(ctx: Context, body: RowPatch) -> RowOut:
-    node, locked = _if_match_row(ctx)
-    changes = body.model_dump(include=body.model_fields_set)
-    operation = UpdateOp(op="update", id=node.id, version=node.version, **changes)
-    tree, _ = edit_rows(ctx, [operation], locked)
-    _record_rows(ctx, updated=[node.id])
-    return _row(tree, node)
-
-
-def delete_row(ctx: Context) -> None:
-    node, locked = _if_match_row(ctx)
-    operation = DeleteOp(op="delete", id=node.id, version=node.version)
-    _, [removed] = edit_rows(ctx, [operation], locked)
-    _record_rows(ctx, deleted=removed)
-
-
 def batch(ctx: Context, body: BatchIn) -> BatchOut:
-    tree, touched = edit_rows(ctx, body.operations)
+    """Apply the operations to the working revision, all or nothing."""
+    locked = _lock_working_tree(ctx)
+    chosen = _chosen_ids(body.operations)
+    _refuse_taken(ctx.db, chosen)
     kinds: dict[str, list[uuid.UUID]] = {"create": [], "update": [], "delete": [], "move": []}
-    for operation, ids in zip(body.operations, touched, strict=True):
-        kinds[operation.op].extend(ids)
+    for index, operation in enumerate(body.operations):
+        try:
+            kinds[operation.op].extend(_apply(locked.tree, operation))
+        except EditError as error:
+            raise edit_problem(error, index) from None
+    _save(ctx.db, locked, chosen)
     _record_rows(
         ctx,
         created=kinds["create"],
@@ -457,13 +485,13 @@ def batch(ctx: Context, body: BatchIn) -> BatchOut:
         deleted=kinds["delete"],
         moved=kinds["move"],
     )
-    alive = set(kinds["create"] + kinds["update"] + kinds["move"]) - tree.deleted
+    alive = set(kinds["create"] + kinds["update"] + kinds["move"]) - locked.tree.deleted
     return BatchOut(
         created=len(kinds["create"]),
         updated=len(kinds["update"]),
         deleted=len(kinds["delete"]),
         moved=len(kinds["move"]),
-        rows=_placed(tree, alive),
+        rows=_placed(locked.tree, alive),
     )
 
 
