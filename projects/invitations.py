@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from auth.guards import principal
 from auth.models import User
-from auth.sessions import principal
 from projects import emails
 from projects.gate import (
     access,
@@ -24,7 +24,7 @@ from projects.models import (
     ProjectMember,
     Role,
 )
-from projects.permissions import ORG_MEMBER
+from projects.permissions import ORG_MEMBER, Permission
 from projects.rules import (
     is_member,
     lock_org,
@@ -226,7 +226,10 @@ def _valid_invitation(db: Session, invitation: Invitation | None) -> tuple[Invit
     if project is None or project.deleted_at is not None or inviter is None:
         raise gone
     held = role_permissions(db, inviter.role_id)
-    if "members.invite" not in held or not role_permissions(db, invitation.role_id) <= held:
+    if (
+        Permission.MEMBERS_INVITE not in held
+        or not role_permissions(db, invitation.role_id) <= held
+    ):
         raise gone
     return invitation, project
 

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from auth.guards import principal
 from auth.models import User
-from auth.sessions import principal
 from projects.gate import (
     org_access,
     role_permissions,
@@ -24,7 +24,7 @@ from projects.models import (
     Role,
     RolePermission,
 )
-from projects.permissions import BUILTIN_ROLES, MANAGE_MEMBERS, ORG_ADMIN, PERMISSIONS
+from projects.permissions import BUILTIN_ROLES, ORG_ADMIN, Permission
 from projects.rules import (
     holds_a_project,
     keeps_a_manager,
@@ -57,8 +57,12 @@ from shared.problems import Problem, not_found
 def list_permissions() -> PermissionList:
     return PermissionList(
         [
-            PermissionOut(key=key, description=english, description_sv=swedish)
-            for key, (english, swedish) in PERMISSIONS.items()
+            PermissionOut(
+                key=permission,
+                description=permission.description,
+                description_sv=permission.description_sv,
+            )
+            for permission in Permission
         ]
     )
 
@@ -289,7 +293,7 @@ def update_role(ctx: Context, role_id: uuid.UUID, body: RolePatch) -> RoleOut:
     if body.permissions is not None:
         new = set(body.permissions)
         _may_add(db, found.caller.user.id, role.id, new - permissions)
-        if MANAGE_MEMBERS in permissions and MANAGE_MEMBERS not in new:
+        if Permission.MEMBERS_MANAGE in permissions and Permission.MEMBERS_MANAGE not in new:
             _refuse_if_a_project_loses_its_managers(db, role, using, new)
         db.execute(delete(RolePermission).where(RolePermission.role_id == role.id))
         db.add_all(RolePermission(role_id=role.id, permission=p) for p in sorted(new))

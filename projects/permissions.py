@@ -1,61 +1,115 @@
-"""The fixed catalogue of project permissions; roles are sets of these keys."""
+"""The fixed catalogue of project permissions and the predefined roles built from them."""
 
-from types import MappingProxyType
-from typing import Final
+from enum import StrEnum
+from typing import Final, NamedTuple, Self
 
-# key -> (English description, Swedish description)
-PERMISSIONS = MappingProxyType(
+
+class Permission(StrEnum):
+    """A project permission; a role is a set of these. Members are their keys (str)."""
+
+    description: str
+    description_sv: str
+
+    def __new__(cls, key: str, description: str, description_sv: str) -> Self:
+        member = str.__new__(cls, key)
+        member._value_ = key
+        member.description = description
+        member.description_sv = description_sv
+        return member
+
+    PROJECT_VIEW = (
+        "project.view",
+        "See the project and its details",
+        "Se projektet och dess uppgifter",
+    )
+    PROJECT_EDIT = (
+        "project.edit",
+        "Edit the project's name and details",
+        "Ändra projektets namn och uppgifter",
+    )
+    PROJECT_DELETE = "project.delete", "Delete the project", "Ta bort projektet"
+    PROJECT_SECURITY = (
+        "project.security",
+        "Set the project's two-factor requirements",
+        "Bestämma projektets krav på tvåfaktorsinloggning",
+    )
+    MEMBERS_VIEW = "members.view", "See the project's members", "Se projektets medlemmar"
+    MEMBERS_INVITE = (
+        "members.invite",
+        "Invite people to the project",
+        "Bjuda in personer till projektet",
+    )
+    MEMBERS_MANAGE = (
+        "members.manage",
+        "Change members' roles and remove members",
+        "Ändra medlemmars roller och ta bort medlemmar",
+    )
+    SCHEDULES_VIEW = "schedules.view", "Read mängdförteckningar", "Läsa mängdförteckningar"
+    SCHEDULES_EDIT = (
+        "schedules.edit",
+        "Edit rows of mängdförteckningar",
+        "Redigera rader i mängdförteckningar",
+    )
+    SCHEDULES_MANAGE = (
+        "schedules.manage",
+        "Create, rename, delete and issue mängdförteckningar",
+        "Skapa, byta namn på, ta bort och ge ut mängdförteckningar",
+    )
+    SCHEDULES_EXPORT = (
+        "schedules.export",
+        "Export mängdförteckningar",
+        "Exportera mängdförteckningar",
+    )
+    FILES_VIEW = "files.view", "See and download files", "Se och ladda ner filer"
+    FILES_UPLOAD = "files.upload", "Upload files", "Ladda upp filer"
+    FILES_DELETE = "files.delete", "Delete files", "Ta bort filer"
+    AUDIT_VIEW = "audit.view", "Read the project's audit log", "Läsa projektets händelselogg"
+
+
+# The catalogue in the order GET /permissions lists it.
+PERMISSIONS: Final = tuple(Permission)
+# Kept until quantities names Permission.MEMBERS_MANAGE itself.
+MANAGE_MEMBERS: Final = Permission.MEMBERS_MANAGE
+
+
+class BuiltinRole(NamedTuple):
+    """A predefined role copied into every new organisation; its admins may adjust it."""
+
+    key: str
+    name_sv: str
+    name_en: str
+    permissions: frozenset[Permission]
+
+
+_ALL = frozenset(Permission)
+_VIEW = frozenset(
     {
-        "project.view": ("See the project and its details", "Se projektet och dess uppgifter"),
-        "project.edit": (
-            "Edit the project's name and details",
-            "Ändra projektets namn och uppgifter",
-        ),
-        "project.delete": ("Delete the project", "Ta bort projektet"),
-        "project.security": (
-            "Set the project's two-factor requirements",
-            "Bestämma projektets krav på tvåfaktorsinloggning",
-        ),
-        "members.view": ("See the project's members", "Se projektets medlemmar"),
-        "members.invite": ("Invite people to the project", "Bjuda in personer till projektet"),
-        "members.manage": (
-            "Change members' roles and remove members",
-            "Ändra medlemmars roller och ta bort medlemmar",
-        ),
-        "schedules.view": ("Read mängdförteckningar", "Läsa mängdförteckningar"),
-        "schedules.edit": (
-            "Edit rows of mängdförteckningar",
-            "Redigera rader i mängdförteckningar",
-        ),
-        "schedules.manage": (
-            "Create, rename, delete and issue mängdförteckningar",
-            "Skapa, byta namn på, ta bort och ge ut mängdförteckningar",
-        ),
-        "schedules.export": ("Export mängdförteckningar", "Exportera mängdförteckningar"),
-        "files.view": ("See and download files", "Se och ladda ner filer"),
-        "files.upload": ("Upload files", "Ladda upp filer"),
-        "files.delete": ("Delete files", "Ta bort filer"),
-        "audit.view": ("Read the project's audit log", "Läsa projektets händelselogg"),
+        Permission.PROJECT_VIEW,
+        Permission.MEMBERS_VIEW,
+        Permission.SCHEDULES_VIEW,
+        Permission.FILES_VIEW,
     }
 )
 
-_ALL = frozenset(PERMISSIONS)
-_VIEW = frozenset({"project.view", "members.view", "schedules.view", "files.view"})
-
-# The predefined roles copied into every new organisation (key, Swedish, English,
-# permissions); its admins may adjust them afterwards.
-BUILTIN_ROLES: tuple[tuple[str, str, str, frozenset[str]], ...] = (
-    ("owner", "Ägare", "Owner", _ALL),
-    ("administrator", "Administratör", "Administrator", _ALL - {"project.delete"}),
-    (
+BUILTIN_ROLES: Final = (
+    BuiltinRole("owner", "Ägare", "Owner", _ALL),
+    BuiltinRole(
+        "administrator", "Administratör", "Administrator", _ALL - {Permission.PROJECT_DELETE}
+    ),
+    BuiltinRole(
         "editor",
         "Redaktör",
         "Editor",
-        _VIEW | {"schedules.edit", "schedules.export", "files.upload", "files.delete"},
+        _VIEW
+        | {
+            Permission.SCHEDULES_EDIT,
+            Permission.SCHEDULES_EXPORT,
+            Permission.FILES_UPLOAD,
+            Permission.FILES_DELETE,
+        },
     ),
-    ("viewer", "Läsare", "Viewer", _VIEW),
+    BuiltinRole("viewer", "Läsare", "Viewer", _VIEW),
 )
-MANAGE_MEMBERS = "members.manage"
 
 # Organisation roles. Admins are the organisation's creator and whom admins made admin;
 # a member is someone with at least one project of the organisation, and only while so.

@@ -1,8 +1,9 @@
 import azure.functions as func
 
-from auth.sessions import signed_in
+from auth.guards import signed_in
 from projects import invitations, organisations, service
 from projects.gate import org_gate, project_gate
+from projects.permissions import Permission
 from projects.schemas import (
     AcceptedOut,
     AcceptIn,
@@ -164,21 +165,25 @@ def list_projects(ctx: http.Context) -> ProjectList:
     return service.list_projects(ctx, ctx.query)
 
 
-@bp.endpoint("GET", PROJECT, response=ProjectOut, guard=project_gate("project.view"))
+@bp.endpoint("GET", PROJECT, response=ProjectOut, guard=project_gate(Permission.PROJECT_VIEW))
 def get_project(ctx: http.Context) -> ProjectOut:
     """One project."""
     return service.get_project(ctx)
 
 
 @bp.endpoint(
-    "PATCH", PROJECT, body=ProjectPatch, response=ProjectOut, guard=project_gate("project.edit")
+    "PATCH",
+    PROJECT,
+    body=ProjectPatch,
+    response=ProjectOut,
+    guard=project_gate(Permission.PROJECT_EDIT),
 )
 def update_project(ctx: http.Context) -> ProjectOut:
     """Change the project's name, number or description."""
     return service.update_project(ctx, ctx.body)
 
 
-@bp.endpoint("DELETE", PROJECT, status=204, guard=project_gate("project.delete"))
+@bp.endpoint("DELETE", PROJECT, status=204, guard=project_gate(Permission.PROJECT_DELETE))
 def delete_project(ctx: http.Context) -> None:
     """Delete the project: it is gone for everyone at once."""
     service.delete_project(ctx)
@@ -189,7 +194,7 @@ def delete_project(ctx: http.Context) -> None:
     f"{PROJECT}/security",
     body=ProjectSecurity,
     response=ProjectOut,
-    guard=project_gate("project.security"),
+    guard=project_gate(Permission.PROJECT_SECURITY),
 )
 def set_security(ctx: http.Context) -> ProjectOut:
     """Require a second factor (or an authenticator app) of everyone in the project."""
@@ -201,7 +206,7 @@ def set_security(ctx: http.Context) -> ProjectOut:
     f"{PROJECT}/members",
     query=PageQuery,
     response=MemberList,
-    guard=project_gate("members.view"),
+    guard=project_gate(Permission.MEMBERS_VIEW),
 )
 def list_members(ctx: http.Context) -> MemberList:
     """The project's members and their roles."""
@@ -213,7 +218,7 @@ def list_members(ctx: http.Context) -> MemberList:
     f"{PROJECT}/members/{{user_id:guid}}",
     body=MemberPatch,
     response=MemberOut,
-    guard=project_gate("members.manage"),
+    guard=project_gate(Permission.MEMBERS_MANAGE),
 )
 def update_member(ctx: http.Context) -> MemberOut:
     """Change a member's role or their own 2FA requirement."""
@@ -224,7 +229,7 @@ def update_member(ctx: http.Context) -> MemberOut:
     "DELETE",
     f"{PROJECT}/members/{{user_id:guid}}",
     status=204,
-    guard=project_gate("members.manage"),
+    guard=project_gate(Permission.MEMBERS_MANAGE),
 )
 def remove_member(ctx: http.Context) -> None:
     """Remove a member; their access ends with their next request."""
@@ -237,7 +242,7 @@ def remove_member(ctx: http.Context) -> None:
     body=InvitationCreate,
     response=InvitationOut,
     status=201,
-    guard=project_gate("members.invite"),
+    guard=project_gate(Permission.MEMBERS_INVITE),
 )
 def create_invitation(ctx: http.Context) -> InvitationOut:
     """Invite someone by e-mail; the link with the token goes only to that address."""
@@ -249,7 +254,7 @@ def create_invitation(ctx: http.Context) -> InvitationOut:
     f"{PROJECT}/invitations",
     query=PageQuery,
     response=InvitationList,
-    guard=project_gate("members.invite"),
+    guard=project_gate(Permission.MEMBERS_INVITE),
 )
 def list_invitations(ctx: http.Context) -> InvitationList:
     """The project's pending invitations."""
@@ -260,7 +265,7 @@ def list_invitations(ctx: http.Context) -> InvitationList:
     "DELETE",
     f"{PROJECT}/invitations/{{invitation_id:guid}}",
     status=204,
-    guard=project_gate("members.invite"),
+    guard=project_gate(Permission.MEMBERS_INVITE),
 )
 def revoke_invitation(ctx: http.Context) -> None:
     """Revoke a pending invitation."""
@@ -272,7 +277,7 @@ def revoke_invitation(ctx: http.Context) -> None:
     f"{PROJECT}/audit",
     query=PageQuery,
     response=AuditList,
-    guard=project_gate("audit.view"),
+    guard=project_gate(Permission.AUDIT_VIEW),
 )
 def project_audit(ctx: http.Context) -> AuditList:
     """The project's audit events, newest first: actor, action, target, time, client IP."""

@@ -32,7 +32,7 @@ from projects.models import (
     Role,
     RolePermission,
 )
-from projects.permissions import MANAGE_MEMBERS, ORG_MEMBER
+from projects.permissions import ORG_MEMBER, Permission
 from projects.schemas import (
     GatedProject,
     ProjectOut,
@@ -181,7 +181,7 @@ def keeps_a_manager(
     permissions = permissions_by_role(db, members.values())
     if changed_role is not None and changed_role[0] in permissions:
         permissions[changed_role[0]] = changed_role[1]
-    return any(MANAGE_MEMBERS in permissions[role] for role in members.values())
+    return any(Permission.MEMBERS_MANAGE in permissions[role] for role in members.values())
 
 
 def updated_one(db: Session, statement: Update) -> bool:

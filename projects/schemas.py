@@ -15,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from projects.permissions import PERMISSIONS
+from projects.permissions import Permission
 from shared.schemas import EmailAddress, Patch, Request
 
 OrgRole = Literal["admin", "member"]
@@ -24,14 +24,14 @@ Token = Annotated[str, Field(min_length=16, max_length=128)]
 
 
 def _known_permissions(values: list[str]) -> list[str]:
-    unknown = sorted(set(values) - set(PERMISSIONS))
+    unknown = sorted(set(values) - set(Permission))
     if unknown:
         raise ValueError(f"unknown permissions: {', '.join(unknown)}")
     return sorted(set(values))
 
 
 Permissions = Annotated[
-    list[str], Field(max_length=len(PERMISSIONS) * 2), AfterValidator(_known_permissions)
+    list[str], Field(max_length=len(Permission) * 2), AfterValidator(_known_permissions)
 ]
 
 

@@ -6,8 +6,8 @@ import uuid
 
 from sqlalchemy import select, update
 
+from auth.guards import principal
 from auth.models import User
-from auth.sessions import principal
 from projects.gate import (
     ProjectAccess,
     access,
@@ -19,7 +19,7 @@ from projects.models import (
     ProjectMember,
     Role,
 )
-from projects.permissions import MANAGE_MEMBERS
+from projects.permissions import Permission
 from projects.rules import (
     end_projectless_memberships,
     keeps_a_manager,
@@ -74,7 +74,7 @@ def create_project(ctx: Context, body: ProjectCreate) -> ProjectOut:
     if owner is None:
         raise Problem(409, "conflict", "The organisation has no owner role.")
     owner_permissions = role_permissions(db, owner.id)
-    if MANAGE_MEMBERS not in owner_permissions:  # a project always keeps a manager
+    if Permission.MEMBERS_MANAGE not in owner_permissions:  # a project always keeps a manager
         raise Problem(
             409, "conflict", "The organisation's Owner role lacks members.manage; restore it first."
         )
