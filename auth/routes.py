@@ -1,6 +1,6 @@
 import azure.functions as func
 
-from auth import service, sessions
+from auth import guards, service
 from auth.schemas import (
     Challenge,
     LoginIn,
@@ -31,8 +31,8 @@ from shared import db, http
 from shared.pagination import PageQuery
 
 bp = http.Blueprint()
-signed_in = sessions.signed_in
-with_second_factor = sessions.signed_in_with_second_factor
+signed_in = guards.signed_in
+with_second_factor = guards.signed_in_with_second_factor
 
 
 @bp.endpoint("POST", "auth/register", body=RegisterIn, response=StatusOut, status=202)
@@ -139,7 +139,7 @@ def reset_password(ctx: http.Context) -> None:
 @bp.endpoint("GET", "auth/mfa", response=MfaStatus, guard=signed_in)
 def mfa_status(ctx: http.Context) -> MfaStatus:
     """Which second factors the caller has."""
-    return service.mfa_status(ctx.db, sessions.principal(ctx).user)
+    return service.mfa_status(ctx.db, guards.principal(ctx).user)
 
 
 @bp.endpoint("PUT", "auth/mfa/email", body=MfaEmailIn, response=MfaStatus, guard=with_second_factor)
@@ -199,7 +199,7 @@ def regenerate_recovery_codes(ctx: http.Context) -> RecoveryCodes:
 @bp.endpoint("GET", "me", response=UserOut, guard=signed_in)
 def get_me(ctx: http.Context) -> UserOut:
     """The caller's profile."""
-    return service.user_out(sessions.principal(ctx).user)
+    return service.user_out(guards.principal(ctx).user)
 
 
 @bp.endpoint("PATCH", "me", body=MePatch, response=UserOut, guard=signed_in)

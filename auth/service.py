@@ -18,7 +18,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from auth import emails, otp, passwords, policy, sessions
+from auth import emails, guards, otp, passwords, policy, sessions
 from auth.models import (
     OtpChallenge,
     RecoveryCode,
@@ -163,7 +163,10 @@ def _require_password(ctx: Context, user: User, password: str) -> None:
     db = ctx.db
     otp.lock_account(db, user.id)
     _check_login_throttle(
-        db, user.email, ctx.client_ip, trusted_device=sessions.is_trusted_device(ctx, user)
+        db,
+        user.email,
+        ctx.client_ip,
+        trusted_device=sessions.is_trusted_device(guards.device_token(ctx), user),
     )
     if not passwords.verify_password(user.password_hash, password):
         _count_failure(db, user.email, ctx.client_ip)
@@ -190,11 +193,12 @@ def _start_session(ctx: Context, user: User, factors: list[str]) -> Authenticate
         select(UserSession.id).where(
             UserSession.user_id == user.id,
             UserSession.ip == ctx.client_ip,
-            UserSession.user_agent == sessions.user_agent(ctx),
+            UserSession.user_agent == ctx.client.user_agent,
         )
     )
-    session = sessions.start(db, user, factors, ctx)
-    ctx.response_headers.append(sessions.device_cookie_header(user))
+    session, token = sessions.start(db, user, factors, ctx.client)
+    ctx.response_headers.append(guards.session_cookie(token))
+    ctx.response_headers.append(guards.device_cookie(sessions.device_token(user)))
     record(user, "login_succeeded", ctx, factor=factors[-1], session_id=str(session.id))
     if known_device is None:
         email.send(
@@ -374,7 +378,7 @@ def login(ctx: Context, body: LoginIn) -> LoginResult:
     user = find_user(db, body.email)
     if user is not None:
         otp.lock_account(db, user.id)  # parallel guesses are counted one after another
-    trusted = user is not None and sessions.is_trusted_device(ctx, user)
+    trusted = user is not None and sessions.is_trusted_device(guards.device_token(ctx), user)
     _check_login_throttle(db, body.email, ip, trusted_device=trusted)
     if user is not None and user.email_verified_at is None:
         if _matches_a_registration(db, user, body.password):
@@ -437,8 +441,8 @@ def verify_otp(ctx: Context, body: OtpVerifyIn) -> LoginResult:
     db = ctx.db
     challenge = db.get(OtpChallenge, body.challenge_id)
     if challenge is not None and challenge.purpose == Purpose.STEP_UP:
-        sessions.signed_in(ctx)  # a step-up code upgrades only the session it was made for
-        if sessions.principal(ctx).session.id != challenge.session_id:
+        guards.signed_in(ctx)  # a step-up code upgrades only the session it was made for
+        if guards.principal(ctx).session.id != challenge.session_id:
             challenge = None
     challenge = otp.require_usable(challenge, otp.SIGN_IN_PURPOSES)
     purpose = Purpose(challenge.purpose)
@@ -459,8 +463,9 @@ def verify_otp(ctx: Context, body: OtpVerifyIn) -> LoginResult:
         raise otp.challenge_ended()
     if purpose == Purpose.LOGIN:
         return LoginResult(_start_session(ctx, user, ["password", factor]))
-    session = sessions.principal(ctx).session
-    sessions.rotate(db, session, [*session.factor_list, factor], ctx)
+    session = guards.principal(ctx).session
+    token = sessions.rotate(db, session, [*session.factor_list, factor])
+    ctx.response_headers.append(guards.session_cookie(token))
     record(user, "step_up_succeeded", ctx, factor=factor, session_id=str(session.id))
     return LoginResult(authenticated(user, session))
 
@@ -481,7 +486,7 @@ def resend_code(ctx: Context, body: OtpResendIn) -> StatusOut:
 
 
 def step_up(ctx: Context) -> Challenge:
-    me = sessions.principal(ctx)
+    me = guards.principal(ctx)
     db = ctx.db
     methods = available_methods(db, me.user)
     if "email" in methods:
@@ -500,21 +505,21 @@ def step_up(ctx: Context) -> Challenge:
 
 
 def current_session(ctx: Context) -> SessionView:
-    me = sessions.principal(ctx)
+    me = guards.principal(ctx)
     return SessionView(
         user=user_out(me.user), session=session_info(me.session), csrf_token=me.session.csrf_token
     )
 
 
 def logout(ctx: Context) -> None:
-    me = sessions.principal(ctx)
+    me = guards.principal(ctx)
     sessions.end(ctx.db, UserSession.id == me.session.id)
     record(me.user, "session_ended", ctx, reason="logout", session_id=str(me.session.id))
-    ctx.response_headers.append(sessions.clearing_cookie_header())
+    ctx.response_headers.append(guards.clearing_cookie())
 
 
 def list_sessions(ctx: Context) -> SessionList:
-    me = sessions.principal(ctx)
+    me = guards.principal(ctx)
     rows = ctx.db.scalars(
         select(UserSession)
         .where(UserSession.user_id == me.user.id, ~sessions.ended())
@@ -538,17 +543,17 @@ def list_sessions(ctx: Context) -> SessionList:
 
 
 def end_session(ctx: Context, session_id: uuid.UUID) -> None:
-    me = sessions.principal(ctx)
+    me = guards.principal(ctx)
     ended = sessions.end(ctx.db, UserSession.id == session_id, UserSession.user_id == me.user.id)
     if not ended:
         raise not_found("No such session.")
     record(me.user, "session_ended", ctx, reason="ended_by_user", session_id=str(session_id))
     if session_id == me.session.id:
-        ctx.response_headers.append(sessions.clearing_cookie_header())
+        ctx.response_headers.append(guards.clearing_cookie())
 
 
 def end_other_sessions(ctx: Context) -> None:
-    me = sessions.principal(ctx)
+    me = guards.principal(ctx)
     count = sessions.end_others(ctx.db, me)
     record(me.user, "session_ended", ctx, reason="ended_others", count=count)
 
@@ -557,7 +562,7 @@ def end_other_sessions(ctx: Context) -> None:
 
 
 def change_password(ctx: Context, body: PasswordChangeIn) -> None:
-    me = sessions.principal(ctx)
+    me = guards.principal(ctx)
     _require_password(ctx, me.user, body.current_password)
     _refuse_weak_password(body.new_password, me.user.email, me.user.display_name, "new_password")
     me.user.password_hash = passwords.hash_password(body.new_password)
@@ -650,11 +655,11 @@ def mfa_status(db: Session, user: User) -> MfaStatus:
 def _end_other_sessions_for_factor_change(ctx: Context) -> int:
     """A change of second factors ends the account's other sessions, as a password
     change does: none keeps a factor that no longer exists, nor misses a new one."""
-    return sessions.end_others(ctx.db, sessions.principal(ctx))
+    return sessions.end_others(ctx.db, guards.principal(ctx))
 
 
 def set_email_otp(ctx: Context, body: MfaEmailIn) -> MfaStatus:
-    me = sessions.principal(ctx)
+    me = guards.principal(ctx)
     _require_password(ctx, me.user, body.password)
     me.user.email_otp_enabled = body.enabled
     ended = _end_other_sessions_for_factor_change(ctx)
@@ -663,7 +668,7 @@ def set_email_otp(ctx: Context, body: MfaEmailIn) -> MfaStatus:
 
 
 def setup_totp(ctx: Context) -> TotpSetup:
-    me = sessions.principal(ctx)
+    me = guards.principal(ctx)
     db = ctx.db
     existing = db.get(TotpCredential, me.user.id)
     if existing is not None and existing.confirmed_at is not None:
@@ -684,7 +689,7 @@ def setup_totp(ctx: Context) -> TotpSetup:
 
 
 def confirm_totp(ctx: Context, body: TotpConfirmIn) -> RecoveryCodes:
-    me = sessions.principal(ctx)
+    me = guards.principal(ctx)
     db = ctx.db
     credential = db.get(TotpCredential, me.user.id)
     if credential is None or credential.confirmed_at is not None:
@@ -703,7 +708,7 @@ def confirm_totp(ctx: Context, body: TotpConfirmIn) -> RecoveryCodes:
 
 
 def remove_totp(ctx: Context, body: TotpDeleteIn) -> None:
-    me = sessions.principal(ctx)
+    me = guards.principal(ctx)
     db = ctx.db
     _require_password(ctx, me.user, body.password)
     credential = otp.confirmed_totp(db, me.user)
@@ -721,7 +726,7 @@ def remove_totp(ctx: Context, body: TotpDeleteIn) -> None:
 
 
 def regenerate_recovery_codes(ctx: Context, password: str) -> RecoveryCodes:
-    me = sessions.principal(ctx)
+    me = guards.principal(ctx)
     _require_password(ctx, me.user, password)
     if otp.confirmed_totp(ctx.db, me.user) is None:
         raise Problem(409, "conflict", "Recovery codes come with an authenticator app.")
@@ -735,7 +740,7 @@ def regenerate_recovery_codes(ctx: Context, password: str) -> RecoveryCodes:
 
 
 def update_me(ctx: Context, body: MePatch) -> UserOut:
-    me = sessions.principal(ctx)
+    me = guards.principal(ctx)
     if body.display_name is not None:
         me.user.display_name = body.display_name
     if body.locale is not None:
@@ -745,7 +750,7 @@ def update_me(ctx: Context, body: MePatch) -> UserOut:
 
 
 def security_log(ctx: Context, query: PageQuery) -> SecurityLog:
-    me = sessions.principal(ctx)
+    me = guards.principal(ctx)
     events, cursor = audit.read(f"user:{me.user.id}", query.limit, query.cursor)
     return SecurityLog(
         items=[

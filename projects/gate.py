@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from auth.guards import principal, signed_in
 from auth.models import UserSession
-from auth.sessions import Principal, principal, signed_in
+from auth.sessions import Principal
 from projects.models import (
     Organization,
     OrgMember,

@@ -1,0 +1,93 @@
+"""The HTTP side of sessions: the cookies, and the guards that require a session.
+
+The session cookie `__Host-casai_session` carries the token auth.sessions looks up;
+the trusted-device cookie `__Host-casai_device` a browser's note that it signed in to
+an account before. Every unsafe request must echo the session's CSRF token in
+`X-CSRF-Token`. A guard establishes the caller as a `Principal` on the context.
+"""
+
+from __future__ import annotations
+
+from http.cookies import CookieError, SimpleCookie
+
+from auth import sessions
+from auth.sessions import Principal
+from shared import crypto
+from shared.http import Context
+from shared.problems import Problem
+
+SESSION_COOKIE = "__Host-casai_session"
+DEVICE_COOKIE = "__Host-casai_device"
+CSRF_HEADER = "X-CSRF-Token"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# __Host- prefix: Secure, Path=/ and no Domain, so no subdomain can set or read them.
+_SESSION_ATTRIBUTES = "Path=/; Secure; HttpOnly; SameSite=Lax"
+
+
+def session_cookie(token: str) -> tuple[str, str]:
+    return ("Set-Cookie", f"{SESSION_COOKIE}={token}; {_SESSION_ATTRIBUTES}")
+
+
+def clearing_cookie() -> tuple[str, str]:
+    return ("Set-Cookie", f"{SESSION_COOKIE}=; {_SESSION_ATTRIBUTES}; Max-Age=0")
+
+
+def device_cookie(token: str) -> tuple[str, str]:
+    max_age = int(sessions.DEVICE_LIFETIME.total_seconds())
+    return (
+        "Set-Cookie",
+        f"{DEVICE_COOKIE}={token}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age}",
+    )
+
+
+def cookie(ctx: Context, name: str) -> str | None:
+    """A cookie's value as the request sent it; None when absent, empty or unreadable."""
+    raw = ctx.header("Cookie")
+    if not raw:
+        return None
+    try:
+        jar: SimpleCookie = SimpleCookie(raw)
+    except CookieError:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel is not None and morsel.value else None
+
+
+def device_token(ctx: Context) -> str | None:
+    """The trusted-device cookie's value, for `sessions.is_trusted_device`."""
+    return cookie(ctx, DEVICE_COOKIE)
+
+
+def signed_in(ctx: Context) -> None:
+    """Guard: a live session, and the CSRF token on unsafe methods."""
+    token = cookie(ctx, SESSION_COOKIE)
+    found = sessions.find(ctx.db, token) if token is not None else None
+    if found is None:
+        raise Problem(
+            401,
+            "unauthenticated",
+            "Sign in to continue.",
+            headers=dict([clearing_cookie()]) if token is not None else None,
+            keep_writes=True,  # a session found past its limits stays deleted
+        )
+    user, session = found
+    if ctx.request.method.upper() in UNSAFE_METHODS:
+        sent = ctx.header(CSRF_HEADER) or ""
+        if not crypto.same(sent, session.csrf_token):
+            raise Problem(403, "csrf_failed", f"Send the session's {CSRF_HEADER} header.")
+    trusted = sessions.is_trusted_device(device_token(ctx), user)
+    ctx.establish(Principal(user, session, ctx.client, trusted_device=trusted))
+
+
+def signed_in_with_second_factor(ctx: Context) -> None:
+    """Guard: as `signed_in`, and the session has passed a second factor."""
+    signed_in(ctx)
+    if principal(ctx).session.second_factor is None:
+        raise Problem(
+            403, "mfa_required", "Confirm with a second factor first (POST /api/auth/step-up)."
+        )
+
+
+def principal(ctx: Context) -> Principal:
+    """The caller, as a `signed_in` guard established."""
+    return ctx.established(Principal)
