@@ -19,6 +19,7 @@ import secrets
 import uuid
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -58,26 +59,36 @@ _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
 # are counted per account; codes asked for by address are counted per address,
 # known or not (so the limit says nothing about which addresses exist), and per
 # purpose, so strangers asking for reset codes cannot silence verification codes.
-_SIGN_IN_CODES = Limit("email-code:sign-in", 5, timedelta(minutes=15))
-_SIGN_IN_MISSES = Limit("otp-miss:sign-in", 10, timedelta(minutes=15))
+_WINDOW = timedelta(minutes=15)
+_TOO_MANY_SENT = "Too many codes were sent; try again later."
+_TOO_MANY_ASKED = (
+    "Too many codes were asked for this address; the last one sent still works. Try again later."
+)
+_TOO_MANY_WRONG = "Too many wrong codes; try again later."
+_SIGN_IN_CODES = Limit("email-code:sign-in", 5, _WINDOW, _TOO_MANY_SENT)
+_SIGN_IN_MISSES = Limit("otp-miss:sign-in", 10, _WINDOW, _TOO_MANY_WRONG)
 CODES_SENT = {
     Purpose.LOGIN: _SIGN_IN_CODES,
     Purpose.STEP_UP: _SIGN_IN_CODES,
-    Purpose.VERIFY_EMAIL: Limit("email-code:verify-email", 5, timedelta(minutes=15)),
-    Purpose.PASSWORD_RESET: Limit("email-code:password-reset", 5, timedelta(minutes=15)),
+    Purpose.VERIFY_EMAIL: Limit("email-code:verify-email", 5, _WINDOW, _TOO_MANY_SENT),
+    Purpose.PASSWORD_RESET: Limit("email-code:password-reset", 5, _WINDOW, _TOO_MANY_SENT),
 }
 # What anyone may ask for by address, known or not: counted for every request, so the
 # answer over the limit is the same for every address and can say plainly why.
 CODE_REQUESTS = {
-    Purpose.VERIFY_EMAIL: Limit("code-request:verify-email", 5, timedelta(minutes=15)),
-    Purpose.PASSWORD_RESET: Limit("code-request:password-reset", 5, timedelta(minutes=15)),
+    Purpose.VERIFY_EMAIL: Limit("code-request:verify-email", 5, _WINDOW, _TOO_MANY_ASKED),
+    Purpose.PASSWORD_RESET: Limit("code-request:password-reset", 5, _WINDOW, _TOO_MANY_ASKED),
 }
 WRONG_CODES = {
     Purpose.LOGIN: _SIGN_IN_MISSES,
     Purpose.STEP_UP: _SIGN_IN_MISSES,
-    Purpose.VERIFY_EMAIL: Limit("otp-miss:verify-email", 10, timedelta(minutes=15)),
-    Purpose.PASSWORD_RESET: Limit("otp-miss:password-reset", 10, timedelta(minutes=15)),
+    Purpose.VERIFY_EMAIL: Limit("otp-miss:verify-email", 10, _WINDOW, _TOO_MANY_WRONG),
+    Purpose.PASSWORD_RESET: Limit("otp-miss:password-reset", 10, _WINDOW, _TOO_MANY_WRONG),
 }
+# Every limit above once, for the purge timer.
+LIMITS = tuple(
+    dict.fromkeys([*CODES_SENT.values(), *CODE_REQUESTS.values(), *WRONG_CODES.values()])
+)
 
 # purpose of a challenge -> the e-mail that carries its code
 EMAIL_KIND = {
@@ -92,6 +103,11 @@ def counted_as(purpose: Purpose, user_id: uuid.UUID | None, address: str) -> str
     """Whom the limits of `purpose` count: the account, or the address (known or not)."""
     if purpose in SIGN_IN_PURPOSES:
         return str(user_id)
+    return address_subject(address)
+
+
+def address_subject(address: str) -> str:
+    """An address as limits count it, known or not, so no count tells which exist."""
     return crypto.mac("throttle", address.lower())
 
 
@@ -137,12 +153,11 @@ def send_code(db: Session, challenge: OtpChallenge, user: User) -> None:
     now = clock.now()
     purpose = Purpose(challenge.purpose)
     if challenge.last_sent_at is not None:
-        wait = clock.as_utc(challenge.last_sent_at) + RESEND_COOLDOWN - now
+        wait = challenge.last_sent_at + RESEND_COOLDOWN - now
         if wait > timedelta(0):
             raise rate_limited(wait, "A code was just sent; wait before asking for another.")
     limit, subject = CODES_SENT[purpose], counted_as(purpose, user.id, user.email)
-    if limit.reached(db, subject):
-        raise rate_limited(limit.window, "Too many codes were sent; try again later.")
+    limit.check(db, subject)
     code = f"{secrets.randbelow(10**6):06d}"
     challenge.code_mac = _code_mac(challenge, code)
     challenge.sends += 1
@@ -161,7 +176,7 @@ def usable(challenge: OtpChallenge) -> bool:
     return (
         challenge.consumed_at is None
         and challenge.attempts < MAX_ATTEMPTS
-        and clock.as_utc(challenge.expires_at) > clock.now()
+        and challenge.expires_at > clock.now()
     )
 
 
@@ -236,22 +251,22 @@ def email_code_matches(challenge: OtpChallenge, code: str) -> bool:
 
 def refuse_while_guessing(db: Session, purpose: Purpose, subject: str) -> None:
     """429 while `subject` had too many wrong codes of `purpose` lately."""
-    limit = WRONG_CODES[purpose]
-    if limit.reached(db, subject):
-        raise rate_limited(limit.window, "Too many wrong codes; try again later.")
+    WRONG_CODES[purpose].check(db, subject)
 
 
-def record_miss(db: Session, purpose: Purpose, subject: str) -> None:
-    """Count a wrong code against `subject`; committed, as the request will fail."""
+def wrong_code(
+    db: Session, purpose: Purpose, subject: str, attempts_left: int | None = None
+) -> Problem:
+    """Count a wrong code against `subject`: the refusal to raise, which keeps the count
+    (and the tries taken before it)."""
     WRONG_CODES[purpose].hit(db, subject)
-    db.commit()
+    return invalid_code(attempts_left, keep_writes=True)
 
 
-def invalid_code(attempts_left: int | None = None) -> Problem:
-    """A wrong code; `attempts_left` only where the caller holds the challenge's id."""
-    if attempts_left is None:
-        return Problem(400, "invalid_code", "The code is not right.")
-    return Problem(400, "invalid_code", "The code is not right.", attempts_left=attempts_left)
+def invalid_code(attempts_left: int | None = None, *, keep_writes: bool = False) -> Problem:
+    """A code not accepted; `attempts_left` only where the caller holds the challenge's id."""
+    extra: dict[str, Any] = {} if attempts_left is None else {"attempts_left": attempts_left}
+    return Problem(400, "invalid_code", "The code is not right.", keep_writes=keep_writes, **extra)
 
 
 # --- TOTP ---------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import azure.functions as func
 
 from auth import guards, service
+from auth.guards import principal
 from auth.schemas import (
     Challenge,
     LoginIn,
@@ -35,6 +36,15 @@ signed_in = guards.signed_in
 with_second_factor = guards.signed_in_with_second_factor
 
 
+def _with_cookies(ctx: http.Context, signed: service.SignedIn) -> LoginResult:
+    """The sign-in's answer, with the cookies of the session it opened or upgraded."""
+    if signed.session_token is not None:
+        ctx.response_headers.append(guards.session_cookie(signed.session_token))
+    if signed.device_token is not None:
+        ctx.response_headers.append(guards.device_cookie(signed.device_token))
+    return signed.answer
+
+
 @bp.endpoint("POST", "auth/register", body=RegisterIn, response=StatusOut, status=202)
 def register(ctx: http.Context) -> StatusOut:
     """Create an account; a code to confirm the e-mail address is sent.
@@ -42,7 +52,7 @@ def register(ctx: http.Context) -> StatusOut:
     The answer is the same whether or not the address already has an account
     (that address is told so by e-mail instead).
     """
-    return service.register(ctx, ctx.body)
+    return service.register(ctx.db, ctx.client, ctx.body)
 
 
 @bp.endpoint("POST", "auth/verify-email", body=VerifyEmailIn, response=VerifiedOut)
@@ -52,67 +62,74 @@ def verify_email(ctx: http.Context) -> VerifiedOut:
     The code proves the mailbox; the password chooses which registration of the
     address becomes the account, so nobody else's registration is ever activated.
     """
-    return service.verify_email(ctx, ctx.body)
+    return service.verify_email(ctx.db, ctx.client, ctx.body)
 
 
 @bp.endpoint("POST", "auth/login", body=LoginIn, response=LoginResult)
 def login(ctx: http.Context) -> LoginResult:
     """Sign in with e-mail and password; either a session or `otp_required`."""
-    return service.login(ctx, ctx.body)
+    signed = service.login(ctx.db, ctx.client, ctx.body, guards.device_token(ctx))
+    return _with_cookies(ctx, signed)
 
 
 @bp.endpoint("POST", "auth/otp/verify", body=OtpVerifyIn, response=LoginResult)
 def verify_otp(ctx: http.Context) -> LoginResult:
     """Complete a sign-in (or a step-up) with an e-mail, authenticator or recovery code."""
-    return service.verify_otp(ctx, ctx.body)
+    caller = None
+    if service.is_step_up(ctx.db, ctx.body.challenge_id):
+        signed_in(ctx)  # a step-up code upgrades only the session it was made for
+        caller = principal(ctx)
+    return _with_cookies(ctx, service.verify_otp(ctx.db, ctx.client, caller, ctx.body))
 
 
 @bp.endpoint("POST", "auth/otp/resend", body=OtpResendIn, response=StatusOut, status=202)
 def resend_code(ctx: http.Context) -> StatusOut:
     """Send a new e-mail code for a challenge (at most every 30 s, 5 per 15 min)."""
-    return service.resend_code(ctx, ctx.body)
+    return service.resend_code(ctx.db, ctx.client, ctx.body)
 
 
 @bp.endpoint("POST", "auth/step-up", response=Challenge, guard=signed_in)
 def step_up(ctx: http.Context) -> Challenge:
     """Ask for a second factor to upgrade the current session."""
-    return service.step_up(ctx)
+    return service.step_up(ctx.db, principal(ctx))
 
 
 @bp.endpoint("GET", "auth/session", response=SessionView, guard=signed_in)
 def current_session(ctx: http.Context) -> SessionView:
     """The signed-in user, the session and its CSRF token."""
-    return service.current_session(ctx)
+    return service.current_session(principal(ctx))
 
 
 @bp.endpoint("POST", "auth/logout", guard=signed_in, status=204)
 def logout(ctx: http.Context) -> None:
     """End this session on the server and clear its cookie."""
-    service.logout(ctx)
+    service.logout(ctx.db, principal(ctx))
+    ctx.response_headers.append(guards.clearing_cookie())
 
 
 @bp.endpoint("GET", "auth/sessions", response=SessionList, guard=signed_in)
 def list_sessions(ctx: http.Context) -> SessionList:
     """The caller's live sessions."""
-    return service.list_sessions(ctx)
+    return service.list_sessions(ctx.db, principal(ctx))
 
 
 @bp.endpoint("DELETE", "auth/sessions/{session_id:guid}", guard=signed_in, status=204)
 def end_session(ctx: http.Context) -> None:
     """End one of the caller's sessions."""
-    service.end_session(ctx, ctx.route_id("session_id"))
+    if service.end_session(ctx.db, principal(ctx), ctx.route_id("session_id")):
+        ctx.response_headers.append(guards.clearing_cookie())
 
 
 @bp.endpoint("DELETE", "auth/sessions", guard=signed_in, status=204)
 def end_other_sessions(ctx: http.Context) -> None:
     """End every session of the caller but this one."""
-    service.end_other_sessions(ctx)
+    service.end_other_sessions(ctx.db, principal(ctx))
 
 
 @bp.endpoint("POST", "auth/password/change", body=PasswordChangeIn, guard=signed_in, status=204)
 def change_password(ctx: http.Context) -> None:
     """Change the password; every other session ends."""
-    service.change_password(ctx, ctx.body)
+    service.change_password(ctx.db, principal(ctx), ctx.body)
 
 
 @bp.endpoint("POST", "auth/password/forgot", body=PasswordForgotIn, response=StatusOut, status=202)
@@ -122,7 +139,7 @@ def forgot_password(ctx: http.Context) -> StatusOut:
     The answer takes the same time either way: the code is sent after the response.
     429 when the address (known or not) asked five times in 15 minutes.
     """
-    answer = service.forgot_password(ctx, ctx.body)
+    answer = service.forgot_password(ctx.db, ctx.client, ctx.body)
     ctx.after_response(service.answer_reset_requests)
     return answer
 
@@ -133,13 +150,13 @@ def reset_password(ctx: http.Context) -> None:
 
     Every session of the account ends.
     """
-    service.reset_password(ctx, ctx.body)
+    service.reset_password(ctx.db, ctx.client, ctx.body)
 
 
 @bp.endpoint("GET", "auth/mfa", response=MfaStatus, guard=signed_in)
 def mfa_status(ctx: http.Context) -> MfaStatus:
     """Which second factors the caller has."""
-    return service.mfa_status(ctx.db, guards.principal(ctx).user)
+    return service.mfa_status(ctx.db, principal(ctx).user)
 
 
 @bp.endpoint("PUT", "auth/mfa/email", body=MfaEmailIn, response=MfaStatus, guard=with_second_factor)
@@ -148,13 +165,13 @@ def set_email_otp(ctx: http.Context) -> MfaStatus:
 
     The account's other sessions end.
     """
-    return service.set_email_otp(ctx, ctx.body)
+    return service.set_email_otp(ctx.db, principal(ctx), ctx.body)
 
 
 @bp.endpoint("POST", "auth/mfa/totp/setup", response=TotpSetup, guard=with_second_factor)
 def setup_totp(ctx: http.Context) -> TotpSetup:
     """Start adding an authenticator app; needs a session that passed a second factor."""
-    return service.setup_totp(ctx)
+    return service.setup_totp(ctx.db, principal(ctx))
 
 
 @bp.endpoint(
@@ -169,7 +186,7 @@ def confirm_totp(ctx: http.Context) -> RecoveryCodes:
 
     The account's other sessions end.
     """
-    return service.confirm_totp(ctx, ctx.body)
+    return service.confirm_totp(ctx.db, principal(ctx), ctx.body)
 
 
 @bp.endpoint("DELETE", "auth/mfa/totp", body=TotpDeleteIn, guard=with_second_factor, status=204)
@@ -178,7 +195,7 @@ def remove_totp(ctx: http.Context) -> None:
 
     The account's other sessions end.
     """
-    service.remove_totp(ctx, ctx.body)
+    service.remove_totp(ctx.db, principal(ctx), ctx.body)
 
 
 @bp.endpoint(
@@ -193,25 +210,25 @@ def regenerate_recovery_codes(ctx: http.Context) -> RecoveryCodes:
 
     Needs the password and a session that passed a second factor.
     """
-    return service.regenerate_recovery_codes(ctx, ctx.body.password)
+    return service.regenerate_recovery_codes(ctx.db, principal(ctx), ctx.body.password)
 
 
 @bp.endpoint("GET", "me", response=UserOut, guard=signed_in)
 def get_me(ctx: http.Context) -> UserOut:
     """The caller's profile."""
-    return service.user_out(guards.principal(ctx).user)
+    return service.user_out(principal(ctx).user)
 
 
 @bp.endpoint("PATCH", "me", body=MePatch, response=UserOut, guard=signed_in)
 def update_me(ctx: http.Context) -> UserOut:
     """Change the display name or the language of e-mails (sv, en)."""
-    return service.update_me(ctx, ctx.body)
+    return service.update_me(ctx.db, principal(ctx), ctx.body)
 
 
 @bp.endpoint("GET", "me/security-log", query=PageQuery, response=SecurityLog, guard=signed_in)
 def security_log(ctx: http.Context) -> SecurityLog:
     """The caller's own sign-in and security events, newest first."""
-    return service.security_log(ctx, ctx.query)
+    return service.security_log(principal(ctx), ctx.query)
 
 
 @bp.timer_trigger(schedule="0 */5 * * * *", arg_name="timer", run_on_startup=False)

@@ -1,7 +1,9 @@
-"""Accounts and sign-in: the rules, with no HTTP in them but the request context.
+"""Accounts and sign-in: the rules, called with the database session, who is calling
+(a `Principal`, or for anonymous requests the `Client`) and plain values.
 
-Failures that must be remembered (wrong passwords, wrong codes) are committed
-before the Problem is raised, since the HTTP wrapper rolls back on errors.
+Failures that must be remembered (wrong passwords, wrong codes) are raised as a
+Problem that keeps the request's writes. Cookies are the routes' business: a service
+that signs someone in returns the tokens (`SignedIn`) for the route to set.
 
 Anonymous requests (register, verify-email, login, forgot, reset) answer alike,
 byte for byte, whether or not the address has an account: limits on them are
@@ -12,13 +14,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from auth import emails, guards, otp, passwords, policy, sessions
+from auth import emails, otp, passwords, policy, sessions
 from auth.models import (
     OtpChallenge,
     RecoveryCode,
@@ -59,22 +62,36 @@ from auth.schemas import (
     VerifiedOut,
     VerifyEmailIn,
 )
+from auth.sessions import Principal
 from shared import audit, clock, crypto, email, throttle
 from shared.client import Client
 from shared.db import transaction as db_transaction
-from shared.http import Context
 from shared.pagination import PageQuery
 from shared.problems import Problem, not_found, rate_limited, validation_error
+from shared.throttle import Limit
 
 log = logging.getLogger("casai.auth")
 
-FREE_FAILURES = 5  # consecutive wrong passwords before delays begin
-FAILURE_MEMORY = timedelta(hours=24)
+# After `most` consecutive failed sign-ins for an address (known or not) each further
+# try waits 2, 4, 8 … seconds, at most MAX_DELAY; failures are remembered 24 hours
+# and a success (or a reset by e-mailed code) clears them.
+LOGIN_FAILURES = Limit("login-email", 5, timedelta(hours=24))
 MAX_DELAY = timedelta(minutes=15)
-IP_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_IP = 30
-NOTICE_WINDOW = timedelta(hours=1)
-MAX_ACCOUNT_EXISTS_MAILS = 3
+LOGIN_FAILURES_PER_CLIENT = Limit(
+    "login-ip", 30, timedelta(minutes=15), "Too many failed sign-ins from this address."
+)
+# "You already have an account" e-mails, per account: anyone can register any address.
+ACCOUNT_EXISTS_MAILS = Limit("account-exists", 3, timedelta(hours=1))
+LIMITS = (LOGIN_FAILURES, LOGIN_FAILURES_PER_CLIENT, ACCOUNT_EXISTS_MAILS, *otp.LIMITS)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A sign-in's answer and the cookie values the route sets with it."""
+
+    answer: LoginResult
+    session_token: str | None = None  # a new session's, or a session's after a step-up
+    device_token: str | None = None  # the trusted-device note, at every new session
 
 
 # --- helpers --------------------------------------------------------------------
@@ -86,7 +103,7 @@ def user_out(user: User) -> UserOut:
         email=user.email,
         display_name=user.display_name,
         locale="en" if user.locale == "en" else "sv",
-        created_at=clock.as_utc(user.created_at),
+        created_at=user.created_at,
     )
 
 
@@ -95,8 +112,8 @@ def session_info(session: UserSession) -> SessionInfo:
         id=session.id,
         mfa=session.second_factor is not None,
         methods=session.factor_list,
-        created_at=clock.as_utc(session.created_at),
-        expires_at=clock.as_utc(session.expires_at),
+        created_at=session.created_at,
+        expires_at=session.expires_at,
     )
 
 
@@ -106,22 +123,12 @@ def authenticated(user: User, session: UserSession) -> Authenticated:
     )
 
 
-def record(user: User, action: str, ctx: Context, **details: str | int | bool | None) -> None:
-    _record(user, action, ctx.client_ip, **details)
-
-
-def _record(user: User, action: str, ip: str | None, **details: str | int | bool | None) -> None:
-    who = audit.Actor(user.id, Client(ip=ip))
-    audit.record(audit.user(user.id), action, who, target=user.id, **details)
+def challenge_out(challenge: OtpChallenge, methods: list[Method]) -> Challenge:
+    return Challenge(challenge_id=challenge.id, methods=methods, expires_at=challenge.expires_at)
 
 
 def find_user(db: Session, address: str) -> User | None:
     return db.scalar(select(User).where(User.email == address.lower()))
-
-
-def _email_key(address: str) -> str:
-    # Keyed by the address, known or not, so throttling never tells which exist.
-    return "login-email:" + crypto.mac("throttle", address.lower())
 
 
 def _refuse_weak_password(password: str, address: str, name: str, field: str) -> None:
@@ -140,39 +147,38 @@ def _check_login_throttle(
     A browser that signed in to the account before is not held back by the address's
     failures: strangers' wrong passwords must not lock the owner out.
     """
-    key = _email_key(address)
-    failures = 0 if trusted_device else throttle.count(db, key, FAILURE_MEMORY)
-    if failures >= FREE_FAILURES:
-        delay = min(MAX_DELAY, timedelta(seconds=2 ** (failures - FREE_FAILURES)))
-        last = throttle.latest(db, key, FAILURE_MEMORY)
-        wait = (last + delay - clock.now()) if last is not None else timedelta(0)
-        if wait > timedelta(0):
-            raise rate_limited(wait, "Too many failed sign-ins; wait before trying again.")
-    if ip is not None and throttle.count(db, f"login-ip:{ip}", IP_WINDOW) >= MAX_FAILURES_PER_IP:
-        raise rate_limited(IP_WINDOW, "Too many failed sign-ins from this address.")
+    wait = timedelta(0) if trusted_device else _login_delay(db, otp.address_subject(address))
+    if wait > timedelta(0):
+        raise rate_limited(wait, "Too many failed sign-ins; wait before trying again.")
+    if ip is not None:
+        LOGIN_FAILURES_PER_CLIENT.check(db, ip)
+
+
+def _login_delay(db: Session, subject: str) -> timedelta:
+    """How long the address must still wait since its last failure (none while free)."""
+    key = LOGIN_FAILURES.key(subject)
+    failures = throttle.count(db, key, LOGIN_FAILURES.window)
+    if failures < LOGIN_FAILURES.most:
+        return timedelta(0)
+    delay = min(MAX_DELAY, timedelta(seconds=2 ** (failures - LOGIN_FAILURES.most)))
+    last = throttle.latest(db, key, LOGIN_FAILURES.window)
+    return (last + delay - clock.now()) if last is not None else timedelta(0)
 
 
 def _count_failure(db: Session, address: str, ip: str | None) -> None:
-    throttle.hit(db, _email_key(address))
+    LOGIN_FAILURES.hit(db, otp.address_subject(address))
     if ip is not None:
-        throttle.hit(db, f"login-ip:{ip}")
+        LOGIN_FAILURES_PER_CLIENT.hit(db, ip)
 
 
-def _require_password(ctx: Context, user: User, password: str) -> None:
+def _require_password(db: Session, me: Principal, password: str) -> None:
     """Re-check the password of a signed-in user; wrong tries count as failed sign-ins."""
-    db = ctx.db
-    otp.lock_account(db, user.id)
-    _check_login_throttle(
-        db,
-        user.email,
-        ctx.client_ip,
-        trusted_device=sessions.is_trusted_device(guards.device_token(ctx), user),
-    )
-    if not passwords.verify_password(user.password_hash, password):
-        _count_failure(db, user.email, ctx.client_ip)
-        record(user, "password_check_failed", ctx)
-        db.commit()
-        raise Problem(403, "invalid_credentials", "The password is wrong.")
+    otp.lock_account(db, me.user.id)
+    _check_login_throttle(db, me.user.email, me.client.ip, trusted_device=me.trusted_device)
+    if not passwords.verify_password(me.user.password_hash, password):
+        _count_failure(db, me.user.email, me.client.ip)
+        audit.record(audit.user(me.user.id), "password_check_failed", me.actor, target=me.user.id)
+        raise Problem(403, "invalid_credentials", "The password is wrong.", keep_writes=True)
 
 
 def available_methods(db: Session, user: User) -> list[Method]:
@@ -187,42 +193,46 @@ def available_methods(db: Session, user: User) -> list[Method]:
     return methods
 
 
-def _start_session(ctx: Context, user: User, factors: list[str]) -> Authenticated:
-    db = ctx.db
+def _start_session(db: Session, client: Client, user: User, factors: list[str]) -> SignedIn:
     known_device = db.scalar(
         select(UserSession.id).where(
             UserSession.user_id == user.id,
-            UserSession.ip == ctx.client_ip,
-            UserSession.user_agent == ctx.client.user_agent,
+            UserSession.ip == client.ip,
+            UserSession.user_agent == client.user_agent,
         )
     )
-    session, token = sessions.start(db, user, factors, ctx.client)
-    ctx.response_headers.append(guards.session_cookie(token))
-    ctx.response_headers.append(guards.device_cookie(sessions.device_token(user)))
-    record(user, "login_succeeded", ctx, factor=factors[-1], session_id=str(session.id))
+    session, token = sessions.start(db, user, factors, client)
+    audit.record(
+        audit.user(user.id),
+        "login_succeeded",
+        audit.Actor(user.id, client),
+        target=user.id,
+        factor=factors[-1],
+        session_id=str(session.id),
+    )
     if known_device is None:
         email.send(
             emails.new_sign_in(
                 user,
-                device=ctx.header("User-Agent") or "an unknown browser",
-                ip=ctx.client_ip or "unknown",
+                device=client.user_agent or "an unknown browser",
+                ip=client.ip or "unknown",
                 at=clock.now().strftime("%Y-%m-%d %H:%M"),
             )
         )
-    return authenticated(user, session)
+    answer = LoginResult(authenticated(user, session))
+    return SignedIn(answer, session_token=token, device_token=sessions.device_token(user))
 
 
 # --- registration and e-mail verification ------------------------------------------
 
 
-def register(ctx: Context, body: RegisterIn) -> StatusOut:
+def register(db: Session, client: Client, body: RegisterIn) -> StatusOut:
     """Same answer, same work, whether or not the address has an account.
 
     Each registration of an unproven address waits on its own challenge with its own
     password; a later one changes nothing an earlier code activates, and proving the
     mailbox activates only a registration whose password the prover gives.
     """
-    db = ctx.db
     _refuse_weak_password(body.password, body.email, body.display_name, "password")
     registration = (passwords.hash_password(body.password), body.display_name, body.locale)
     user = find_user(db, body.email)
@@ -235,10 +245,18 @@ def register(ctx: Context, body: RegisterIn) -> StatusOut:
         pass  # a parallel request is creating the account and has not committed yet
     elif user.email_verified_at is None:
         otp.open_challenge(db, user, Purpose.VERIFY_EMAIL, registration=registration)
-        record(user, "registered", ctx)
+        audit.record(
+            audit.user(user.id), "registered", audit.Actor(user.id, client), target=user.id
+        )
     else:
         _send_account_exists(db, user)
-        record(user, "registration_refused", ctx, reason="address_taken")
+        audit.record(
+            audit.user(user.id),
+            "registration_refused",
+            audit.Actor(user.id, client),
+            target=user.id,
+            reason="address_taken",
+        )
     return StatusOut(status="verification_sent")
 
 
@@ -271,20 +289,15 @@ def _take_address_request(db: Session, purpose: Purpose, address: str) -> None:
     Counted and answered alike whether or not the address has an account.
     """
     limit, subject = otp.CODE_REQUESTS[purpose], otp.counted_as(purpose, None, address)
-    if limit.reached(db, subject):
-        raise rate_limited(
-            limit.window,
-            "Too many codes were asked for this address; the last one sent still works. "
-            "Try again later.",
-        )
+    limit.check(db, subject)
     limit.hit(db, subject)
 
 
 def _send_account_exists(db: Session, user: User) -> None:
-    key = f"account-exists:{user.id}"
-    if throttle.count(db, key, timedelta(hours=1)) >= MAX_ACCOUNT_EXISTS_MAILS:
+    subject = str(user.id)
+    if ACCOUNT_EXISTS_MAILS.reached(db, subject):
         return
-    throttle.hit(db, key)
+    ACCOUNT_EXISTS_MAILS.hit(db, subject)
     email.send(emails.render("account_exists", user.locale, user.email))
 
 
@@ -307,15 +320,14 @@ def _matching_address_code(
     if user is None or matched is None or not otp.take_attempt(db, matched):
         for challenge in live:
             otp.take_attempt(db, challenge)
-        otp.record_miss(db, purpose, subject)
-        raise otp.invalid_code()
+        raise otp.wrong_code(db, purpose, subject)
     return user, matched
 
 
-def verify_email(ctx: Context, body: VerifyEmailIn) -> VerifiedOut:
+def verify_email(db: Session, client: Client, body: VerifyEmailIn) -> VerifiedOut:
     """The code proves the mailbox; the password says which registration its owner made."""
-    db = ctx.db
     user, challenge = _matching_address_code(db, Purpose.VERIFY_EMAIL, body.email, body.code)
+    actor = audit.Actor(user.id, client)
     registrations = otp.live_challenges(db, user.id, Purpose.VERIFY_EMAIL)
     registrations.sort(key=lambda c: c.id != challenge.id)  # the code's own first
     chosen = next(
@@ -323,11 +335,19 @@ def verify_email(ctx: Context, body: VerifyEmailIn) -> VerifiedOut:
         None,
     )
     if chosen is None or chosen.password_hash is None:
-        _count_failure(db, body.email, ctx.client_ip)
-        record(user, "email_verification_failed", ctx, reason="password")
-        db.commit()
+        _count_failure(db, body.email, client.ip)
+        audit.record(
+            audit.user(user.id),
+            "email_verification_failed",
+            actor,
+            target=user.id,
+            reason="password",
+        )
         raise Problem(
-            400, "invalid_credentials", "Give the password you chose when you registered."
+            400,
+            "invalid_credentials",
+            "Give the password you chose when you registered.",
+            keep_writes=True,
         )
     if not otp.consume(db, challenge):
         raise otp.invalid_code()
@@ -349,7 +369,7 @@ def verify_email(ctx: Context, body: VerifyEmailIn) -> VerifiedOut:
             OtpChallenge.user_id == user.id, OtpChallenge.purpose == Purpose.VERIFY_EMAIL
         )
     )
-    record(user, "email_verified", ctx)
+    audit.record(audit.user(user.id), "email_verified", actor, target=user.id)
     return VerifiedOut(verified=True)
 
 
@@ -372,14 +392,13 @@ def _matches_a_registration(db: Session, user: User, password: str) -> bool:
 # --- sign-in --------------------------------------------------------------------
 
 
-def login(ctx: Context, body: LoginIn) -> LoginResult:
-    db = ctx.db
-    ip = ctx.client_ip
+def login(db: Session, client: Client, body: LoginIn, device_token: str | None) -> SignedIn:
+    """A session, or `otp_required`; `device_token` is the trusted-device cookie's value."""
     user = find_user(db, body.email)
     if user is not None:
         otp.lock_account(db, user.id)  # parallel guesses are counted one after another
-    trusted = user is not None and sessions.is_trusted_device(guards.device_token(ctx), user)
-    _check_login_throttle(db, body.email, ip, trusted_device=trusted)
+    trusted = user is not None and sessions.is_trusted_device(device_token, user)
+    _check_login_throttle(db, body.email, client.ip, trusted_device=trusted)
     if user is not None and user.email_verified_at is None:
         if _matches_a_registration(db, user, body.password):
             raise Problem(403, "email_not_verified", "Confirm your e-mail address first.")
@@ -388,33 +407,42 @@ def login(ctx: Context, body: LoginIn) -> LoginResult:
         stored = user.password_hash if user is not None else None
         accepted = passwords.verify_password(stored, body.password)
     if not accepted:
-        _count_failure(db, body.email, ip)
+        _count_failure(db, body.email, client.ip)
         if user is not None:
-            record(user, "login_failed", ctx, factor="password")
-        db.commit()
-        raise Problem(401, "invalid_credentials", "The e-mail address or password is wrong.")
+            audit.record(
+                audit.user(user.id),
+                "login_failed",
+                audit.Actor(user.id, client),
+                target=user.id,
+                factor="password",
+            )
+        raise Problem(
+            401,
+            "invalid_credentials",
+            "The e-mail address or password is wrong.",
+            keep_writes=True,
+        )
     assert user is not None  # verify_password is False without a stored hash
-    throttle.clear(db, _email_key(body.email))
+    actor = audit.Actor(user.id, client)
+    LOGIN_FAILURES.clear(db, otp.address_subject(body.email))
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(body.password)
     if user.disabled_at is not None:
-        record(user, "login_refused", ctx, reason="account_disabled")
-        db.commit()
-        raise Problem(403, "account_disabled", "This account is disabled.")
+        audit.record(
+            audit.user(user.id), "login_refused", actor, target=user.id, reason="account_disabled"
+        )
+        raise Problem(403, "account_disabled", "This account is disabled.", keep_writes=True)
     if not policy.second_factor_required(db, user):
-        return LoginResult(_start_session(ctx, user, ["password"]))
+        return _start_session(db, client, user, ["password"])
     methods = available_methods(db, user)
     challenge = otp.open_challenge(db, user, Purpose.LOGIN, send="email" in methods)
-    record(user, "password_accepted", ctx, second_factor_required=True)
-    if "email" in methods:
-        record(user, "otp_sent", ctx, purpose="login")
-    return LoginResult(
-        OtpRequired(
-            challenge_id=challenge.id,
-            methods=methods,
-            expires_at=clock.as_utc(challenge.expires_at),
-        )
+    audit.record(
+        audit.user(user.id), "password_accepted", actor, target=user.id, second_factor_required=True
     )
+    if "email" in methods:
+        audit.record(audit.user(user.id), "otp_sent", actor, target=user.id, purpose="login")
+    required = OtpRequired.model_validate(challenge_out(challenge, methods), from_attributes=True)
+    return SignedIn(LoginResult(required))
 
 
 def _second_factor_matches(
@@ -435,16 +463,27 @@ def _second_factor_matches(
     return None
 
 
-def verify_otp(ctx: Context, body: OtpVerifyIn) -> LoginResult:
+def is_step_up(db: Session, challenge_id: uuid.UUID) -> bool:
+    """Whether the challenge is a step-up, whose code only its signed-in session may send."""
+    challenge = db.get(OtpChallenge, challenge_id)
+    return challenge is not None and challenge.purpose == Purpose.STEP_UP
+
+
+def verify_otp(
+    db: Session, client: Client, caller: Principal | None, body: OtpVerifyIn
+) -> SignedIn:
     """One try per request, counted and spent by conditional updates under the
-    account's lock, so parallel tries of one code open one session at most."""
-    db = ctx.db
-    challenge = db.get(OtpChallenge, body.challenge_id)
-    if challenge is not None and challenge.purpose == Purpose.STEP_UP:
-        guards.signed_in(ctx)  # a step-up code upgrades only the session it was made for
-        if guards.principal(ctx).session.id != challenge.session_id:
-            challenge = None
-    challenge = otp.require_usable(challenge, otp.SIGN_IN_PURPOSES)
+    account's lock, so parallel tries of one code open one session at most.
+
+    A step-up code upgrades only the session it was made for: `caller`'s.
+    """
+    found = db.get(OtpChallenge, body.challenge_id)
+    anothers_step_up = (
+        found is not None
+        and found.purpose == Purpose.STEP_UP
+        and (caller is None or caller.session.id != found.session_id)
+    )
+    challenge = otp.require_usable(None if anothers_step_up else found, otp.SIGN_IN_PURPOSES)
     purpose = Purpose(challenge.purpose)
     user = db.get(User, challenge.user_id)
     if user is None or user.disabled_at is not None:
@@ -455,23 +494,29 @@ def verify_otp(ctx: Context, body: OtpVerifyIn) -> LoginResult:
     if not otp.take_attempt(db, challenge):
         raise otp.challenge_ended()
     factor = _second_factor_matches(db, user, challenge, body.code, body.method)
+    actor = audit.Actor(user.id, client)
     if factor is None:
-        record(user, "otp_failed", ctx, purpose=purpose)
-        otp.record_miss(db, purpose, subject)
-        raise otp.invalid_code(max(0, otp.MAX_ATTEMPTS - challenge.attempts))
+        audit.record(audit.user(user.id), "otp_failed", actor, target=user.id, purpose=purpose)
+        raise otp.wrong_code(db, purpose, subject, max(0, otp.MAX_ATTEMPTS - challenge.attempts))
     if not otp.consume(db, challenge):
         raise otp.challenge_ended()
     if purpose == Purpose.LOGIN:
-        return LoginResult(_start_session(ctx, user, ["password", factor]))
-    session = guards.principal(ctx).session
+        return _start_session(db, client, user, ["password", factor])
+    assert caller is not None  # a step-up challenge is usable only with its session
+    session = caller.session
     token = sessions.rotate(db, session, [*session.factor_list, factor])
-    ctx.response_headers.append(guards.session_cookie(token))
-    record(user, "step_up_succeeded", ctx, factor=factor, session_id=str(session.id))
-    return LoginResult(authenticated(user, session))
+    audit.record(
+        audit.user(user.id),
+        "step_up_succeeded",
+        actor,
+        target=user.id,
+        factor=factor,
+        session_id=str(session.id),
+    )
+    return SignedIn(LoginResult(authenticated(user, session)), session_token=token)
 
 
-def resend_code(ctx: Context, body: OtpResendIn) -> StatusOut:
-    db = ctx.db
+def resend_code(db: Session, client: Client, body: OtpResendIn) -> StatusOut:
     challenge = otp.require_usable(db.get(OtpChallenge, body.challenge_id), otp.SIGN_IN_PURPOSES)
     user = db.get(User, challenge.user_id)
     if user is None:
@@ -481,13 +526,18 @@ def resend_code(ctx: Context, body: OtpResendIn) -> StatusOut:
     otp.lock_account(db, user.id)  # the send cap counts exactly
     db.refresh(challenge)
     otp.send_code(db, challenge, user)
-    record(user, "otp_sent", ctx, purpose=challenge.purpose, resend=True)
+    audit.record(
+        audit.user(user.id),
+        "otp_sent",
+        audit.Actor(user.id, client),
+        target=user.id,
+        purpose=challenge.purpose,
+        resend=True,
+    )
     return StatusOut(status="code_sent")
 
 
-def step_up(ctx: Context) -> Challenge:
-    me = guards.principal(ctx)
-    db = ctx.db
+def step_up(db: Session, me: Principal) -> Challenge:
     methods = available_methods(db, me.user)
     if "email" in methods:
         otp.lock_account(db, me.user.id)  # the send cap counts exactly
@@ -495,32 +545,34 @@ def step_up(ctx: Context) -> Challenge:
         db, me.user, Purpose.STEP_UP, session_id=me.session.id, send="email" in methods
     )
     if "email" in methods:
-        record(me.user, "otp_sent", ctx, purpose="step_up")
-    return Challenge(
-        challenge_id=challenge.id, methods=methods, expires_at=clock.as_utc(challenge.expires_at)
-    )
+        audit.record(
+            audit.user(me.user.id), "otp_sent", me.actor, target=me.user.id, purpose="step_up"
+        )
+    return challenge_out(challenge, methods)
 
 
 # --- sessions -------------------------------------------------------------------
 
 
-def current_session(ctx: Context) -> SessionView:
-    me = guards.principal(ctx)
-    return SessionView(
-        user=user_out(me.user), session=session_info(me.session), csrf_token=me.session.csrf_token
+def current_session(me: Principal) -> SessionView:
+    return SessionView.model_validate(authenticated(me.user, me.session), from_attributes=True)
+
+
+def logout(db: Session, me: Principal) -> None:
+    """End the caller's session; the route clears its cookie."""
+    sessions.end(db, UserSession.id == me.session.id)
+    audit.record(
+        audit.user(me.user.id),
+        "session_ended",
+        me.actor,
+        target=me.user.id,
+        reason="logout",
+        session_id=str(me.session.id),
     )
 
 
-def logout(ctx: Context) -> None:
-    me = guards.principal(ctx)
-    sessions.end(ctx.db, UserSession.id == me.session.id)
-    record(me.user, "session_ended", ctx, reason="logout", session_id=str(me.session.id))
-    ctx.response_headers.append(guards.clearing_cookie())
-
-
-def list_sessions(ctx: Context) -> SessionList:
-    me = guards.principal(ctx)
-    rows = ctx.db.scalars(
+def list_sessions(db: Session, me: Principal) -> SessionList:
+    rows = db.scalars(
         select(UserSession)
         .where(UserSession.user_id == me.user.id, ~sessions.ended())
         .order_by(UserSession.created_at.desc())
@@ -531,9 +583,9 @@ def list_sessions(ctx: Context) -> SessionList:
                 id=row.id,
                 current=row.id == me.session.id,
                 mfa=row.second_factor is not None,
-                created_at=clock.as_utc(row.created_at),
-                last_seen_at=clock.as_utc(row.last_seen_at),
-                expires_at=clock.as_utc(row.expires_at),
+                created_at=row.created_at,
+                last_seen_at=row.last_seen_at,
+                expires_at=row.expires_at,
                 ip=row.ip,
                 user_agent=row.user_agent,
             )
@@ -542,40 +594,56 @@ def list_sessions(ctx: Context) -> SessionList:
     )
 
 
-def end_session(ctx: Context, session_id: uuid.UUID) -> None:
-    me = guards.principal(ctx)
-    ended = sessions.end(ctx.db, UserSession.id == session_id, UserSession.user_id == me.user.id)
+def end_session(db: Session, me: Principal, session_id: uuid.UUID) -> bool:
+    """End one of the caller's sessions; whether it was the caller's own (clear its cookie)."""
+    ended = sessions.end(db, UserSession.id == session_id, UserSession.user_id == me.user.id)
     if not ended:
         raise not_found("No such session.")
-    record(me.user, "session_ended", ctx, reason="ended_by_user", session_id=str(session_id))
-    if session_id == me.session.id:
-        ctx.response_headers.append(guards.clearing_cookie())
+    audit.record(
+        audit.user(me.user.id),
+        "session_ended",
+        me.actor,
+        target=me.user.id,
+        reason="ended_by_user",
+        session_id=str(session_id),
+    )
+    return session_id == me.session.id
 
 
-def end_other_sessions(ctx: Context) -> None:
-    me = guards.principal(ctx)
-    count = sessions.end_others(ctx.db, me)
-    record(me.user, "session_ended", ctx, reason="ended_others", count=count)
+def end_other_sessions(db: Session, me: Principal) -> None:
+    count = sessions.end_others(db, me)
+    audit.record(
+        audit.user(me.user.id),
+        "session_ended",
+        me.actor,
+        target=me.user.id,
+        reason="ended_others",
+        count=count,
+    )
 
 
 # --- passwords ------------------------------------------------------------------
 
 
-def change_password(ctx: Context, body: PasswordChangeIn) -> None:
-    me = guards.principal(ctx)
-    _require_password(ctx, me.user, body.current_password)
+def change_password(db: Session, me: Principal, body: PasswordChangeIn) -> None:
+    _require_password(db, me, body.current_password)
     _refuse_weak_password(body.new_password, me.user.email, me.user.display_name, "new_password")
     me.user.password_hash = passwords.hash_password(body.new_password)
-    ended = sessions.end_others(ctx.db, me)
-    record(me.user, "password_changed", ctx, other_sessions_ended=ended)
+    ended = sessions.end_others(db, me)
+    audit.record(
+        audit.user(me.user.id),
+        "password_changed",
+        me.actor,
+        target=me.user.id,
+        other_sessions_ended=ended,
+    )
 
 
-def forgot_password(ctx: Context, body: PasswordForgotIn) -> StatusOut:
+def forgot_password(db: Session, client: Client, body: PasswordForgotIn) -> StatusOut:
     """Queue the request; the same statements run whether or not the address has an
     account, and the code goes out after the response (`answer_reset_requests`)."""
-    db = ctx.db
     _take_address_request(db, Purpose.PASSWORD_RESET, body.email)
-    db.add(ResetRequest(email=body.email, ip=ctx.client_ip, requested_at=clock.now()))
+    db.add(ResetRequest(email=body.email, ip=client.ip, requested_at=clock.now()))
     return StatusOut(status="reset_code_sent")
 
 
@@ -612,14 +680,15 @@ def _answer_reset_request(db: Session, queued: ResetRequest) -> None:
         delete(OtpChallenge).where(OtpChallenge.user_id == user.id, OtpChallenge.purpose == purpose)
     )
     otp.open_challenge(db, user, purpose)
-    _record(user, "otp_sent", queued.ip, purpose=purpose)
+    requester = audit.Actor(user.id, Client(ip=queued.ip))
+    audit.record(audit.user(user.id), "otp_sent", requester, target=user.id, purpose=purpose)
 
 
-def reset_password(ctx: Context, body: PasswordResetIn) -> None:
+def reset_password(db: Session, client: Client, body: PasswordResetIn) -> None:
     """The code first: only its holder learns whether the new password or a missing
     authenticator code is the problem."""
-    db = ctx.db
-    user, challenge = _matching_address_code(db, Purpose.PASSWORD_RESET, body.email, body.code)
+    purpose = Purpose.PASSWORD_RESET
+    user, challenge = _matching_address_code(db, purpose, body.email, body.code)
     _refuse_weak_password(body.new_password, user.email, user.display_name, "new_password")
     totp = otp.confirmed_totp(db, user)
     if totp is not None:
@@ -628,16 +697,19 @@ def reset_password(ctx: Context, body: PasswordResetIn) -> None:
                 403, "totp_required", "This account has an authenticator app: send its code too."
             )
         if not otp.accept_totp(db, totp, body.totp_code):
-            otp.record_miss(
-                db, Purpose.PASSWORD_RESET, otp.counted_as(Purpose.PASSWORD_RESET, None, body.email)
-            )
-            raise otp.invalid_code()
+            raise otp.wrong_code(db, purpose, otp.counted_as(purpose, None, body.email))
     if not otp.consume(db, challenge):
         raise otp.invalid_code()
     user.password_hash = passwords.hash_password(body.new_password)
     ended = sessions.end(db, UserSession.user_id == user.id)
-    throttle.clear(db, _email_key(user.email))
-    record(user, "password_reset", ctx, sessions_ended=ended)
+    LOGIN_FAILURES.clear(db, otp.address_subject(user.email))
+    audit.record(
+        audit.user(user.id),
+        "password_reset",
+        audit.Actor(user.id, client),
+        target=user.id,
+        sessions_ended=ended,
+    )
 
 
 # --- second factors -------------------------------------------------------------
@@ -652,24 +724,28 @@ def mfa_status(db: Session, user: User) -> MfaStatus:
     )
 
 
-def _end_other_sessions_for_factor_change(ctx: Context) -> int:
+def _end_other_sessions_for_factor_change(db: Session, me: Principal) -> int:
     """A change of second factors ends the account's other sessions, as a password
     change does: none keeps a factor that no longer exists, nor misses a new one."""
-    return sessions.end_others(ctx.db, guards.principal(ctx))
+    return sessions.end_others(db, me)
 
 
-def set_email_otp(ctx: Context, body: MfaEmailIn) -> MfaStatus:
-    me = guards.principal(ctx)
-    _require_password(ctx, me.user, body.password)
+def set_email_otp(db: Session, me: Principal, body: MfaEmailIn) -> MfaStatus:
+    _require_password(db, me, body.password)
     me.user.email_otp_enabled = body.enabled
-    ended = _end_other_sessions_for_factor_change(ctx)
-    record(me.user, "mfa_changed", ctx, email_otp=body.enabled, other_sessions_ended=ended)
-    return mfa_status(ctx.db, me.user)
+    ended = _end_other_sessions_for_factor_change(db, me)
+    audit.record(
+        audit.user(me.user.id),
+        "mfa_changed",
+        me.actor,
+        target=me.user.id,
+        email_otp=body.enabled,
+        other_sessions_ended=ended,
+    )
+    return mfa_status(db, me.user)
 
 
-def setup_totp(ctx: Context) -> TotpSetup:
-    me = guards.principal(ctx)
-    db = ctx.db
+def setup_totp(db: Session, me: Principal) -> TotpSetup:
     existing = db.get(TotpCredential, me.user.id)
     if existing is not None and existing.confirmed_at is not None:
         raise Problem(409, "conflict", "An authenticator app is already set up; remove it first.")
@@ -688,70 +764,83 @@ def setup_totp(ctx: Context) -> TotpSetup:
     return TotpSetup(secret=secret, otpauth_uri=otp.totp_uri(secret, me.user.email))
 
 
-def confirm_totp(ctx: Context, body: TotpConfirmIn) -> RecoveryCodes:
-    me = guards.principal(ctx)
-    db = ctx.db
+def _check_app_code(db: Session, me: Principal, credential: TotpCredential, code: str) -> None:
+    """A signed-in caller's authenticator code, counted as their step-up codes are."""
+    subject = otp.counted_as(Purpose.STEP_UP, me.user.id, me.user.email)
+    otp.refuse_while_guessing(db, Purpose.STEP_UP, subject)
+    if not otp.accept_totp(db, credential, code):
+        raise otp.wrong_code(db, Purpose.STEP_UP, subject)
+
+
+def confirm_totp(db: Session, me: Principal, body: TotpConfirmIn) -> RecoveryCodes:
     credential = db.get(TotpCredential, me.user.id)
     if credential is None or credential.confirmed_at is not None:
         raise Problem(409, "conflict", "Start with POST /api/auth/mfa/totp/setup.")
     otp.lock_account(db, me.user.id)
-    subject = otp.counted_as(Purpose.STEP_UP, me.user.id, me.user.email)
-    otp.refuse_while_guessing(db, Purpose.STEP_UP, subject)  # a signed-in caller's code
-    if not otp.accept_totp(db, credential, body.code):
-        otp.record_miss(db, Purpose.STEP_UP, subject)
-        raise otp.invalid_code()
+    _check_app_code(db, me, credential, body.code)
     credential.confirmed_at = clock.now()
     codes = otp.new_recovery_codes(db, me.user)
-    ended = _end_other_sessions_for_factor_change(ctx)
-    record(me.user, "mfa_changed", ctx, totp=True, other_sessions_ended=ended)
+    ended = _end_other_sessions_for_factor_change(db, me)
+    audit.record(
+        audit.user(me.user.id),
+        "mfa_changed",
+        me.actor,
+        target=me.user.id,
+        totp=True,
+        other_sessions_ended=ended,
+    )
     return RecoveryCodes(recovery_codes=codes)
 
 
-def remove_totp(ctx: Context, body: TotpDeleteIn) -> None:
-    me = guards.principal(ctx)
-    db = ctx.db
-    _require_password(ctx, me.user, body.password)
+def remove_totp(db: Session, me: Principal, body: TotpDeleteIn) -> None:
+    _require_password(db, me, body.password)
     credential = otp.confirmed_totp(db, me.user)
     if credential is None:
         raise not_found("No authenticator app is set up.")
-    subject = otp.counted_as(Purpose.STEP_UP, me.user.id, me.user.email)
-    otp.refuse_while_guessing(db, Purpose.STEP_UP, subject)  # a signed-in caller's code
-    if not otp.accept_totp(db, credential, body.code):
-        otp.record_miss(db, Purpose.STEP_UP, subject)  # commits the used-step record too
-        raise otp.invalid_code()
+    _check_app_code(db, me, credential, body.code)
     db.delete(credential)
     db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == me.user.id))
-    ended = _end_other_sessions_for_factor_change(ctx)
-    record(me.user, "mfa_changed", ctx, totp=False, other_sessions_ended=ended)
+    ended = _end_other_sessions_for_factor_change(db, me)
+    audit.record(
+        audit.user(me.user.id),
+        "mfa_changed",
+        me.actor,
+        target=me.user.id,
+        totp=False,
+        other_sessions_ended=ended,
+    )
 
 
-def regenerate_recovery_codes(ctx: Context, password: str) -> RecoveryCodes:
-    me = guards.principal(ctx)
-    _require_password(ctx, me.user, password)
-    if otp.confirmed_totp(ctx.db, me.user) is None:
+def regenerate_recovery_codes(db: Session, me: Principal, password: str) -> RecoveryCodes:
+    _require_password(db, me, password)
+    if otp.confirmed_totp(db, me.user) is None:
         raise Problem(409, "conflict", "Recovery codes come with an authenticator app.")
-    codes = otp.new_recovery_codes(ctx.db, me.user)
-    ended = _end_other_sessions_for_factor_change(ctx)
-    record(me.user, "recovery_codes_regenerated", ctx, other_sessions_ended=ended)
+    codes = otp.new_recovery_codes(db, me.user)
+    ended = _end_other_sessions_for_factor_change(db, me)
+    audit.record(
+        audit.user(me.user.id),
+        "recovery_codes_regenerated",
+        me.actor,
+        target=me.user.id,
+        other_sessions_ended=ended,
+    )
     return RecoveryCodes(recovery_codes=codes)
 
 
 # --- me -------------------------------------------------------------------------
 
 
-def update_me(ctx: Context, body: MePatch) -> UserOut:
-    me = guards.principal(ctx)
+def update_me(db: Session, me: Principal, body: MePatch) -> UserOut:
     if body.display_name is not None:
         me.user.display_name = body.display_name
     if body.locale is not None:
         me.user.locale = body.locale
-    record(me.user, "profile_changed", ctx)
+    audit.record(audit.user(me.user.id), "profile_changed", me.actor, target=me.user.id)
     return user_out(me.user)
 
 
-def security_log(ctx: Context, query: PageQuery) -> SecurityLog:
-    me = guards.principal(ctx)
-    events, cursor = audit.read(f"user:{me.user.id}", query.limit, query.cursor)
+def security_log(me: Principal, query: PageQuery) -> SecurityLog:
+    events, cursor = audit.read(audit.user(me.user.id), query.limit, query.cursor)
     return SecurityLog(
         items=[
             SecurityEvent(id=e.id, action=e.action, at=e.at, ip=e.ip, details=e.details)
@@ -765,14 +854,15 @@ def security_log(ctx: Context, query: PageQuery) -> SecurityLog:
 
 
 def purge_challenges(db: Session) -> int:
-    """Delete challenges that ended; safe to run twice at once (plain DELETEs)."""
+    """Delete challenges that ended, and auth's counts older than their limits' windows;
+    safe to run twice at once (plain DELETEs)."""
     now = clock.now()
     result = db.execute(
         delete(OtpChallenge).where(
             or_(OtpChallenge.expires_at < now, OtpChallenge.consumed_at.is_not(None))
         )
     )
-    throttle.purge(db, FAILURE_MEMORY)
+    throttle.purge_limits(db, LIMITS)
     return int(getattr(result, "rowcount", 0) or 0)
 
 
