@@ -8,13 +8,10 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from auth.guards import principal
 from auth.models import User
+from auth.sessions import Principal
 from projects import emails
-from projects.gate import (
-    access,
-    role_permissions,
-)
+from projects.access import ProjectAccess, role_permissions
 from projects.models import (
     Invitation,
     InvitationStatus,
@@ -31,9 +28,9 @@ from projects.rules import (
     may_grant,
     org_role,
     project_view,
-    record,
     role_ref,
     updated_one,
+    users_by_id,
 )
 from projects.schemas import (
     AcceptedOut,
@@ -45,101 +42,101 @@ from projects.schemas import (
     MyInvitation,
     MyInvitationList,
 )
-from shared import clock, crypto, email, throttle
+from shared import audit, clock, crypto, email, throttle
 from shared.config import get_settings
 from shared.db import lock_row
-from shared.http import Context
 from shared.pagination import PageQuery, page
-from shared.problems import Problem, not_found, rate_limited
+from shared.problems import Problem, not_found
 
 INVITATION_LIFETIME = timedelta(days=7)
 # Invitation e-mails carry text the sender chooses and go to any address, so sending
 # them is limited: per inviter across all projects, and per project and address
 # (re-inviting replaces the pending invitation but sends a new e-mail).
-INVITES_PER_INVITER = throttle.Limit("invite", 50, timedelta(hours=1))
-INVITES_PER_ADDRESS = throttle.Limit("invite", 3, timedelta(hours=1))  # per project
+INVITES_PER_INVITER = throttle.Limit(
+    "invite-by", 50, timedelta(hours=1), "You sent many invitations; wait a while."
+)
+INVITES_PER_ADDRESS = throttle.Limit(  # per project and address
+    "invite-to", 3, timedelta(hours=1), "This address was just invited."
+)
+INVITATION_LIMITS = (INVITES_PER_INVITER, INVITES_PER_ADDRESS)
 ENDED_INVITATIONS_KEPT = timedelta(days=30)
 
 
 # --- invitations ----------------------------------------------------------------
 
 
-def _invitation_out(db: Session, invitation: Invitation, locale: str) -> InvitationOut:
-    role = db.get(Role, invitation.role_id)
-    inviter = db.get(User, invitation.invited_by)
-    assert role is not None
+def _invitation_out(
+    invitation: Invitation, role: Role, inviter: User | None, locale: str
+) -> InvitationOut:
     return InvitationOut(
         id=invitation.id,
         email=invitation.email,
         role=role_ref(role, locale),
         require_2fa=invitation.require_2fa,
-        expires_at=clock.as_utc(invitation.expires_at),
+        expires_at=invitation.expires_at,
         invited_by=inviter.display_name if inviter else "",
     )
 
 
-def create_invitation(ctx: Context, body: InvitationCreate) -> InvitationOut:
-    found = access(ctx)
-    db = ctx.db
+def create_invitation(db: Session, who: ProjectAccess, values: InvitationCreate) -> InvitationOut:
     # One at a time per organisation: the role as last edited, one pending invitation per
     # address, and rate limits counted exactly.
-    lock_org(db, found.project.org_id)
-    role = org_role(db, found.project.org_id, body.role_id, "role_id")
-    may_grant(found, role_permissions(db, role.id))
-    invitee = db.scalar(select(User).where(User.email == body.email))
-    if invitee is not None and is_member(db, found.project.id, invitee.id):
+    lock_org(db, who.project.org_id)
+    role = org_role(db, who.project.org_id, values.role_id, "role_id")
+    may_grant(who, role_permissions(db, role.id))
+    invitee = db.scalar(select(User).where(User.email == values.email))
+    if invitee is not None and is_member(db, who.project.id, invitee.id):
         raise Problem(409, "conflict", "That person is already a member of the project.")
-    _count_invitation_mail(db, found.caller.user.id, found.project.id, body.email)
+    _count_invitation_mail(db, who.caller.user.id, who.project.id, values.email)
     now = clock.now()
     db.execute(
         update(Invitation)
         .where(
-            Invitation.project_id == found.project.id,
-            Invitation.email == body.email,
+            Invitation.project_id == who.project.id,
+            Invitation.email == values.email,
             Invitation.status == InvitationStatus.PENDING,
         )
         .values(status=InvitationStatus.REPLACED, ended_at=now)
     )
     token = crypto.new_token()
     invitation = Invitation(
-        project_id=found.project.id,
-        email=body.email,
+        project_id=who.project.id,
+        email=values.email,
         role_id=role.id,
-        require_2fa=body.require_2fa,
+        require_2fa=values.require_2fa,
         token_hash=crypto.token_hash(token),
-        invited_by=found.caller.user.id,
+        invited_by=who.caller.user.id,
         created_at=now,
         expires_at=now + INVITATION_LIFETIME,
         status=InvitationStatus.PENDING,
     )
     db.add(invitation)
     db.flush()
-    org = db.get(Organization, found.project.org_id)
+    org = db.get(Organization, who.project.org_id)
     assert org is not None
-    locale = invitee.locale if invitee is not None else found.caller.user.locale
+    locale = invitee.locale if invitee is not None else who.caller.user.locale
     link = f"{get_settings().public_base_url.rstrip('/')}/invite#token={token}"
     email.send(
         emails.invitation(
             locale,
-            body.email,
-            inviter=found.caller.user.display_name,
-            inviter_email=found.caller.user.email,
-            project=found.project.name,
+            values.email,
+            inviter=who.caller.user.display_name,
+            inviter_email=who.caller.user.email,
+            project=who.project.name,
             org=org.name,
             link=link,
-            expires=clock.as_utc(invitation.expires_at).strftime("%Y-%m-%d %H:%M"),
+            expires=invitation.expires_at.strftime("%Y-%m-%d %H:%M"),
         )
     )
-    record(
-        f"project:{found.project.id}",
+    audit.record(
+        audit.project(who.project.id),
         "invitation_sent",
-        ctx,
-        found.caller,
-        target=body.email,
+        who.actor,
+        target=values.email,
         role=role.key,
         invitation_id=str(invitation.id),
     )
-    return _invitation_out(db, invitation, found.caller.user.locale)
+    return _invitation_out(invitation, role, who.caller.user, who.caller.user.locale)
 
 
 def _count_invitation_mail(
@@ -148,22 +145,19 @@ def _count_invitation_mail(
     """Count one invitation e-mail, or 429 when the inviter or the address had enough."""
     # The inviter's limit spans organisations: their user row serialises its count.
     lock_row(db, User.locale, User.id == inviter_id)
-    limits = (
-        (INVITES_PER_INVITER, str(inviter_id), "You sent many invitations; wait a while."),
-        (INVITES_PER_ADDRESS, f"{project_id}:{address}", "This address was just invited."),
+    counted = (
+        (INVITES_PER_INVITER, str(inviter_id)),
+        (INVITES_PER_ADDRESS, f"{project_id}:{address}"),
     )
-    for limit, subject, detail in limits:
-        if limit.reached(db, subject):
-            raise rate_limited(limit.window, detail)
-    for limit, subject, _ in limits:
+    for limit, subject in counted:
+        limit.check(db, subject)
+    for limit, subject in counted:
         limit.hit(db, subject)
 
 
-def list_invitations(ctx: Context, paging: PageQuery) -> InvitationList:
-    found = access(ctx)
-    db = ctx.db
+def list_invitations(db: Session, who: ProjectAccess, paging: PageQuery) -> InvitationList:
     query = select(Invitation).where(
-        Invitation.project_id == found.project.id,
+        Invitation.project_id == who.project.id,
         Invitation.status == InvitationStatus.PENDING,
         Invitation.expires_at > clock.now(),
     )
@@ -173,29 +167,35 @@ def list_invitations(ctx: Context, paging: PageQuery) -> InvitationList:
         Invitation.created_at,
         Invitation.id,
         paging,
-        scope=f"invitations:{found.project.id}",
+        scope=f"invitations:{who.project.id}",
     )
-    locale = found.caller.user.locale
+    roles = {
+        r.id: r
+        for r in db.scalars(select(Role).where(Role.id.in_({i.role_id for i in invitations})))
+    }
+    inviters = users_by_id(db, [i.invited_by for i in invitations])
+    locale = who.caller.user.locale
     return InvitationList(
-        items=[_invitation_out(db, i, locale) for i in invitations], next_cursor=cursor
+        items=[
+            _invitation_out(i, roles[i.role_id], inviters.get(i.invited_by), locale)
+            for i in invitations
+        ],
+        next_cursor=cursor,
     )
 
 
-def revoke_invitation(ctx: Context, invitation_id: uuid.UUID) -> None:
-    found = access(ctx)
-    db = ctx.db
+def revoke_invitation(db: Session, who: ProjectAccess, invitation_id: uuid.UUID) -> None:
     invitation = db.get(Invitation, invitation_id)
     if (
         invitation is None
-        or invitation.project_id != found.project.id
+        or invitation.project_id != who.project.id
         or not _end(db, invitation, InvitationStatus.REVOKED)
     ):
         raise not_found("No such pending invitation.")
-    record(
-        f"project:{found.project.id}",
+    audit.record(
+        audit.project(who.project.id),
         "invitation_revoked",
-        ctx,
-        found.caller,
+        who.actor,
         target=invitation.email,
         invitation_id=str(invitation.id),
     )
@@ -218,7 +218,7 @@ def _valid_invitation(db: Session, invitation: Invitation | None) -> tuple[Invit
     if (
         invitation is None
         or invitation.status != InvitationStatus.PENDING
-        or clock.as_utc(invitation.expires_at) <= clock.now()
+        or invitation.expires_at <= clock.now()
     ):
         raise gone
     project = db.get(Project, invitation.project_id)
@@ -238,8 +238,7 @@ def _by_token(db: Session, token: str) -> Invitation | None:
     return db.scalar(select(Invitation).where(Invitation.token_hash == crypto.token_hash(token)))
 
 
-def preview_invitation(ctx: Context, token: str) -> InvitationPreview:
-    db = ctx.db
+def preview_invitation(db: Session, token: str) -> InvitationPreview:
     invitation, project = _valid_invitation(db, _by_token(db, token))
     org = db.get(Organization, project.org_id)
     inviter = db.get(User, invitation.invited_by)
@@ -248,14 +247,16 @@ def preview_invitation(ctx: Context, token: str) -> InvitationPreview:
         org_name=org.name if org else "",
         invited_by=inviter.display_name if inviter else "",
         email=invitation.email,
-        expires_at=clock.as_utc(invitation.expires_at),
+        expires_at=invitation.expires_at,
     )
 
 
-def accept_invitation(ctx: Context, body: AcceptIn) -> AcceptedOut:
-    caller = principal(ctx)
-    db = ctx.db
-    candidate = _by_token(db, body.token) if body.token is not None else _mine(ctx, body)
+def accept_invitation(db: Session, caller: Principal, values: AcceptIn) -> AcceptedOut:
+    candidate = (
+        _by_token(db, values.token)
+        if values.token is not None
+        else _mine(db, caller, values.invitation_id)
+    )
     if candidate is not None:
         # Joining (a project and maybe the organisation) runs one at a time per organisation,
         # and what is checked below is what the last grant, edit or removal left.
@@ -288,32 +289,29 @@ def accept_invitation(ctx: Context, body: AcceptIn) -> AcceptedOut:
             )
         )
     db.flush()
-    record(
-        f"project:{project.id}",
+    audit.record(
+        audit.project(project.id),
         "invitation_accepted",
-        ctx,
-        caller,
+        caller.actor,
         target=caller.user.id,
         invitation_id=str(invitation.id),
     )
     role = db.get(Role, invitation.role_id)
     assert role is not None
-    view = project_view(project, membership, role, role_permissions(db, role.id), caller)
-    return AcceptedOut(project=view)
+    joined = ProjectAccess(caller, project, membership, role, role_permissions(db, role.id))
+    return AcceptedOut(project=project_view(joined))
 
 
-def _mine(ctx: Context, body: AcceptIn) -> Invitation | None:
+def _mine(db: Session, caller: Principal, invitation_id: uuid.UUID | None) -> Invitation | None:
     """The invitation named by id, if it is to the caller's address (by id, only one's own
     invitations exist)."""
-    candidate = ctx.db.get(Invitation, body.invitation_id)
-    if candidate is None or candidate.email != principal(ctx).user.email:
+    candidate = db.get(Invitation, invitation_id)
+    if candidate is None or candidate.email != caller.user.email:
         return None
     return candidate
 
 
-def my_invitations(ctx: Context) -> MyInvitationList:
-    caller = principal(ctx)
-    db = ctx.db
+def my_invitations(db: Session, caller: Principal) -> MyInvitationList:
     pending = db.scalars(
         select(Invitation)
         .where(
@@ -323,32 +321,59 @@ def my_invitations(ctx: Context) -> MyInvitationList:
         )
         .order_by(Invitation.created_at)
     )
-    items = []
+    valid = []
     for candidate in pending:
         try:
-            invitation, project = _valid_invitation(db, candidate)
+            valid.append(_valid_invitation(db, candidate))
         except Problem:
             continue
-        org = db.get(Organization, project.org_id)
-        role = db.get(Role, invitation.role_id)
-        inviter = db.get(User, invitation.invited_by)
-        assert role is not None
-        items.append(
-            MyInvitation(
-                id=invitation.id,
-                project_name=project.name,
-                org_name=org.name if org else "",
-                invited_by=inviter.display_name if inviter else "",
-                role=role_ref(role, caller.user.locale),
-                require_2fa=invitation.require_2fa,
-                expires_at=clock.as_utc(invitation.expires_at),
-            )
+    orgs = {
+        o.id: o
+        for o in db.scalars(
+            select(Organization).where(Organization.id.in_({p.org_id for _, p in valid}))
         )
-    return MyInvitationList(items=items)
+    }
+    roles = {
+        r.id: r for r in db.scalars(select(Role).where(Role.id.in_({i.role_id for i, _ in valid})))
+    }
+    inviters = users_by_id(db, [i.invited_by for i, _ in valid])
+    return MyInvitationList(
+        items=[
+            _my_invitation(
+                invitation,
+                project,
+                orgs.get(project.org_id),
+                roles[invitation.role_id],
+                inviters.get(invitation.invited_by),
+                caller.user.locale,
+            )
+            for invitation, project in valid
+        ]
+    )
+
+
+def _my_invitation(
+    invitation: Invitation,
+    project: Project,
+    org: Organization | None,
+    role: Role,
+    inviter: User | None,
+    locale: str,
+) -> MyInvitation:
+    return MyInvitation(
+        id=invitation.id,
+        project_name=project.name,
+        org_name=org.name if org else "",
+        invited_by=inviter.display_name if inviter else "",
+        role=role_ref(role, locale),
+        require_2fa=invitation.require_2fa,
+        expires_at=invitation.expires_at,
+    )
 
 
 def expire_invitations(db: Session) -> None:
-    """Mark pending invitations past their time expired; purge those ended 30 days ago."""
+    """Mark pending invitations past their time expired; purge those ended 30 days ago,
+    and the invitation rate limits' counts past their window."""
     now = clock.now()
     db.execute(
         update(Invitation)
@@ -361,3 +386,4 @@ def expire_invitations(db: Session) -> None:
             Invitation.ended_at < now - ENDED_INVITATIONS_KEPT,
         )
     )
+    throttle.purge_limits(db, INVITATION_LIMITS)

@@ -8,7 +8,6 @@ from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
-    DateTime,
     ForeignKey,
     Index,
     String,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base
+from shared.db import Base, UtcDateTime
 
 
 class Organization(Base):
@@ -28,7 +27,7 @@ class Organization(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(Unicode(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
 
 
@@ -38,7 +37,7 @@ class OrgMember(Base):
     org_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
     org_role: Mapped[str] = mapped_column(String(10))  # "admin" or "member"
-    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class Role(Base):
@@ -52,7 +51,7 @@ class Role(Base):
     name_en: Mapped[str] = mapped_column(Unicode(80))
     description: Mapped[str] = mapped_column(Unicode(500), default="")
     builtin: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class RolePermission(Base):
@@ -74,10 +73,10 @@ class Project(Base):
     description: Mapped[str | None] = mapped_column(Unicode(2000))
     require_2fa: Mapped[bool] = mapped_column(Boolean, default=False)
     require_totp: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     # Deleting is soft: the project is gone for everyone at once, its data kept.
-    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class ProjectMember(Base):
@@ -88,7 +87,7 @@ class ProjectMember(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), primary_key=True)
     role_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("roles.id"))
     require_2fa: Mapped[bool] = mapped_column(Boolean, default=False)
-    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class InvitationStatus(StrEnum):
@@ -114,8 +113,8 @@ class Invitation(Base):
     require_2fa: Mapped[bool] = mapped_column(Boolean, default=False)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     # InvitationStatus; ended_at when it left pending
     status: Mapped[str] = mapped_column(String(10), default=InvitationStatus.PENDING)
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

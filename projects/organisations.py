@@ -8,12 +8,9 @@ from collections.abc import Iterable
 from sqlalchemy import Select, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from auth.guards import principal
 from auth.models import User
-from projects.gate import (
-    org_access,
-    role_permissions,
-)
+from auth.sessions import Principal
+from projects.access import OrgAccess, role_permissions
 from projects.models import (
     Invitation,
     InvitationStatus,
@@ -24,13 +21,12 @@ from projects.models import (
     Role,
     RolePermission,
 )
-from projects.permissions import BUILTIN_ROLES, ORG_ADMIN, Permission
+from projects.permissions import BUILTIN_ROLES, ORG_ADMIN, ORG_MEMBER, Permission
 from projects.rules import (
     holds_a_project,
     keeps_a_manager,
     lock_org,
     permissions_by_role,
-    record,
     users_by_id,
 )
 from projects.schemas import (
@@ -41,6 +37,7 @@ from projects.schemas import (
     OrgMemberUpdate,
     OrgOut,
     OrgPatch,
+    OrgRole,
     PermissionList,
     PermissionOut,
     RoleCreate,
@@ -48,8 +45,7 @@ from projects.schemas import (
     RoleOut,
     RolePatch,
 )
-from shared import clock
-from shared.http import Context
+from shared import audit, clock
 from shared.pagination import PageQuery, page
 from shared.problems import Problem, not_found
 
@@ -70,46 +66,59 @@ def list_permissions() -> PermissionList:
 # --- organisations --------------------------------------------------------------
 
 
-def create_org(ctx: Context, body: OrgCreate) -> OrgOut:
-    caller = principal(ctx)
-    db = ctx.db
+def _org_role(stored: str) -> OrgRole:
+    return ORG_ADMIN if stored == ORG_ADMIN else ORG_MEMBER
+
+
+def _org_out(org: Organization, org_role: str) -> OrgOut:
+    return OrgOut(
+        id=org.id, name=org.name, my_org_role=_org_role(org_role), created_at=org.created_at
+    )
+
+
+def _org_member_out(member: OrgMember, user: User) -> OrgMemberOut:
+    return OrgMemberOut(
+        user_id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        org_role=_org_role(member.org_role),
+        added_at=member.added_at,
+    )
+
+
+def create_org(db: Session, caller: Principal, values: OrgCreate) -> OrgOut:
     now = clock.now()
-    org = Organization(name=body.name, created_at=now, created_by=caller.user.id)
+    org = Organization(name=values.name, created_at=now, created_by=caller.user.id)
     db.add(org)
     db.flush()
     db.add(OrgMember(org_id=org.id, user_id=caller.user.id, org_role=ORG_ADMIN, added_at=now))
-    for key, name_sv, name_en, permissions in BUILTIN_ROLES:
+    for builtin in BUILTIN_ROLES:
         role = Role(
             org_id=org.id,
-            key=key,
-            name_sv=name_sv,
-            name_en=name_en,
+            key=builtin.key,
+            name_sv=builtin.name_sv,
+            name_en=builtin.name_en,
             description="",
             builtin=True,
             created_at=now,
         )
         db.add(role)
         db.flush()
-        db.add_all(RolePermission(role_id=role.id, permission=p) for p in sorted(permissions))
-    record(f"org:{org.id}", "org_created", ctx, caller, target=org.id, name=body.name)
-    return OrgOut(id=org.id, name=org.name, my_org_role=ORG_ADMIN, created_at=now)
+        db.add_all(
+            RolePermission(role_id=role.id, permission=p) for p in sorted(builtin.permissions)
+        )
+    audit.record(audit.org(org.id), "org_created", caller.actor, target=org.id, name=values.name)
+    return _org_out(org, ORG_ADMIN)
 
 
-def list_orgs(ctx: Context, paging: PageQuery) -> OrgList:
-    caller = principal(ctx)
-    db = ctx.db
+def list_orgs(db: Session, caller: Principal, paging: PageQuery) -> OrgList:
     query = (
         select(Organization)
         .join(OrgMember, OrgMember.org_id == Organization.id)
         .where(OrgMember.user_id == caller.user.id)
     )
     orgs, cursor = page(
-        db,
-        query,
-        Organization.created_at,
-        Organization.id,
-        paging,
-        scope=f"orgs:{caller.user.id}",
+        db, query, Organization.created_at, Organization.id, paging, scope=f"orgs:{caller.user.id}"
     )
     roles = dict(
         db.execute(
@@ -119,91 +128,54 @@ def list_orgs(ctx: Context, paging: PageQuery) -> OrgList:
             )
         ).all()
     )
-    return OrgList(
-        items=[
-            OrgOut(
-                id=o.id,
-                name=o.name,
-                my_org_role=roles[o.id],
-                created_at=clock.as_utc(o.created_at),
-            )
-            for o in orgs
-        ],
-        next_cursor=cursor,
-    )
+    return OrgList(items=[_org_out(o, roles[o.id]) for o in orgs], next_cursor=cursor)
 
 
-def get_org(ctx: Context) -> OrgOut:
-    found = org_access(ctx)
-    return OrgOut(
-        id=found.org.id,
-        name=found.org.name,
-        my_org_role="admin" if found.membership.org_role == "admin" else "member",
-        created_at=clock.as_utc(found.org.created_at),
-    )
+def get_org(who: OrgAccess) -> OrgOut:
+    return _org_out(who.org, who.membership.org_role)
 
 
-def rename_org(ctx: Context, body: OrgPatch) -> OrgOut:
-    found = org_access(ctx)
-    found.org.name = body.name
-    record(f"org:{found.org.id}", "org_renamed", ctx, found.caller, name=body.name)
-    return get_org(ctx)
+def rename_org(who: OrgAccess, values: OrgPatch) -> OrgOut:
+    who.org.name = values.name
+    audit.record(audit.org(who.org.id), "org_renamed", who.actor, name=values.name)
+    return get_org(who)
 
 
-def list_org_members(ctx: Context, paging: PageQuery) -> OrgMemberList:
-    found = org_access(ctx)
-    db = ctx.db
-    query = select(OrgMember).where(OrgMember.org_id == found.org.id)
+def list_org_members(db: Session, who: OrgAccess, paging: PageQuery) -> OrgMemberList:
+    query = select(OrgMember).where(OrgMember.org_id == who.org.id)
     members, cursor = page(
         db,
         query,
         OrgMember.added_at,
         OrgMember.user_id,
         paging,
-        scope=f"org-members:{found.org.id}",
+        scope=f"org-members:{who.org.id}",
     )
     users = users_by_id(db, [m.user_id for m in members])
     return OrgMemberList(
-        items=[
-            OrgMemberOut(
-                user_id=m.user_id,
-                email=users[m.user_id].email,
-                display_name=users[m.user_id].display_name,
-                org_role="admin" if m.org_role == "admin" else "member",
-                added_at=clock.as_utc(m.added_at),
-            )
-            for m in members
-        ],
-        next_cursor=cursor,
+        items=[_org_member_out(m, users[m.user_id]) for m in members], next_cursor=cursor
     )
 
 
-def set_org_role(ctx: Context, user_id: uuid.UUID, body: OrgMemberUpdate) -> OrgMemberOut:
-    found = org_access(ctx)
-    db = ctx.db
-    lock_org(db, found.org.id)
-    member = db.get(OrgMember, (found.org.id, user_id))
+def set_org_role(
+    db: Session, who: OrgAccess, user_id: uuid.UUID, values: OrgMemberUpdate
+) -> OrgMemberOut:
+    lock_org(db, who.org.id)
+    member = db.get(OrgMember, (who.org.id, user_id))
     user = db.get(User, user_id)
     if member is None or user is None:
         raise not_found("No such member of this organisation.")
-    if member.org_role == ORG_ADMIN and body.org_role != ORG_ADMIN:
-        _refuse_demoting(db, found.org.id, user_id)
-    member.org_role = body.org_role
-    record(
-        f"org:{found.org.id}",
+    if member.org_role == ORG_ADMIN and values.org_role != ORG_ADMIN:
+        _refuse_demoting(db, who.org.id, user_id)
+    member.org_role = values.org_role
+    audit.record(
+        audit.org(who.org.id),
         "org_role_changed",
-        ctx,
-        found.caller,
+        who.actor,
         target=user_id,
-        org_role=body.org_role,
+        org_role=values.org_role,
     )
-    return OrgMemberOut(
-        user_id=user.id,
-        email=user.email,
-        display_name=user.display_name,
-        org_role=body.org_role,
-        added_at=clock.as_utc(member.added_at),
-    )
+    return _org_member_out(member, user)
 
 
 def _refuse_demoting(db: Session, org_id: uuid.UUID, user_id: uuid.UUID) -> None:
@@ -237,83 +209,75 @@ def _role_out(role: Role, permissions: Iterable[str], locale: str) -> RoleOut:
     )
 
 
-def _org_role_for_change(ctx: Context, role_id: uuid.UUID) -> Role:
-    role = ctx.db.get(Role, role_id)
-    if role is None or role.org_id != org_access(ctx).org.id:
+def _org_role_for_change(db: Session, who: OrgAccess, role_id: uuid.UUID) -> Role:
+    role = db.get(Role, role_id)
+    if role is None or role.org_id != who.org.id:
         raise not_found("No such role.")
     return role
 
 
-def list_roles(ctx: Context) -> RoleList:
-    found = org_access(ctx)
-    db = ctx.db
+def list_roles(db: Session, who: OrgAccess) -> RoleList:
     roles = list(
         db.scalars(
-            select(Role).where(Role.org_id == found.org.id).order_by(Role.created_at, Role.key)
+            select(Role).where(Role.org_id == who.org.id).order_by(Role.created_at, Role.key)
         )
     )
     permissions = permissions_by_role(db, [r.id for r in roles])
-    locale = found.caller.user.locale
+    locale = who.caller.user.locale
     return RoleList(items=[_role_out(r, permissions[r.id], locale) for r in roles])
 
 
-def create_role(ctx: Context, body: RoleCreate) -> RoleOut:
-    found = org_access(ctx)
-    db = ctx.db
+def create_role(db: Session, who: OrgAccess, values: RoleCreate) -> RoleOut:
     role = Role(
-        org_id=found.org.id,
+        org_id=who.org.id,
         key=f"custom-{uuid.uuid4().hex[:12]}",
-        name_sv=body.name_sv,
-        name_en=body.name_en,
-        description=body.description,
+        name_sv=values.name_sv,
+        name_en=values.name_en,
+        description=values.description,
         builtin=False,
         created_at=clock.now(),
     )
     db.add(role)
     db.flush()
-    db.add_all(RolePermission(role_id=role.id, permission=p) for p in body.permissions)
-    record(
-        f"org:{found.org.id}",
+    db.add_all(RolePermission(role_id=role.id, permission=p) for p in values.permissions)
+    audit.record(
+        audit.org(who.org.id),
         "role_created",
-        ctx,
-        found.caller,
+        who.actor,
         target=role.id,
-        permissions=",".join(body.permissions),
+        permissions=",".join(values.permissions),
     )
-    return _role_out(role, body.permissions, found.caller.user.locale)
+    return _role_out(role, values.permissions, who.caller.user.locale)
 
 
-def update_role(ctx: Context, role_id: uuid.UUID, body: RolePatch) -> RoleOut:
-    found = org_access(ctx)
-    db = ctx.db
-    lock_org(db, found.org.id)  # no grant of this role runs between the checks and the edit
-    role = _org_role_for_change(ctx, role_id)
+def update_role(db: Session, who: OrgAccess, role_id: uuid.UUID, values: RolePatch) -> RoleOut:
+    lock_org(db, who.org.id)  # no grant of this role runs between the checks and the edit
+    role = _org_role_for_change(db, who, role_id)
     using = list(db.scalars(_projects_using(role.id)))
     permissions = set(role_permissions(db, role.id))
-    if body.permissions is not None:
-        new = set(body.permissions)
-        _may_add(db, found.caller.user.id, role.id, new - permissions)
+    if values.permissions is not None:
+        new = set(values.permissions)
+        _may_add(db, who.caller.user.id, role.id, new - permissions)
         if Permission.MEMBERS_MANAGE in permissions and Permission.MEMBERS_MANAGE not in new:
             _refuse_if_a_project_loses_its_managers(db, role, using, new)
         db.execute(delete(RolePermission).where(RolePermission.role_id == role.id))
         db.add_all(RolePermission(role_id=role.id, permission=p) for p in sorted(new))
         permissions = new
     for field in ("name_sv", "name_en", "description"):
-        if getattr(body, field) is not None:
-            setattr(role, field, getattr(body, field))
+        if getattr(values, field) is not None:
+            setattr(role, field, getattr(values, field))
     # Editing a role changes what everyone holding it may do: each project's trail says so.
-    for scope in [f"org:{found.org.id}", *(f"project:{p}" for p in using)]:
-        record(
-            scope,
+    for trail in [audit.org(who.org.id), *(audit.project(p) for p in using)]:
+        audit.record(
+            trail,
             "role_changed",
-            ctx,
-            found.caller,
+            who.actor,
             target=role.id,
             role=role.key,
-            fields=",".join(sorted(body.model_fields_set)),
+            fields=",".join(sorted(values.model_fields_set)),
             permissions=",".join(sorted(permissions)),
         )
-    return _role_out(role, permissions, found.caller.user.locale)
+    return _role_out(role, permissions, who.caller.user.locale)
 
 
 def _projects_using(role_id: uuid.UUID) -> Select[uuid.UUID]:
@@ -368,11 +332,9 @@ def _refuse_if_a_project_loses_its_managers(
             )
 
 
-def delete_role(ctx: Context, role_id: uuid.UUID) -> None:
-    found = org_access(ctx)
-    db = ctx.db
-    lock_org(db, found.org.id)  # no grant of the role slips in between check and delete
-    role = _org_role_for_change(ctx, role_id)
+def delete_role(db: Session, who: OrgAccess, role_id: uuid.UUID) -> None:
+    lock_org(db, who.org.id)  # no grant of the role slips in between check and delete
+    role = _org_role_for_change(db, who, role_id)
     if role.builtin:
         raise Problem(409, "conflict", "Predefined roles can be adjusted but not deleted.")
     held = db.scalar(select(ProjectMember.user_id).where(ProjectMember.role_id == role.id))
@@ -386,4 +348,4 @@ def delete_role(ctx: Context, role_id: uuid.UUID) -> None:
     # Ended invitations still name the role; the audit trail keeps their story.
     db.execute(delete(Invitation).where(Invitation.role_id == role.id))
     db.delete(role)
-    record(f"org:{found.org.id}", "role_deleted", ctx, found.caller, target=role_id)
+    audit.record(audit.org(who.org.id), "role_deleted", who.actor, target=role_id)

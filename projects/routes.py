@@ -1,8 +1,8 @@
 import azure.functions as func
 
-from auth.guards import signed_in
+from auth.guards import principal, signed_in
 from projects import invitations, organisations, service
-from projects.gate import org_gate, project_gate
+from projects.gate import OrgAccess, ProjectAccess, org_gate, project_gate
 from projects.permissions import Permission
 from projects.schemas import (
     AcceptedOut,
@@ -55,25 +55,25 @@ def list_permissions(ctx: http.Context) -> PermissionList:
 @bp.endpoint("POST", "orgs", body=OrgCreate, response=OrgOut, status=201, guard=signed_in)
 def create_org(ctx: http.Context) -> OrgOut:
     """Create an organisation; the caller becomes its admin, with the predefined roles."""
-    return organisations.create_org(ctx, ctx.body)
+    return organisations.create_org(ctx.db, principal(ctx), ctx.body)
 
 
 @bp.endpoint("GET", "orgs", query=PageQuery, response=OrgList, guard=signed_in)
 def list_orgs(ctx: http.Context) -> OrgList:
     """The organisations the caller belongs to."""
-    return organisations.list_orgs(ctx, ctx.query)
+    return organisations.list_orgs(ctx.db, principal(ctx), ctx.query)
 
 
 @bp.endpoint("GET", ORG, response=OrgOut, guard=org_gate(admin=False))
 def get_org(ctx: http.Context) -> OrgOut:
     """One organisation the caller belongs to."""
-    return organisations.get_org(ctx)
+    return organisations.get_org(ctx.established(OrgAccess))
 
 
 @bp.endpoint("PATCH", ORG, body=OrgPatch, response=OrgOut, guard=org_gate(admin=True))
 def rename_org(ctx: http.Context) -> OrgOut:
     """Rename the organisation (its admins)."""
-    return organisations.rename_org(ctx, ctx.body)
+    return organisations.rename_org(ctx.established(OrgAccess), ctx.body)
 
 
 @bp.endpoint(
@@ -85,7 +85,7 @@ def list_org_members(ctx: http.Context) -> OrgMemberList:
     Members belong to the organisation through their projects: leaving the last one
     ends the org membership.
     """
-    return organisations.list_org_members(ctx, ctx.query)
+    return organisations.list_org_members(ctx.db, ctx.established(OrgAccess), ctx.query)
 
 
 @bp.endpoint(
@@ -100,13 +100,15 @@ def set_org_role(ctx: http.Context) -> OrgMemberOut:
 
     An admin who holds no project of the organisation cannot become a member (409).
     """
-    return organisations.set_org_role(ctx, ctx.route_id("user_id"), ctx.body)
+    return organisations.set_org_role(
+        ctx.db, ctx.established(OrgAccess), ctx.route_id("user_id"), ctx.body
+    )
 
 
 @bp.endpoint("GET", f"{ORG}/roles", response=RoleList, guard=org_gate(admin=False))
 def list_roles(ctx: http.Context) -> RoleList:
     """The organisation's roles: the predefined ones and its own."""
-    return organisations.list_roles(ctx)
+    return organisations.list_roles(ctx.db, ctx.established(OrgAccess))
 
 
 @bp.endpoint(
@@ -119,7 +121,7 @@ def list_roles(ctx: http.Context) -> RoleList:
 )
 def create_role(ctx: http.Context) -> RoleOut:
     """Add a custom role (org admins)."""
-    return organisations.create_role(ctx, ctx.body)
+    return organisations.create_role(ctx.db, ctx.established(OrgAccess), ctx.body)
 
 
 @bp.endpoint(
@@ -135,13 +137,15 @@ def update_role(ctx: http.Context) -> RoleOut:
     Adding a permission grants it to everyone holding the role: refused (403) unless the
     caller holds it in every project where the role is held or offered.
     """
-    return organisations.update_role(ctx, ctx.route_id("role_id"), ctx.body)
+    return organisations.update_role(
+        ctx.db, ctx.established(OrgAccess), ctx.route_id("role_id"), ctx.body
+    )
 
 
 @bp.endpoint("DELETE", f"{ORG}/roles/{{role_id:guid}}", status=204, guard=org_gate(admin=True))
 def delete_role(ctx: http.Context) -> None:
     """Delete a custom role that nobody holds or is offered (409 otherwise)."""
-    organisations.delete_role(ctx, ctx.route_id("role_id"))
+    organisations.delete_role(ctx.db, ctx.established(OrgAccess), ctx.route_id("role_id"))
 
 
 # --- projects -------------------------------------------------------------------
@@ -152,7 +156,7 @@ def delete_role(ctx: http.Context) -> None:
 )
 def create_project(ctx: http.Context) -> ProjectOut:
     """Create a project in one of the caller's organisations; the caller becomes Owner."""
-    return service.create_project(ctx, ctx.body)
+    return service.create_project(ctx.db, principal(ctx), ctx.body)
 
 
 @bp.endpoint("GET", "projects", query=PageQuery, response=ProjectList, guard=signed_in)
@@ -162,13 +166,13 @@ def list_projects(ctx: http.Context) -> ProjectList:
     A project whose gate refuses this session (a second factor it lacks) is listed with
     its name and requirements only, `mfa_satisfied: false`.
     """
-    return service.list_projects(ctx, ctx.query)
+    return service.list_projects(ctx.db, principal(ctx), ctx.query)
 
 
 @bp.endpoint("GET", PROJECT, response=ProjectOut, guard=project_gate(Permission.PROJECT_VIEW))
 def get_project(ctx: http.Context) -> ProjectOut:
     """One project."""
-    return service.get_project(ctx)
+    return service.get_project(ctx.established(ProjectAccess))
 
 
 @bp.endpoint(
@@ -180,13 +184,13 @@ def get_project(ctx: http.Context) -> ProjectOut:
 )
 def update_project(ctx: http.Context) -> ProjectOut:
     """Change the project's name, number or description."""
-    return service.update_project(ctx, ctx.body)
+    return service.update_project(ctx.established(ProjectAccess), ctx.body)
 
 
 @bp.endpoint("DELETE", PROJECT, status=204, guard=project_gate(Permission.PROJECT_DELETE))
 def delete_project(ctx: http.Context) -> None:
     """Delete the project: it is gone for everyone at once."""
-    service.delete_project(ctx)
+    service.delete_project(ctx.db, ctx.established(ProjectAccess))
 
 
 @bp.endpoint(
@@ -198,7 +202,7 @@ def delete_project(ctx: http.Context) -> None:
 )
 def set_security(ctx: http.Context) -> ProjectOut:
     """Require a second factor (or an authenticator app) of everyone in the project."""
-    return service.set_security(ctx, ctx.body)
+    return service.set_security(ctx.established(ProjectAccess), ctx.body)
 
 
 @bp.endpoint(
@@ -210,7 +214,7 @@ def set_security(ctx: http.Context) -> ProjectOut:
 )
 def list_members(ctx: http.Context) -> MemberList:
     """The project's members and their roles."""
-    return service.list_members(ctx, ctx.query)
+    return service.list_members(ctx.db, ctx.established(ProjectAccess), ctx.query)
 
 
 @bp.endpoint(
@@ -222,7 +226,9 @@ def list_members(ctx: http.Context) -> MemberList:
 )
 def update_member(ctx: http.Context) -> MemberOut:
     """Change a member's role or their own 2FA requirement."""
-    return service.update_member(ctx, ctx.route_id("user_id"), ctx.body)
+    return service.update_member(
+        ctx.db, ctx.established(ProjectAccess), ctx.route_id("user_id"), ctx.body
+    )
 
 
 @bp.endpoint(
@@ -233,7 +239,7 @@ def update_member(ctx: http.Context) -> MemberOut:
 )
 def remove_member(ctx: http.Context) -> None:
     """Remove a member; their access ends with their next request."""
-    service.remove_member(ctx, ctx.route_id("user_id"))
+    service.remove_member(ctx.db, ctx.established(ProjectAccess), ctx.route_id("user_id"))
 
 
 @bp.endpoint(
@@ -246,7 +252,7 @@ def remove_member(ctx: http.Context) -> None:
 )
 def create_invitation(ctx: http.Context) -> InvitationOut:
     """Invite someone by e-mail; the link with the token goes only to that address."""
-    return invitations.create_invitation(ctx, ctx.body)
+    return invitations.create_invitation(ctx.db, ctx.established(ProjectAccess), ctx.body)
 
 
 @bp.endpoint(
@@ -258,7 +264,7 @@ def create_invitation(ctx: http.Context) -> InvitationOut:
 )
 def list_invitations(ctx: http.Context) -> InvitationList:
     """The project's pending invitations."""
-    return invitations.list_invitations(ctx, ctx.query)
+    return invitations.list_invitations(ctx.db, ctx.established(ProjectAccess), ctx.query)
 
 
 @bp.endpoint(
@@ -269,7 +275,9 @@ def list_invitations(ctx: http.Context) -> InvitationList:
 )
 def revoke_invitation(ctx: http.Context) -> None:
     """Revoke a pending invitation."""
-    invitations.revoke_invitation(ctx, ctx.route_id("invitation_id"))
+    invitations.revoke_invitation(
+        ctx.db, ctx.established(ProjectAccess), ctx.route_id("invitation_id")
+    )
 
 
 @bp.endpoint(
@@ -281,7 +289,7 @@ def revoke_invitation(ctx: http.Context) -> None:
 )
 def project_audit(ctx: http.Context) -> AuditList:
     """The project's audit events, newest first: actor, action, target, time, client IP."""
-    return service.project_audit(ctx, ctx.query)
+    return service.project_audit(ctx.established(ProjectAccess), ctx.query)
 
 
 # --- accepting invitations --------------------------------------------------------
@@ -290,7 +298,7 @@ def project_audit(ctx: http.Context) -> AuditList:
 @bp.endpoint("POST", "invitations/preview", body=TokenIn, response=InvitationPreview)
 def preview_invitation(ctx: http.Context) -> InvitationPreview:
     """What an invitation is for, by its token (no session needed); 404 when not valid."""
-    return invitations.preview_invitation(ctx, ctx.body.token)
+    return invitations.preview_invitation(ctx.db, ctx.body.token)
 
 
 @bp.endpoint("POST", "invitations/accept", body=AcceptIn, response=AcceptedOut, guard=signed_in)
@@ -300,17 +308,18 @@ def accept_invitation(ctx: http.Context) -> AcceptedOut:
     Without a second factor the project requires, the project comes as in GET /projects:
     name and requirements only.
     """
-    return invitations.accept_invitation(ctx, ctx.body)
+    return invitations.accept_invitation(ctx.db, principal(ctx), ctx.body)
 
 
 @bp.endpoint("GET", "me/invitations", response=MyInvitationList, guard=signed_in)
 def my_invitations(ctx: http.Context) -> MyInvitationList:
     """Pending invitations to the caller's verified e-mail address."""
-    return invitations.my_invitations(ctx)
+    return invitations.my_invitations(ctx.db, principal(ctx))
 
 
 @bp.timer_trigger(schedule="0 15 * * * *", arg_name="timer", run_on_startup=False)
 def expire_invitations(timer: func.TimerRequest) -> None:
-    """Hourly: mark invitations past their 7 days expired; purge ended ones after 30 days."""
+    """Hourly: mark invitations past their 7 days expired; purge ended ones after 30 days,
+    and the invitation rate limits' old counts."""
     with db.transaction() as session:
         invitations.expire_invitations(session)

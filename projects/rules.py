@@ -19,11 +19,7 @@ from sqlalchemy import CursorResult, Exists, Update, and_, delete, exists, selec
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from auth.models import User
-from auth.sessions import Principal
-from projects.gate import (
-    ProjectAccess,
-    second_factor_problem,
-)
+from projects.access import ProjectAccess, second_factor_problem
 from projects.models import (
     Organization,
     OrgMember,
@@ -38,15 +34,9 @@ from projects.schemas import (
     ProjectOut,
     RoleRef,
 )
-from shared import audit, clock
-from shared.client import Client
+from shared import audit
 from shared.db import lock_row
-from shared.http import Context
 from shared.problems import Problem, validation_error
-
-
-def record(scope: str, action: str, ctx: Context, caller: Principal, **details: Any) -> None:
-    audit.record(scope, action, audit.Actor(caller.user.id, Client(ip=ctx.client_ip)), **details)
 
 
 def role_ref(role: Role, locale: str) -> RoleRef:
@@ -67,13 +57,8 @@ def permissions_by_role(db: Session, role_ids: Iterable[uuid.UUID]) -> dict[uuid
     return found
 
 
-def project_out(
-    project: Project,
-    membership: ProjectMember,
-    role: Role,
-    permissions: Iterable[str],
-    caller: Principal,
-) -> ProjectOut:
+def project_out(found: ProjectAccess) -> ProjectOut:
+    project = found.project
     return ProjectOut(
         id=project.id,
         org_id=project.org_id,
@@ -82,23 +67,18 @@ def project_out(
         description=project.description,
         require_2fa=project.require_2fa,
         require_totp=project.require_totp,
-        created_at=clock.as_utc(project.created_at),
-        my_role=role_ref(role, caller.user.locale),
-        my_permissions=sorted(permissions),
-        mfa_satisfied=second_factor_problem(project, membership, caller.session) is None,
+        created_at=project.created_at,
+        my_role=role_ref(found.role, found.caller.user.locale),
+        my_permissions=sorted(found.permissions),
+        mfa_satisfied=_gate_lets_in(found),
     )
 
 
-def project_view(
-    project: Project,
-    membership: ProjectMember,
-    role: Role,
-    permissions: Iterable[str],
-    caller: Principal,
-) -> ProjectOut | GatedProject:
+def project_view(found: ProjectAccess) -> ProjectOut | GatedProject:
     """The project as far as its gate lets this session see it (for lists outside the gate)."""
-    if second_factor_problem(project, membership, caller.session) is None:
-        return project_out(project, membership, role, permissions, caller)
+    if _gate_lets_in(found):
+        return project_out(found)
+    project = found.project
     return GatedProject(
         id=project.id,
         org_id=project.org_id,
@@ -107,6 +87,10 @@ def project_view(
         require_totp=project.require_totp,
         mfa_satisfied=False,
     )
+
+
+def _gate_lets_in(found: ProjectAccess) -> bool:
+    return second_factor_problem(found.project, found.membership, found.caller.session) is None
 
 
 def lock_org(db: Session, org_id: uuid.UUID) -> None:
@@ -134,12 +118,11 @@ def holds_a_project(db: Session, org_id: uuid.UUID, user_id: uuid.UUID) -> bool:
     return bool(db.scalar(select(_project_held(org_id, user_id))))
 
 
-def end_projectless_memberships(ctx: Context, caller: Principal, org_id: uuid.UUID) -> None:
+def end_projectless_memberships(db: Session, actor: audit.Actor, org_id: uuid.UUID) -> None:
     """Org members (not admins) with no project left in the organisation leave it.
 
     Run, under the organisation's lock, by whatever ends project memberships.
     """
-    db = ctx.db
     db.flush()
     projectless = and_(
         OrgMember.org_id == org_id,
@@ -151,7 +134,7 @@ def end_projectless_memberships(ctx: Context, caller: Principal, org_id: uuid.UU
         return
     db.execute(delete(OrgMember).where(projectless).execution_options(synchronize_session=False))
     for user_id in leaving:
-        record(f"org:{org_id}", "org_member_left", ctx, caller, target=user_id)
+        audit.record(audit.org(org_id), "org_member_left", actor, target=user_id)
 
 
 def keeps_a_manager(

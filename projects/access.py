@@ -1,0 +1,139 @@
+"""Who may reach a project or an organisation, with no HTTP in it.
+
+The guards in projects.gate establish a `ProjectAccess` or an `OrgAccess` for each
+request; services take them as the caller. Timers, scripts and tests look them up
+with `project_access` and `org_access`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from auth.models import UserSession
+from auth.sessions import Principal
+from projects.models import (
+    Organization,
+    OrgMember,
+    Project,
+    ProjectMember,
+    Role,
+    RolePermission,
+)
+from shared import audit
+from shared.problems import Problem, not_found
+
+APP_FACTORS = ("totp", "recovery")  # recovery codes stand in for the authenticator app
+
+
+@dataclass(frozen=True)
+class ProjectAccess:
+    """The caller's membership of a live project: their role and its permissions."""
+
+    caller: Principal
+    project: Project
+    membership: ProjectMember
+    role: Role
+    permissions: frozenset[str]
+
+    @property
+    def actor(self) -> audit.Actor:
+        return self.caller.actor
+
+
+@dataclass(frozen=True)
+class OrgAccess:
+    """The caller's membership of an organisation."""
+
+    caller: Principal
+    org: Organization
+    membership: OrgMember
+
+    @property
+    def actor(self) -> audit.Actor:
+        return self.caller.actor
+
+
+def role_permissions(db: Session, role_id: uuid.UUID) -> frozenset[str]:
+    rows = db.scalars(select(RolePermission.permission).where(RolePermission.role_id == role_id))
+    return frozenset(rows)
+
+
+def project_access(db: Session, caller: Principal, project_id: uuid.UUID) -> ProjectAccess:
+    """The caller's membership of the live project, or 404 (its existence is not revealed)."""
+    found = db.execute(
+        select(Project, ProjectMember, Role)
+        .join(ProjectMember, ProjectMember.project_id == Project.id)
+        .join(Role, Role.id == ProjectMember.role_id)
+        .where(
+            Project.id == project_id,
+            Project.deleted_at.is_(None),
+            ProjectMember.user_id == caller.user.id,
+        )
+    ).one_or_none()
+    if found is None:
+        raise not_found("No such project.")
+    project, membership, role = found
+    return ProjectAccess(caller, project, membership, role, role_permissions(db, role.id))
+
+
+def org_access(db: Session, caller: Principal, org_id: uuid.UUID) -> OrgAccess:
+    """The caller's membership of the organisation, or 404."""
+    found = db.execute(
+        select(Organization, OrgMember)
+        .join(OrgMember, OrgMember.org_id == Organization.id)
+        .where(Organization.id == org_id, OrgMember.user_id == caller.user.id)
+    ).one_or_none()
+    if found is None:
+        raise not_found("No such organisation.")
+    org, membership = found
+    return OrgAccess(caller, org, membership)
+
+
+def second_factor_problem(
+    project: Project, membership: ProjectMember, session: UserSession
+) -> Problem | None:
+    """Why this session may not reach this project, or None when its factors suffice."""
+    return _factor_problem(
+        session,
+        app_required=project.require_totp,
+        factor_required=project.require_2fa or membership.require_2fa,
+    )
+
+
+def org_second_factor_problem(db: Session, found: OrgAccess) -> Problem | None:
+    """The strictest second-factor refusal among the caller's projects in the organisation."""
+    requirements = db.execute(
+        select(Project.require_totp, Project.require_2fa, ProjectMember.require_2fa)
+        .join(ProjectMember, ProjectMember.project_id == Project.id)
+        .where(
+            Project.org_id == found.org.id,
+            Project.deleted_at.is_(None),
+            ProjectMember.user_id == found.caller.user.id,
+        )
+    ).all()
+    return _factor_problem(
+        found.caller.session,
+        app_required=any(app for app, _, _ in requirements),
+        factor_required=any(project or member for _, project, member in requirements),
+    )
+
+
+def _factor_problem(
+    session: UserSession, *, app_required: bool, factor_required: bool
+) -> Problem | None:
+    factor = session.second_factor
+    if app_required and factor not in APP_FACTORS:
+        return Problem(
+            403,
+            "totp_required",
+            "This project requires an authenticator app: set one up and confirm with it.",
+        )
+    if factor_required and factor is None:
+        return Problem(
+            403, "mfa_required", "This project requires a second factor: POST /api/auth/step-up."
+        )
+    return None
