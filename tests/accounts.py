@@ -136,10 +136,19 @@ def signed_up(host: Host, client: httpx.Client, tag: str = "user") -> Account:
         "/api/auth/verify-email", json={"email": address, "code": code, "password": PASSWORD}
     )
     assert verified.status_code == 200, verified.text
-    browser = Browser(client)
-    login = browser.post("/api/auth/login", json={"email": address, "password": PASSWORD})
+    account = Account(address, PASSWORD, Browser(client))
+    account.browser, login = sign_in(client, account)
     assert login.json()["status"] == "authenticated", login.text
-    return Account(address, PASSWORD, browser)
+    return account
+
+
+def sign_in(client: httpx.Client, account: Account) -> tuple[Browser, httpx.Response]:
+    """A new browser signing in as `account` with its password, and the answer."""
+    browser = Browser(client)
+    response = browser.post(
+        "/api/auth/login", json={"email": account.email, "password": account.password}
+    )
+    return browser, response
 
 
 def totp_now(host: Host, secret: str, steps_ahead: int = 0) -> str:

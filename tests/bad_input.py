@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, create_engine, text
@@ -113,3 +114,12 @@ def hostile(valid: dict[str, Any], multiline: set[str]) -> Iterator[tuple[str, d
     yield "too deep", {"content": TOO_DEEP, "headers": {"Content-Type": "application/json"}}
     for label, body in spoiled(valid, multiline):
         yield label, {"json": body}
+
+
+@contextmanager
+def unchanged(host: Host, tables: list[str], *context: object) -> Iterator[None]:
+    """Fail unless the block added, removed and changed no row of `tables` and sent no
+    e-mail; `context` says which case it was when it fails."""
+    before = snapshot(host, tables)
+    yield
+    assert snapshot(host, tables) == before, context

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -27,6 +27,9 @@ from sqlalchemy import create_engine, make_url, text
 from devhost import azurite
 from shared.config import Settings
 from shared.storage import ensure_resources
+
+if TYPE_CHECKING:
+    from tests.accounts import Team
 
 REPO = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("CASAI_TEST_POSTGRES_URL", "")
@@ -242,3 +245,11 @@ def host(
 def client(host: Host) -> Iterator[httpx.Client]:
     with host.client() as http_client:
         yield http_client
+
+
+@pytest.fixture
+def team(host: Host, client: httpx.Client) -> Team:
+    """An owner signed in, with an organisation and a project in it."""
+    from tests.accounts import new_team  # tests.accounts builds on this module
+
+    return new_team(host, client, "owner")

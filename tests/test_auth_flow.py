@@ -15,6 +15,7 @@ from tests.accounts import (
     last_code,
     messages_to,
     register,
+    sign_in,
     signed_up,
     step_up_by_email,
     text_of,
@@ -33,10 +34,7 @@ def wrong_totp(host: Host, secret: str) -> str:
 
 
 def otp_login(client: httpx.Client, account: Account) -> tuple[Browser, dict[str, Any]]:
-    browser = Browser(client)
-    response = browser.post(
-        "/api/auth/login", json={"email": account.email, "password": account.password}
-    )
+    browser, response = sign_in(client, account)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "otp_required"

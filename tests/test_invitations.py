@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from tests.accounts import (
     Browser,
@@ -15,7 +14,6 @@ from tests.accounts import (
     join,
     last_code,
     messages_to,
-    new_team,
     register,
     role_ids,
     signed_up,
@@ -25,11 +23,6 @@ from tests.accounts import (
     user_id,
 )
 from tests.conftest import Host
-
-
-@pytest.fixture
-def team(host: Host, client: httpx.Client) -> Team:
-    return new_team(host, client, "inviter")
 
 
 def test_the_whole_story(host: Host, client: httpx.Client) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from tests.accounts import (
     Account,
@@ -14,8 +13,8 @@ from tests.accounts import (
     invitation_token,
     join,
     messages_to,
-    new_team,
     role_ids,
+    sign_in,
     signed_up,
     step_up_by_email,
     totp_now,
@@ -24,11 +23,6 @@ from tests.accounts import (
     with_totp,
 )
 from tests.conftest import Host
-
-
-@pytest.fixture
-def team(host: Host, client: httpx.Client) -> Team:
-    return new_team(host, client, "boss")
 
 
 def require(team: Team, *, totp: bool = False) -> None:
@@ -40,10 +34,8 @@ def require(team: Team, *, totp: bool = False) -> None:
 
 
 def sign_in_again(host: Host, client: httpx.Client, account: Account) -> httpx.Response:
-    account.browser = Browser(client)
-    return account.browser.post(
-        "/api/auth/login", json={"email": account.email, "password": account.password}
-    )
+    account.browser, response = sign_in(client, account)
+    return response
 
 
 # --- the 2FA gate ---------------------------------------------------------------

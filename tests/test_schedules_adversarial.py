@@ -53,11 +53,6 @@ def rows_of(account: Account, schedule: str) -> list[dict[str, Any]]:
 # --- parallel requests ------------------------------------------------------------
 
 
-@pytest.fixture
-def team(host: Host, client: httpx.Client) -> Team:
-    return new_team(host, client, "schedule-racer")
-
-
 def test_one_chosen_row_id_in_simultaneous_batches_lands_once(host: Host, team: Team) -> None:
     """Row ids are unique across schedules: of batches racing to create the same id in
     four schedules, one wins and the others get the answer a taken id always gets."""
