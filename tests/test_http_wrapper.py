@@ -178,6 +178,13 @@ def test_a_problem_after_a_write_rolls_the_write_back(api: httpx.Client) -> None
     assert_problem(api.get("/api/units/gone"), 404, "not_found")
 
 
+def test_a_problem_that_keeps_its_writes_commits_them(api: httpx.Client) -> None:
+    """Problem(keep_writes=True): a refusal that must be remembered (a failed try)."""
+    body = {"code": "kept", "fail_after_write": True, "keep_writes": True}
+    assert_problem(api.post("/api/units", json=body), 409, "conflict")
+    assert api.get("/api/units/kept").json() == {"code": "kept"}
+
+
 def test_the_log_never_holds_a_request_body(api: httpx.Client, wrapper_host: Host) -> None:
     api.post("/api/notes", json={"title": "Hemlig-titel-4711", "quantity": "1"})
     assert "Hemlig-titel-4711" not in wrapper_host.log()

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from quantities.models import Unit
 from shared import http
-from shared.preconditions import etag
+from shared.preconditions import check_if_match, etag
 from shared.problems import Problem
 
 bp = http.Blueprint()
@@ -30,6 +30,7 @@ class NewUnit(BaseModel):
 
     code: str = Field(max_length=16)
     fail_after_write: bool = False
+    keep_writes: bool = False
 
 
 class UnitCode(BaseModel):
@@ -56,7 +57,7 @@ def boom(ctx: http.Context) -> None:
 
 @bp.endpoint("POST", "units", body=NewUnit, response=UnitCode, status=201)
 def add_unit(ctx: http.Context) -> UnitCode:
-    """Write a unit, then fail when asked to: the write must not stay."""
+    """Write a unit, then fail when asked to: the write stays only when the refusal keeps it."""
     ctx.db.add(
         Unit(
             code=ctx.body.code, symbol="x", name_sv="x", name_en="x", unece_code="ZZ", sort_order=99
@@ -64,7 +65,9 @@ def add_unit(ctx: http.Context) -> UnitCode:
     )
     ctx.db.flush()
     if ctx.body.fail_after_write:
-        raise Problem(409, "conflict", "Asked to fail after writing.")
+        raise Problem(
+            409, "conflict", "Asked to fail after writing.", keep_writes=ctx.body.keep_writes
+        )
     return UnitCode(code=ctx.body.code)
 
 
@@ -95,7 +98,8 @@ def get_versioned(ctx: http.Context) -> Versioned:
 @bp.endpoint("PUT", "versioned/{name}")
 def put_versioned(ctx: http.Context) -> None:
     """Accept a change only when If-Match names version 3."""
-    http.require_if_match(ctx, VERSION, lambda: Versioned(name=ctx.route["name"], version=VERSION))
+    current = Versioned(name=ctx.route["name"], version=VERSION)
+    check_if_match(ctx.header("If-Match"), VERSION, lambda: current)
 
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
