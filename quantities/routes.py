@@ -1,6 +1,10 @@
+import uuid
+
 import azure.functions as func
 
+from projects.access import ProjectAccess
 from projects.gate import project_gate
+from projects.permissions import Permission
 from quantities import service
 from quantities.schemas import (
     BatchIn,
@@ -32,6 +36,23 @@ def with_etag(ctx: http.Context, version: int) -> None:
     ctx.response_headers.append(("ETag", etag(version)))
 
 
+def who(ctx: http.Context) -> ProjectAccess:
+    """The caller's membership of the route's project, as the project gate found it."""
+    return ctx.established(ProjectAccess)
+
+
+def schedule_id(ctx: http.Context) -> uuid.UUID:
+    return ctx.route_id("schedule_id", "No such schedule.")
+
+
+def row_id(ctx: http.Context) -> uuid.UUID:
+    return ctx.route_id("row_id", "No such row in this schedule.")
+
+
+def if_match(ctx: http.Context) -> str | None:
+    return ctx.header("If-Match")
+
+
 @bp.endpoint("GET", "units", response=UnitList)
 def list_units(ctx: http.Context) -> UnitList:
     """The units of measurement a row may use, with Swedish and English names."""
@@ -39,11 +60,15 @@ def list_units(ctx: http.Context) -> UnitList:
 
 
 @bp.endpoint(
-    "GET", SCHEDULES, query=PageQuery, response=ScheduleList, guard=project_gate("schedules.view")
+    "GET",
+    SCHEDULES,
+    query=PageQuery,
+    response=ScheduleList,
+    guard=project_gate(Permission.SCHEDULES_VIEW),
 )
 def list_schedules(ctx: http.Context) -> ScheduleList:
     """The project's mängdförteckningar."""
-    return service.list_schedules(ctx, ctx.query)
+    return service.list_schedules(ctx.db, who(ctx), ctx.query)
 
 
 @bp.endpoint(
@@ -52,19 +77,19 @@ def list_schedules(ctx: http.Context) -> ScheduleList:
     body=ScheduleCreate,
     response=ScheduleOut,
     status=201,
-    guard=project_gate("schedules.manage"),
+    guard=project_gate(Permission.SCHEDULES_MANAGE),
 )
 def create_schedule(ctx: http.Context) -> ScheduleOut:
     """Create a mängdförteckning with an empty working revision."""
-    schedule = service.create_schedule(ctx, ctx.body)
+    schedule = service.create_schedule(ctx.db, who(ctx), ctx.body)
     with_etag(ctx, schedule.version)
     return schedule
 
 
-@bp.endpoint("GET", SCHEDULE, response=ScheduleOut, guard=project_gate("schedules.view"))
+@bp.endpoint("GET", SCHEDULE, response=ScheduleOut, guard=project_gate(Permission.SCHEDULES_VIEW))
 def get_schedule(ctx: http.Context) -> ScheduleOut:
     """One mängdförteckning, with its version as ETag."""
-    schedule = service.get_schedule(ctx)
+    schedule = service.get_schedule(ctx.db, who(ctx), schedule_id(ctx))
     with_etag(ctx, schedule.version)
     return schedule
 
@@ -74,19 +99,19 @@ def get_schedule(ctx: http.Context) -> ScheduleOut:
     SCHEDULE,
     body=SchedulePatch,
     response=ScheduleOut,
-    guard=project_gate("schedules.manage"),
+    guard=project_gate(Permission.SCHEDULES_MANAGE),
 )
 def update_schedule(ctx: http.Context) -> ScheduleOut:
     """Rename it or change its number, standard or currency (If-Match required)."""
-    schedule = service.update_schedule(ctx, ctx.body)
+    schedule = service.update_schedule(ctx.db, who(ctx), schedule_id(ctx), if_match(ctx), ctx.body)
     with_etag(ctx, schedule.version)
     return schedule
 
 
-@bp.endpoint("DELETE", SCHEDULE, status=204, guard=project_gate("schedules.manage"))
+@bp.endpoint("DELETE", SCHEDULE, status=204, guard=project_gate(Permission.SCHEDULES_MANAGE))
 def delete_schedule(ctx: http.Context) -> None:
     """Delete the mängdförteckning (If-Match required)."""
-    service.delete_schedule(ctx)
+    service.delete_schedule(ctx.db, who(ctx), schedule_id(ctx), if_match(ctx))
 
 
 @bp.endpoint(
@@ -94,11 +119,11 @@ def delete_schedule(ctx: http.Context) -> None:
     SCHEDULE + "/rows",
     query=RowsQuery,
     response=RowList,
-    guard=project_gate("schedules.view"),
+    guard=project_gate(Permission.SCHEDULES_VIEW),
 )
 def list_rows(ctx: http.Context) -> func.HttpResponse:
     """Every row of the working revision (or `revision_id`) in tree order, with amounts."""
-    document = service.list_rows(ctx, ctx.query.revision_id)
+    document = service.list_rows(ctx.db, who(ctx), schedule_id(ctx), ctx.query.revision_id)
     return func.HttpResponse(document, mimetype=http.JSON_MEDIA_TYPE)
 
 
@@ -108,27 +133,31 @@ def list_rows(ctx: http.Context) -> func.HttpResponse:
     body=RowCreate,
     response=RowOut,
     status=201,
-    guard=project_gate("schedules.edit"),
+    guard=project_gate(Permission.SCHEDULES_EDIT),
 )
 def create_row(ctx: http.Context) -> RowOut:
     """Add a row: last under `parent_id`, first with `first`, or after `after_id`."""
-    row = service.create_row(ctx, ctx.body)
+    row = service.create_row(ctx.db, who(ctx), schedule_id(ctx), ctx.body)
     with_etag(ctx, row.version)
     return row
 
 
-@bp.endpoint("PATCH", ROW, body=RowPatch, response=RowOut, guard=project_gate("schedules.edit"))
+@bp.endpoint(
+    "PATCH", ROW, body=RowPatch, response=RowOut, guard=project_gate(Permission.SCHEDULES_EDIT)
+)
 def update_row(ctx: http.Context) -> RowOut:
     """Change a row's fields (If-Match required; 412 returns the current row)."""
-    row = service.update_row(ctx, ctx.body)
+    row = service.update_row(
+        ctx.db, who(ctx), schedule_id(ctx), row_id(ctx), if_match(ctx), ctx.body
+    )
     with_etag(ctx, row.version)
     return row
 
 
-@bp.endpoint("DELETE", ROW, status=204, guard=project_gate("schedules.edit"))
+@bp.endpoint("DELETE", ROW, status=204, guard=project_gate(Permission.SCHEDULES_EDIT))
 def delete_row(ctx: http.Context) -> None:
     """Delete a row and everything under it (If-Match required)."""
-    service.delete_row(ctx)
+    service.delete_row(ctx.db, who(ctx), schedule_id(ctx), row_id(ctx), if_match(ctx))
 
 
 @bp.endpoint(
@@ -137,14 +166,14 @@ def delete_row(ctx: http.Context) -> None:
     body=BatchIn,
     response=BatchOut,
     max_body=MAX_BATCH_BODY,
-    guard=project_gate("schedules.edit"),
+    guard=project_gate(Permission.SCHEDULES_EDIT),
 )
 def batch(ctx: http.Context) -> BatchOut:
     """Up to 5,000 create/update/delete/move operations in one transaction, all or nothing.
 
     A failing operation is named by `operation_index` in the problem; nothing is written.
     """
-    return service.batch(ctx, ctx.body)
+    return service.batch(ctx.db, who(ctx), schedule_id(ctx), ctx.body.operations)
 
 
 @bp.endpoint(
@@ -152,8 +181,8 @@ def batch(ctx: http.Context) -> BatchOut:
     SCHEDULE + "/summary",
     query=RowsQuery,
     response=Summary,
-    guard=project_gate("schedules.view"),
+    guard=project_gate(Permission.SCHEDULES_VIEW),
 )
 def summary(ctx: http.Context) -> Summary:
     """Totals per heading (its whole subtree), per cost bearer and in all."""
-    return service.summary(ctx, ctx.query.revision_id)
+    return service.summary(ctx.db, who(ctx), schedule_id(ctx), ctx.query.revision_id)

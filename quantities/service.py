@@ -4,6 +4,9 @@ Every write to a schedule's rows takes the schedule's row lock first (an UPDATE 
 the schedule), then reads the rows, applies the edits in memory (quantities.tree)
 and writes the differences. Concurrent writers of one schedule thus queue up and
 always check versions against what is committed; readers are never blocked.
+
+Services take the database session, who is calling (the caller's `ProjectAccess`) and
+plain values, If-Match included; the routes own everything HTTP.
 """
 
 from __future__ import annotations
@@ -18,11 +21,9 @@ from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from projects.gate import access
-from projects.rules import record
+from projects.access import ProjectAccess
 from quantities.models import Schedule, ScheduleRevision, ScheduleRow, Unit
 from quantities.schemas import (
-    BatchIn,
     BatchOut,
     CostBearerTotal,
     CreateOp,
@@ -44,10 +45,10 @@ from quantities.schemas import (
 )
 from quantities.totals import summarize
 from quantities.tree import NODE_FIELDS, EditError, Node, Tree, id_taken
-from shared import clock
+from shared import audit, clock
 from shared.db import lock_row
-from shared.http import Context, require_if_match
 from shared.pagination import PageQuery, page
+from shared.preconditions import check_if_match
 from shared.problems import Problem, not_found
 
 RowOperation = CreateOp | UpdateOp | DeleteOp | MoveOp
@@ -55,8 +56,8 @@ AUDITED_IDS = 100  # row ids named in one audit event; the counts are always com
 CHUNK = 500  # ids per IN (...): SQL Server takes at most 2100 parameters
 
 
-def list_units(session: Session) -> UnitList:
-    units = session.scalars(select(Unit).order_by(Unit.sort_order))
+def list_units(db: Session) -> UnitList:
+    units = db.scalars(select(Unit).order_by(Unit.sort_order))
     return UnitList(items=[UnitOut.model_validate(unit) for unit in units])
 
 
@@ -88,28 +89,25 @@ def _working_revision(db: Session, schedule_id: uuid.UUID) -> ScheduleRevision:
     return revision
 
 
-def find_schedule(ctx: Context, *, lock: bool = False) -> Schedule:
-    """The schedule of the route, in the gated project; with `lock`, its row lock taken."""
-    found = access(ctx)
-    schedule_id = ctx.route_id("schedule_id", "No such schedule.")
-    db = ctx.db
+def find_schedule(
+    db: Session, who: ProjectAccess, schedule_id: uuid.UUID, *, lock: bool = False
+) -> Schedule:
+    """The schedule, in the caller's project; with `lock`, its row lock taken."""
     if lock:  # writers of one schedule queue here (see the module docstring)
         lock_row(
             db,
             Schedule.version,
-            and_(Schedule.id == schedule_id, Schedule.project_id == found.project.id),
+            and_(Schedule.id == schedule_id, Schedule.project_id == who.project.id),
         )
     schedule = db.get(Schedule, schedule_id, populate_existing=lock)
-    if schedule is None or schedule.project_id != found.project.id or schedule.deleted_at:
+    if schedule is None or schedule.project_id != who.project.id or schedule.deleted_at:
         raise not_found("No such schedule.")
     return schedule
 
 
-def list_schedules(ctx: Context, paging: PageQuery) -> ScheduleList:
-    found = access(ctx)
-    db = ctx.db
+def list_schedules(db: Session, who: ProjectAccess, paging: PageQuery) -> ScheduleList:
     query = select(Schedule).where(
-        Schedule.project_id == found.project.id, Schedule.deleted_at.is_(None)
+        Schedule.project_id == who.project.id, Schedule.deleted_at.is_(None)
     )
     schedules, cursor = page(
         db,
@@ -117,7 +115,7 @@ def list_schedules(ctx: Context, paging: PageQuery) -> ScheduleList:
         Schedule.created_at,
         Schedule.id,
         paging,
-        scope=f"schedules:{found.project.id}",
+        scope=f"schedules:{who.project.id}",
     )
     working = {
         r.schedule_id: r
@@ -133,61 +131,67 @@ def list_schedules(ctx: Context, paging: PageQuery) -> ScheduleList:
     )
 
 
-def create_schedule(ctx: Context, body: ScheduleCreate) -> ScheduleOut:
-    found = access(ctx)
-    db = ctx.db
+def create_schedule(db: Session, who: ProjectAccess, values: ScheduleCreate) -> ScheduleOut:
     now = clock.now()
     schedule = Schedule(
-        project_id=found.project.id,
-        name=body.name,
-        doc_no=body.doc_no,
-        standard=body.standard,
-        currency=body.currency,
+        project_id=who.project.id,
+        name=values.name,
+        doc_no=values.doc_no,
+        standard=values.standard,
+        currency=values.currency,
         version=1,
         created_at=now,
-        created_by=found.caller.user.id,
+        created_by=who.caller.user.id,
     )
     db.add(schedule)
     db.flush()
     working = ScheduleRevision(schedule_id=schedule.id, is_working=True, created_at=now)
     db.add(working)
     db.flush()
-    _record(ctx, "schedule_created", schedule.id, name=body.name)
+    _record(who, "schedule_created", schedule.id, name=values.name)
     return _schedule_out(schedule, working)
 
 
-def get_schedule(ctx: Context) -> ScheduleOut:
-    schedule = find_schedule(ctx)
-    return _schedule_out(schedule, _working_revision(ctx.db, schedule.id))
+def get_schedule(db: Session, who: ProjectAccess, schedule_id: uuid.UUID) -> ScheduleOut:
+    schedule = find_schedule(db, who, schedule_id)
+    return _schedule_out(schedule, _working_revision(db, schedule.id))
 
 
-def update_schedule(ctx: Context, body: SchedulePatch) -> ScheduleOut:
-    schedule = find_schedule(ctx, lock=True)
-    working = _working_revision(ctx.db, schedule.id)
-    require_if_match(ctx, schedule.version, lambda: _schedule_out(schedule, working))
-    for name in body.model_fields_set:
-        setattr(schedule, name, getattr(body, name))
+def update_schedule(
+    db: Session,
+    who: ProjectAccess,
+    schedule_id: uuid.UUID,
+    if_match: str | None,
+    changes: SchedulePatch,
+) -> ScheduleOut:
+    schedule = find_schedule(db, who, schedule_id, lock=True)
+    working = _working_revision(db, schedule.id)
+    check_if_match(if_match, schedule.version, lambda: _schedule_out(schedule, working))
+    for name in changes.model_fields_set:
+        setattr(schedule, name, getattr(changes, name))
     schedule.version += 1
-    _record(ctx, "schedule_changed", schedule.id, fields=",".join(sorted(body.model_fields_set)))
+    changed = ",".join(sorted(changes.model_fields_set))
+    _record(who, "schedule_changed", schedule.id, fields=changed)
     return _schedule_out(schedule, working)
 
 
-def delete_schedule(ctx: Context) -> None:
-    schedule = find_schedule(ctx, lock=True)
-    require_if_match(
-        ctx,
+def delete_schedule(
+    db: Session, who: ProjectAccess, schedule_id: uuid.UUID, if_match: str | None
+) -> None:
+    schedule = find_schedule(db, who, schedule_id, lock=True)
+    check_if_match(
+        if_match,
         schedule.version,
-        lambda: _schedule_out(schedule, _working_revision(ctx.db, schedule.id)),
+        lambda: _schedule_out(schedule, _working_revision(db, schedule.id)),
     )
     schedule.deleted_at = clock.now()
     schedule.version += 1
-    _record(ctx, "schedule_deleted", schedule.id)
+    _record(who, "schedule_deleted", schedule.id)
 
 
-def _record(ctx: Context, action: str, schedule_id: uuid.UUID, **details: Any) -> None:
+def _record(who: ProjectAccess, action: str, schedule_id: uuid.UUID, **details: Any) -> None:
     """An event in the project's trail about one of its schedules."""
-    found = access(ctx)
-    record(f"project:{found.project.id}", action, ctx, found.caller, target=schedule_id, **details)
+    audit.record(audit.project(who.project.id), action, who.actor, target=schedule_id, **details)
 
 
 # --- rows: reading --------------------------------------------------------------
@@ -236,31 +240,35 @@ def row_out(node: Node, depth: int) -> RowOut:
     return RowOut.model_validate(row_fields(node, depth))
 
 
-def _revision_of(ctx: Context, schedule: Schedule, revision_id: uuid.UUID | None) -> uuid.UUID:
+def _revision_of(db: Session, schedule: Schedule, revision_id: uuid.UUID | None) -> uuid.UUID:
     if revision_id is None:
-        return _working_revision(ctx.db, schedule.id).id
-    revision = ctx.db.get(ScheduleRevision, revision_id)
+        return _working_revision(db, schedule.id).id
+    revision = db.get(ScheduleRevision, revision_id)
     if revision is None or revision.schedule_id != schedule.id:
         raise not_found("No such revision of this schedule.")
     return revision.id
 
 
-def list_rows(ctx: Context, revision_id: uuid.UUID | None) -> str:
+def list_rows(
+    db: Session, who: ProjectAccess, schedule_id: uuid.UUID, revision_id: uuid.UUID | None
+) -> str:
     """The rows as a RowList JSON document.
 
     Written with json.dumps from row_fields rather than through 10,000 pydantic
     models, which would take a third of the read budget (bench/bench_schedules.py).
     """
-    schedule = find_schedule(ctx)
-    tree = load_tree(ctx.db, _revision_of(ctx, schedule, revision_id))
+    schedule = find_schedule(db, who, schedule_id)
+    tree = load_tree(db, _revision_of(db, schedule, revision_id))
     items = [row_fields(node, depth) for node, depth in tree.walk()]
     return json.dumps({"items": items, "next_cursor": None}, ensure_ascii=False)
 
 
-def summary(ctx: Context, revision_id: uuid.UUID | None) -> Summary:
-    schedule = find_schedule(ctx)
-    revision = _revision_of(ctx, schedule, revision_id)
-    totals = summarize(load_tree(ctx.db, revision))
+def summary(
+    db: Session, who: ProjectAccess, schedule_id: uuid.UUID, revision_id: uuid.UUID | None
+) -> Summary:
+    schedule = find_schedule(db, who, schedule_id)
+    revision = _revision_of(db, schedule, revision_id)
+    totals = summarize(load_tree(db, revision))
     return Summary(
         schedule_id=schedule.id,
         revision_id=revision,
@@ -314,15 +322,14 @@ def edit_problem(error: EditError, operation_index: int | None = None) -> Proble
 class LockedTree:
     """A schedule's working revision and its rows, read after taking the schedule's row lock."""
 
-    schedule_id: uuid.UUID
     revision_id: uuid.UUID
     tree: Tree
 
 
-def _lock_working_tree(ctx: Context) -> LockedTree:
-    schedule = find_schedule(ctx, lock=True)
-    revision = _working_revision(ctx.db, schedule.id)
-    return LockedTree(schedule.id, revision.id, load_tree(ctx.db, revision.id, _units(ctx.db)))
+def _lock_working_tree(db: Session, who: ProjectAccess, schedule_id: uuid.UUID) -> LockedTree:
+    schedule = find_schedule(db, who, schedule_id, lock=True)
+    revision = _working_revision(db, schedule.id)
+    return LockedTree(revision.id, load_tree(db, revision.id, _units(db)))
 
 
 def _save(db: Session, locked: LockedTree, chosen: Mapping[uuid.UUID, int | None]) -> None:
@@ -366,7 +373,7 @@ def _refuse_taken(db: Session, chosen: Mapping[uuid.UUID, int | None]) -> None:
         wanted = ids[start : start + CHUNK]
         taken.update(db.scalars(select(ScheduleRow.id).where(ScheduleRow.id.in_(wanted))))
     if taken:
-        first = min(taken, key=lambda row_id: chosen[row_id] or 0)
+        first = min(taken, key=lambda row_id: chosen[row_id] or 0)  # None: the only one
         raise edit_problem(id_taken(), chosen[first])
 
 
@@ -377,49 +384,66 @@ def _row(tree: Tree, node: Node) -> RowOut:
 # --- rows: one at a time --------------------------------------------------------
 
 
-def create_row(ctx: Context, body: RowCreate) -> RowOut:
-    locked = _lock_working_tree(ctx)
-    chosen = {} if body.id is None else {body.id: None}
-    _refuse_taken(ctx.db, chosen)
+def create_row(
+    db: Session, who: ProjectAccess, schedule_id: uuid.UUID, values: RowCreate
+) -> RowOut:
+    locked = _lock_working_tree(db, who, schedule_id)
+    chosen = {} if values.id is None else {values.id: None}
+    _refuse_taken(db, chosen)
     try:
         node = locked.tree.create(
-            body.kind, _content(body), body.parent_id, body.after_id, body.first, body.id
+            values.kind,
+            _content(values),
+            values.parent_id,
+            values.after_id,
+            values.first,
+            values.id,
         )
     except EditError as error:
         raise edit_problem(error) from None
-    _save(ctx.db, locked, chosen)
-    _record_rows(ctx, created=[node.id])
+    _save(db, locked, chosen)
+    _record_rows(who, schedule_id, created=[node.id])
     return _row(locked.tree, node)
 
 
-def _if_match_row(ctx: Context) -> tuple[LockedTree, Node]:
-    """The route's row, with If-Match checked under the schedule's lock."""
-    locked = _lock_working_tree(ctx)
-    row_id = ctx.route_id("row_id", "No such row in this schedule.")
+def _if_match_row(
+    db: Session, who: ProjectAccess, schedule_id: uuid.UUID, row_id: uuid.UUID, if_match: str | None
+) -> tuple[LockedTree, Node]:
+    """The row, with If-Match checked under the schedule's lock."""
+    locked = _lock_working_tree(db, who, schedule_id)
     try:
         node = locked.tree.get(row_id)
     except EditError:
         raise not_found("No such row in this schedule.") from None
-    require_if_match(ctx, node.version, lambda: _row(locked.tree, node))
+    check_if_match(if_match, node.version, lambda: _row(locked.tree, node))
     return locked, node
 
 
-def update_row(ctx: Context, body: RowPatch) -> RowOut:
-    locked, node = _if_match_row(ctx)
+def update_row(
+    db: Session,
+    who: ProjectAccess,
+    schedule_id: uuid.UUID,
+    row_id: uuid.UUID,
+    if_match: str | None,
+    changes: RowPatch,
+) -> RowOut:
+    locked, node = _if_match_row(db, who, schedule_id, row_id, if_match)
     try:
-        locked.tree.update(node.id, node.version, _content(body))
+        locked.tree.update(node.id, node.version, _content(changes))
     except EditError as error:
         raise edit_problem(error) from None
-    _save(ctx.db, locked, {})
-    _record_rows(ctx, updated=[node.id])
+    _save(db, locked, {})
+    _record_rows(who, schedule_id, updated=[node.id])
     return _row(locked.tree, node)
 
 
-def delete_row(ctx: Context) -> None:
-    locked, node = _if_match_row(ctx)
+def delete_row(
+    db: Session, who: ProjectAccess, schedule_id: uuid.UUID, row_id: uuid.UUID, if_match: str | None
+) -> None:
+    locked, node = _if_match_row(db, who, schedule_id, row_id, if_match)
     removed = locked.tree.delete(node.id, node.version)  # found and current: cannot refuse
-    _save(ctx.db, locked, {})
-    _record_rows(ctx, deleted=removed)
+    _save(db, locked, {})
+    _record_rows(who, schedule_id, deleted=removed)
 
 
 # --- rows: batches --------------------------------------------------------------
@@ -466,20 +490,23 @@ def _placed(tree: Tree, row_ids: Iterable[uuid.UUID]) -> list[RowOut]:
     return [row_out(node, depth) for node, depth in tree.walk() if node.id in wanted]
 
 
-def batch(ctx: Context, body: BatchIn) -> BatchOut:
+def batch(
+    db: Session, who: ProjectAccess, schedule_id: uuid.UUID, operations: Sequence[RowOperation]
+) -> BatchOut:
     """Apply the operations to the working revision, all or nothing."""
-    locked = _lock_working_tree(ctx)
-    chosen = _chosen_ids(body.operations)
-    _refuse_taken(ctx.db, chosen)
+    locked = _lock_working_tree(db, who, schedule_id)
+    chosen = _chosen_ids(operations)
+    _refuse_taken(db, chosen)
     kinds: dict[str, list[uuid.UUID]] = {"create": [], "update": [], "delete": [], "move": []}
-    for index, operation in enumerate(body.operations):
+    for index, operation in enumerate(operations):
         try:
             kinds[operation.op].extend(_apply(locked.tree, operation))
         except EditError as error:
             raise edit_problem(error, index) from None
-    _save(ctx.db, locked, chosen)
+    _save(db, locked, chosen)
     _record_rows(
-        ctx,
+        who,
+        schedule_id,
         created=kinds["create"],
         updated=kinds["update"],
         deleted=kinds["delete"],
@@ -495,8 +522,7 @@ def batch(ctx: Context, body: BatchIn) -> BatchOut:
     )
 
 
-def _record_rows(ctx: Context, **changes: list[uuid.UUID]) -> None:
+def _record_rows(who: ProjectAccess, schedule_id: uuid.UUID, **changes: list[uuid.UUID]) -> None:
     counts = {name: len(ids) for name, ids in changes.items()}
     named = [str(i) for ids in changes.values() for i in ids][:AUDITED_IDS]
-    schedule_id = ctx.route_id("schedule_id")
-    _record(ctx, "rows_changed", schedule_id, row_ids=",".join(named), **counts)
+    _record(who, "rows_changed", schedule_id, row_ids=",".join(named), **counts)
