@@ -27,8 +27,3 @@ def _offset(clock_file: Path) -> float:
         return float(clock_file.read_text().strip() or 0)
     except FileNotFoundError:
         return 0.0
-
-
-def as_utc(moment: datetime) -> datetime:
-    """A stored time as an aware UTC datetime (SQLite returns naive ones)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -30,7 +30,6 @@ from pydantic import BaseModel, ValidationError
 
 from shared.client import Client
 from shared.config import get_settings
-from shared.preconditions import check_if_match
 from shared.problems import (
     SECURITY_HEADERS,
     Problem,
@@ -61,7 +60,7 @@ _PORT = re.compile(r":[0-9]{1,5}")
 
 Handler = Callable[["Context"], "BaseModel | func.HttpResponse | None"]
 # A guard runs before the handler and raises a Problem to refuse the request
-# (no session, CSRF, membership, permission, second factor); it may set ctx.principal.
+# (no session, CSRF, membership, permission, second factor); it may `ctx.establish` what it found.
 Guard = Callable[["Context"], None]
 Model = TypeVar("Model", bound=BaseModel)
 Established = TypeVar("Established")
@@ -98,7 +97,6 @@ class Context:
     route: Mapping[str, str]
     body: Any = None
     query: Any = None
-    principal: Any = None  # who is calling, as the endpoint's guard established it
     _established: dict[type, object] = field(default_factory=dict, repr=False)
     response_headers: list[tuple[str, str]] = field(default_factory=list)
     _session: Session | None = field(default=None, repr=False)
@@ -434,8 +432,3 @@ def _log_request(
         "sql_statements": sql_statements,
     }
     log.info(json.dumps(line))
-
-
-def require_if_match(ctx: Context, version: int, current: Callable[[], BaseModel]) -> None:
-    """`check_if_match` with the request's If-Match header."""
-    check_if_match(ctx.header("If-Match"), version, current)

@@ -16,11 +16,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import DateTime, Index, String, Uuid, delete, func, select
+from sqlalchemy import Index, String, Uuid, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared import clock
-from shared.db import Base
+from shared.db import Base, UtcDateTime
 from shared.problems import rate_limited
 
 
@@ -30,7 +30,7 @@ class ThrottleEvent(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     key: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 def hit(session: Session, key: str) -> None:
@@ -49,8 +49,7 @@ def latest(session: Session, key: str, window: timedelta) -> datetime | None:
     query = select(func.max(ThrottleEvent.at)).where(
         ThrottleEvent.key == key, ThrottleEvent.at > since
     )
-    found = session.scalar(query)
-    return clock.as_utc(found) if found is not None else None
+    return session.scalar(query)
 
 
 def clear(session: Session, key: str) -> None:
