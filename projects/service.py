@@ -68,7 +68,9 @@ def create_project(db: Session, caller: Principal, values: ProjectCreate) -> Pro
     owner_permissions = role_permissions(db, owner.id)
     if Permission.MEMBERS_MANAGE not in owner_permissions:  # a project always keeps a manager
         raise Problem(
-            409, "conflict", "The organisation's Owner role lacks members.manage; restore it first."
+            409,
+            "conflict",
+            f"The organisation's Owner role lacks {Permission.MEMBERS_MANAGE}; restore it first.",
         )
     now = clock.now()
     project = Project(
