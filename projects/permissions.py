@@ -68,8 +68,6 @@ class Permission(StrEnum):
 
 # The catalogue in the order GET /permissions lists it.
 PERMISSIONS: Final = tuple(Permission)
-# Kept until quantities names Permission.MEMBERS_MANAGE itself.
-MANAGE_MEMBERS: Final = Permission.MEMBERS_MANAGE
 
 
 class BuiltinRole(NamedTuple):
