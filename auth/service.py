@@ -16,6 +16,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -92,6 +93,11 @@ class SignedIn:
     answer: LoginResult
     session_token: str | None = None  # a new session's, or a session's after a step-up
     device_token: str | None = None  # the trusted-device note, at every new session
+
+
+def _security_event(user_id: uuid.UUID, action: str, who: audit.Actor, **details: Any) -> None:
+    """An event of the account's own security log (GET /me/security-log)."""
+    audit.record(audit.user(user_id), action, who, target=user_id, **details)
 
 
 # --- helpers --------------------------------------------------------------------
@@ -177,7 +183,7 @@ def _require_password(db: Session, me: Principal, password: str) -> None:
     _check_login_throttle(db, me.user.email, me.client.ip, trusted_device=me.trusted_device)
     if not passwords.verify_password(me.user.password_hash, password):
         _count_failure(db, me.user.email, me.client.ip)
-        audit.record(audit.user(me.user.id), "password_check_failed", me.actor, target=me.user.id)
+        _security_event(me.user.id, "password_check_failed", me.actor)
         raise Problem(403, "invalid_credentials", "The password is wrong.", keep_writes=True)
 
 
@@ -202,11 +208,10 @@ def _start_session(db: Session, client: Client, user: User, factors: list[str]) 
         )
     )
     session, token = sessions.start(db, user, factors, client)
-    audit.record(
-        audit.user(user.id),
+    _security_event(
+        user.id,
         "login_succeeded",
         audit.Actor(user.id, client),
-        target=user.id,
         factor=factors[-1],
         session_id=str(session.id),
     )
@@ -245,17 +250,11 @@ def register(db: Session, client: Client, body: RegisterIn) -> StatusOut:
         pass  # a parallel request is creating the account and has not committed yet
     elif user.email_verified_at is None:
         otp.open_challenge(db, user, Purpose.VERIFY_EMAIL, registration=registration)
-        audit.record(
-            audit.user(user.id), "registered", audit.Actor(user.id, client), target=user.id
-        )
+        _security_event(user.id, "registered", audit.Actor(user.id, client))
     else:
         _send_account_exists(db, user)
-        audit.record(
-            audit.user(user.id),
-            "registration_refused",
-            audit.Actor(user.id, client),
-            target=user.id,
-            reason="address_taken",
+        _security_event(
+            user.id, "registration_refused", audit.Actor(user.id, client), reason="address_taken"
         )
     return StatusOut(status="verification_sent")
 
@@ -336,13 +335,7 @@ def verify_email(db: Session, client: Client, body: VerifyEmailIn) -> VerifiedOu
     )
     if chosen is None or chosen.password_hash is None:
         _count_failure(db, body.email, client.ip)
-        audit.record(
-            audit.user(user.id),
-            "email_verification_failed",
-            actor,
-            target=user.id,
-            reason="password",
-        )
+        _security_event(user.id, "email_verification_failed", actor, reason="password")
         raise Problem(
             400,
             "invalid_credentials",
@@ -369,7 +362,7 @@ def verify_email(db: Session, client: Client, body: VerifyEmailIn) -> VerifiedOu
             OtpChallenge.user_id == user.id, OtpChallenge.purpose == Purpose.VERIFY_EMAIL
         )
     )
-    audit.record(audit.user(user.id), "email_verified", actor, target=user.id)
+    _security_event(user.id, "email_verified", actor)
     return VerifiedOut(verified=True)
 
 
@@ -409,12 +402,8 @@ def login(db: Session, client: Client, body: LoginIn, device_token: str | None) 
     if not accepted:
         _count_failure(db, body.email, client.ip)
         if user is not None:
-            audit.record(
-                audit.user(user.id),
-                "login_failed",
-                audit.Actor(user.id, client),
-                target=user.id,
-                factor="password",
+            _security_event(
+                user.id, "login_failed", audit.Actor(user.id, client), factor="password"
             )
         raise Problem(
             401,
@@ -428,19 +417,15 @@ def login(db: Session, client: Client, body: LoginIn, device_token: str | None) 
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(body.password)
     if user.disabled_at is not None:
-        audit.record(
-            audit.user(user.id), "login_refused", actor, target=user.id, reason="account_disabled"
-        )
+        _security_event(user.id, "login_refused", actor, reason="account_disabled")
         raise Problem(403, "account_disabled", "This account is disabled.", keep_writes=True)
     if not policy.second_factor_required(db, user):
         return _start_session(db, client, user, ["password"])
     methods = available_methods(db, user)
     challenge = otp.open_challenge(db, user, Purpose.LOGIN, send="email" in methods)
-    audit.record(
-        audit.user(user.id), "password_accepted", actor, target=user.id, second_factor_required=True
-    )
+    _security_event(user.id, "password_accepted", actor, second_factor_required=True)
     if "email" in methods:
-        audit.record(audit.user(user.id), "otp_sent", actor, target=user.id, purpose="login")
+        _security_event(user.id, "otp_sent", actor, purpose="login")
     required = OtpRequired.model_validate(challenge_out(challenge, methods), from_attributes=True)
     return SignedIn(LoginResult(required))
 
@@ -496,7 +481,7 @@ def verify_otp(
     factor = _second_factor_matches(db, user, challenge, body.code, body.method)
     actor = audit.Actor(user.id, client)
     if factor is None:
-        audit.record(audit.user(user.id), "otp_failed", actor, target=user.id, purpose=purpose)
+        _security_event(user.id, "otp_failed", actor, purpose=purpose)
         raise otp.wrong_code(db, purpose, subject, max(0, otp.MAX_ATTEMPTS - challenge.attempts))
     if not otp.consume(db, challenge):
         raise otp.challenge_ended()
@@ -505,14 +490,7 @@ def verify_otp(
     assert caller is not None  # a step-up challenge is usable only with its session
     session = caller.session
     token = sessions.rotate(db, session, [*session.factor_list, factor])
-    audit.record(
-        audit.user(user.id),
-        "step_up_succeeded",
-        actor,
-        target=user.id,
-        factor=factor,
-        session_id=str(session.id),
-    )
+    _security_event(user.id, "step_up_succeeded", actor, factor=factor, session_id=str(session.id))
     return SignedIn(LoginResult(authenticated(user, session)), session_token=token)
 
 
@@ -526,13 +504,8 @@ def resend_code(db: Session, client: Client, body: OtpResendIn) -> StatusOut:
     otp.lock_account(db, user.id)  # the send cap counts exactly
     db.refresh(challenge)
     otp.send_code(db, challenge, user)
-    audit.record(
-        audit.user(user.id),
-        "otp_sent",
-        audit.Actor(user.id, client),
-        target=user.id,
-        purpose=challenge.purpose,
-        resend=True,
+    _security_event(
+        user.id, "otp_sent", audit.Actor(user.id, client), purpose=challenge.purpose, resend=True
     )
     return StatusOut(status="code_sent")
 
@@ -545,9 +518,7 @@ def step_up(db: Session, me: Principal) -> Challenge:
         db, me.user, Purpose.STEP_UP, session_id=me.session.id, send="email" in methods
     )
     if "email" in methods:
-        audit.record(
-            audit.user(me.user.id), "otp_sent", me.actor, target=me.user.id, purpose="step_up"
-        )
+        _security_event(me.user.id, "otp_sent", me.actor, purpose="step_up")
     return challenge_out(challenge, methods)
 
 
@@ -561,13 +532,8 @@ def current_session(me: Principal) -> SessionView:
 def logout(db: Session, me: Principal) -> None:
     """End the caller's session; the route clears its cookie."""
     sessions.end(db, UserSession.id == me.session.id)
-    audit.record(
-        audit.user(me.user.id),
-        "session_ended",
-        me.actor,
-        target=me.user.id,
-        reason="logout",
-        session_id=str(me.session.id),
+    _security_event(
+        me.user.id, "session_ended", me.actor, reason="logout", session_id=str(me.session.id)
     )
 
 
@@ -599,27 +565,15 @@ def end_session(db: Session, me: Principal, session_id: uuid.UUID) -> bool:
     ended = sessions.end(db, UserSession.id == session_id, UserSession.user_id == me.user.id)
     if not ended:
         raise not_found("No such session.")
-    audit.record(
-        audit.user(me.user.id),
-        "session_ended",
-        me.actor,
-        target=me.user.id,
-        reason="ended_by_user",
-        session_id=str(session_id),
+    _security_event(
+        me.user.id, "session_ended", me.actor, reason="ended_by_user", session_id=str(session_id)
     )
     return session_id == me.session.id
 
 
 def end_other_sessions(db: Session, me: Principal) -> None:
     count = sessions.end_others(db, me)
-    audit.record(
-        audit.user(me.user.id),
-        "session_ended",
-        me.actor,
-        target=me.user.id,
-        reason="ended_others",
-        count=count,
-    )
+    _security_event(me.user.id, "session_ended", me.actor, reason="ended_others", count=count)
 
 
 # --- passwords ------------------------------------------------------------------
@@ -630,13 +584,7 @@ def change_password(db: Session, me: Principal, body: PasswordChangeIn) -> None:
     _refuse_weak_password(body.new_password, me.user.email, me.user.display_name, "new_password")
     me.user.password_hash = passwords.hash_password(body.new_password)
     ended = sessions.end_others(db, me)
-    audit.record(
-        audit.user(me.user.id),
-        "password_changed",
-        me.actor,
-        target=me.user.id,
-        other_sessions_ended=ended,
-    )
+    _security_event(me.user.id, "password_changed", me.actor, other_sessions_ended=ended)
 
 
 def forgot_password(db: Session, client: Client, body: PasswordForgotIn) -> StatusOut:
@@ -681,7 +629,7 @@ def _answer_reset_request(db: Session, queued: ResetRequest) -> None:
     )
     otp.open_challenge(db, user, purpose)
     requester = audit.Actor(user.id, Client(ip=queued.ip))
-    audit.record(audit.user(user.id), "otp_sent", requester, target=user.id, purpose=purpose)
+    _security_event(user.id, "otp_sent", requester, purpose=purpose)
 
 
 def reset_password(db: Session, client: Client, body: PasswordResetIn) -> None:
@@ -703,13 +651,7 @@ def reset_password(db: Session, client: Client, body: PasswordResetIn) -> None:
     user.password_hash = passwords.hash_password(body.new_password)
     ended = sessions.end(db, UserSession.user_id == user.id)
     LOGIN_FAILURES.clear(db, otp.address_subject(user.email))
-    audit.record(
-        audit.user(user.id),
-        "password_reset",
-        audit.Actor(user.id, client),
-        target=user.id,
-        sessions_ended=ended,
-    )
+    _security_event(user.id, "password_reset", audit.Actor(user.id, client), sessions_ended=ended)
 
 
 # --- second factors -------------------------------------------------------------
@@ -734,13 +676,8 @@ def set_email_otp(db: Session, me: Principal, body: MfaEmailIn) -> MfaStatus:
     _require_password(db, me, body.password)
     me.user.email_otp_enabled = body.enabled
     ended = _end_other_sessions_for_factor_change(db, me)
-    audit.record(
-        audit.user(me.user.id),
-        "mfa_changed",
-        me.actor,
-        target=me.user.id,
-        email_otp=body.enabled,
-        other_sessions_ended=ended,
+    _security_event(
+        me.user.id, "mfa_changed", me.actor, email_otp=body.enabled, other_sessions_ended=ended
     )
     return mfa_status(db, me.user)
 
@@ -781,14 +718,7 @@ def confirm_totp(db: Session, me: Principal, body: TotpConfirmIn) -> RecoveryCod
     credential.confirmed_at = clock.now()
     codes = otp.new_recovery_codes(db, me.user)
     ended = _end_other_sessions_for_factor_change(db, me)
-    audit.record(
-        audit.user(me.user.id),
-        "mfa_changed",
-        me.actor,
-        target=me.user.id,
-        totp=True,
-        other_sessions_ended=ended,
-    )
+    _security_event(me.user.id, "mfa_changed", me.actor, totp=True, other_sessions_ended=ended)
     return RecoveryCodes(recovery_codes=codes)
 
 
@@ -801,14 +731,7 @@ def remove_totp(db: Session, me: Principal, body: TotpDeleteIn) -> None:
     db.delete(credential)
     db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == me.user.id))
     ended = _end_other_sessions_for_factor_change(db, me)
-    audit.record(
-        audit.user(me.user.id),
-        "mfa_changed",
-        me.actor,
-        target=me.user.id,
-        totp=False,
-        other_sessions_ended=ended,
-    )
+    _security_event(me.user.id, "mfa_changed", me.actor, totp=False, other_sessions_ended=ended)
 
 
 def regenerate_recovery_codes(db: Session, me: Principal, password: str) -> RecoveryCodes:
@@ -817,13 +740,7 @@ def regenerate_recovery_codes(db: Session, me: Principal, password: str) -> Reco
         raise Problem(409, "conflict", "Recovery codes come with an authenticator app.")
     codes = otp.new_recovery_codes(db, me.user)
     ended = _end_other_sessions_for_factor_change(db, me)
-    audit.record(
-        audit.user(me.user.id),
-        "recovery_codes_regenerated",
-        me.actor,
-        target=me.user.id,
-        other_sessions_ended=ended,
-    )
+    _security_event(me.user.id, "recovery_codes_regenerated", me.actor, other_sessions_ended=ended)
     return RecoveryCodes(recovery_codes=codes)
 
 
@@ -835,7 +752,7 @@ def update_me(db: Session, me: Principal, body: MePatch) -> UserOut:
         me.user.display_name = body.display_name
     if body.locale is not None:
         me.user.locale = body.locale
-    audit.record(audit.user(me.user.id), "profile_changed", me.actor, target=me.user.id)
+    _security_event(me.user.id, "profile_changed", me.actor)
     return user_out(me.user)
 
 
