@@ -253,3 +253,27 @@ def team(host: Host, client: httpx.Client) -> Team:
     from tests.accounts import new_team  # tests.accounts builds on this module
 
     return new_team(host, client, "owner")
+
+
+@pytest.fixture
+def app_settings(
+    storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
+    """This process's settings as an app under test has them, for tests that call
+    services directly (get_settings and the storage clients are cached per process)."""
+    from shared import storage as app_storage
+    from shared.config import get_settings
+
+    env = app_environment(tmp_path, f"sqlite:///{tmp_path / 'casai.db'}", storage.connection_string)
+    for name in [n for n in os.environ if n.startswith("CASAI_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        if name.startswith("CASAI_"):
+            monkeypatch.setenv(name, value)
+    create_storage_resources(env)
+    get_settings.cache_clear()
+    app_storage.table_service.cache_clear()
+    yield env
+    monkeypatch.undo()
+    get_settings.cache_clear()
+    app_storage.table_service.cache_clear()

@@ -8,7 +8,6 @@ trail to the Azurite the test session starts.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -30,44 +29,20 @@ from auth.schemas import (
     VerifyEmailIn,
 )
 from auth.sessions import Principal
-from shared import audit, storage, throttle
+from shared import audit, throttle
 from shared.client import Client
 from shared.config import get_settings
 from shared.db import Base, build_engine
 from shared.problems import Problem
 from tests.accounts import PASSWORD, last_code, unique_email
-from tests.conftest import Storage, app_environment, create_storage_resources
 
 BROWSER = Client(ip="203.0.113.7", user_agent="Firefox/140.0")
 Result = TypeVar("Result")
 
 
 @pytest.fixture
-def settings(
-    storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[dict[str, str]]:
-    """This process's settings as an app under test has them (get_settings is cached)."""
-    env = app_environment(tmp_path, f"sqlite:///{tmp_path / 'casai.db'}", storage.connection_string)
-    for name in [n for n in os.environ if n.startswith("CASAI_")]:
-        monkeypatch.delenv(name)
-    for name, value in env.items():
-        if name.startswith("CASAI_"):
-            monkeypatch.setenv(name, value)
-    create_storage_resources(env)
-    _forget_settings()
-    yield env
-    monkeypatch.undo()
-    _forget_settings()
-
-
-def _forget_settings() -> None:
-    get_settings.cache_clear()
-    storage.table_service.cache_clear()
-
-
-@pytest.fixture
-def db(settings: dict[str, str]) -> Iterator[Session]:
-    engine = build_engine(settings["CASAI_DATABASE_URL"], get_settings())
+def db(app_settings: dict[str, str]) -> Iterator[Session]:
+    engine = build_engine(app_settings["CASAI_DATABASE_URL"], get_settings())
     Base.metadata.create_all(engine)
     with Session(engine, expire_on_commit=False) as session:
         yield session
@@ -110,9 +85,9 @@ def signed_in(db: Session, address: str) -> Principal:
 
 
 def test_a_registered_address_signs_in_and_gets_its_cookie_values(
-    db: Session, settings: dict[str, str]
+    db: Session, app_settings: dict[str, str]
 ) -> None:
-    address = new_account(db, Path(settings["CASAI_DATA_DIR"]) / "outbox")
+    address = new_account(db, Path(app_settings["CASAI_DATA_DIR"]) / "outbox")
     signed = as_a_script(
         db, lambda: service.login(db, BROWSER, LoginIn(email=address, password=PASSWORD), None)
     )
@@ -132,9 +107,9 @@ def test_a_registered_address_signs_in_and_gets_its_cookie_values(
 
 
 def test_failed_sign_ins_are_kept_and_delay_the_address_but_not_a_trusted_browser(
-    db: Session, settings: dict[str, str]
+    db: Session, app_settings: dict[str, str]
 ) -> None:
-    address = new_account(db, Path(settings["CASAI_DATA_DIR"]) / "outbox")
+    address = new_account(db, Path(app_settings["CASAI_DATA_DIR"]) / "outbox")
     trusted = as_a_script(
         db, lambda: service.login(db, BROWSER, LoginIn(email=address, password=PASSWORD), None)
     ).device_token
@@ -151,9 +126,9 @@ def test_failed_sign_ins_are_kept_and_delay_the_address_but_not_a_trusted_browse
 
 
 def test_a_wrong_current_password_is_refused_and_counted(
-    db: Session, settings: dict[str, str]
+    db: Session, app_settings: dict[str, str]
 ) -> None:
-    address = new_account(db, Path(settings["CASAI_DATA_DIR"]) / "outbox")
+    address = new_account(db, Path(app_settings["CASAI_DATA_DIR"]) / "outbox")
     me = signed_in(db, address)
     new_password = "ett helt nytt lösenord"
     wrong = PasswordChangeIn(current_password="not it", new_password=new_password)

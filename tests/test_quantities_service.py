@@ -8,14 +8,12 @@ test session starts.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
@@ -30,12 +28,12 @@ from projects.access import ProjectAccess
 from projects.permissions import Permission
 from quantities import service
 from quantities.schemas import RowCreate, RowPatch, ScheduleCreate
-from shared import audit, storage
+from shared import audit
 from shared.client import Client
 from shared.config import get_settings
 from shared.db import Base, build_engine
 from shared.problems import Problem
-from tests.conftest import REPO, Storage, app_environment, create_storage_resources
+from tests.conftest import REPO
 
 
 @dataclass(frozen=True)
@@ -45,32 +43,9 @@ class Editor:
 
 
 @pytest.fixture
-def settings(
-    storage: Storage, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[dict[str, str]]:
-    """This process's settings as an app under test has them (get_settings is cached)."""
-    env = app_environment(tmp_path, f"sqlite:///{tmp_path / 'casai.db'}", storage.connection_string)
-    for name in [n for n in os.environ if n.startswith("CASAI_")]:
-        monkeypatch.delenv(name)
-    for name, value in env.items():
-        if name.startswith("CASAI_"):
-            monkeypatch.setenv(name, value)
-    create_storage_resources(env)
-    _forget_settings()
-    yield env
-    monkeypatch.undo()
-    _forget_settings()
-
-
-def _forget_settings() -> None:
-    get_settings.cache_clear()
-    storage.table_service.cache_clear()
-
-
-@pytest.fixture
-def editor(settings: dict[str, str]) -> Iterator[Editor]:
+def editor(app_settings: dict[str, str]) -> Iterator[Editor]:
     """An editor of a fresh project, in a session on a database made from the models."""
-    engine = build_engine(settings["CASAI_DATABASE_URL"], get_settings())
+    engine = build_engine(app_settings["CASAI_DATABASE_URL"], get_settings())
     Base.metadata.create_all(engine)
     with Session(engine) as db:
         db.add(quantities.models.Unit(**M3))
