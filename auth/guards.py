@@ -82,12 +82,7 @@ def signed_in(ctx: Context) -> None:
 def signed_in_with_second_factor(ctx: Context) -> None:
     """Guard: as `signed_in`, and the session has passed a second factor."""
     signed_in(ctx)
-    if principal(ctx).session.second_factor is None:
+    if ctx.established(Principal).session.second_factor is None:
         raise Problem(
             403, "mfa_required", "Confirm with a second factor first (POST /api/auth/step-up)."
         )
-
-
-def principal(ctx: Context) -> Principal:
-    """The caller, as a `signed_in` guard established."""
-    return ctx.established(Principal)

@@ -1,7 +1,6 @@
 import azure.functions as func
 
 from auth import guards, service
-from auth.guards import principal
 from auth.schemas import (
     Challenge,
     LoginIn,
@@ -28,6 +27,7 @@ from auth.schemas import (
     VerifiedOut,
     VerifyEmailIn,
 )
+from auth.sessions import Principal
 from shared import db, http
 from shared.pagination import PageQuery
 
@@ -78,7 +78,7 @@ def verify_otp(ctx: http.Context) -> LoginResult:
     caller = None
     if service.is_step_up(ctx.db, ctx.body.challenge_id):
         signed_in(ctx)  # a step-up code upgrades only the session it was made for
-        caller = principal(ctx)
+        caller = ctx.established(Principal)
     return _with_cookies(ctx, service.verify_otp(ctx.db, ctx.client, caller, ctx.body))
 
 
@@ -91,45 +91,45 @@ def resend_code(ctx: http.Context) -> StatusOut:
 @bp.endpoint("POST", "auth/step-up", response=Challenge, guard=signed_in)
 def step_up(ctx: http.Context) -> Challenge:
     """Ask for a second factor to upgrade the current session."""
-    return service.step_up(ctx.db, principal(ctx))
+    return service.step_up(ctx.db, ctx.established(Principal))
 
 
 @bp.endpoint("GET", "auth/session", response=SessionView, guard=signed_in)
 def current_session(ctx: http.Context) -> SessionView:
     """The signed-in user, the session and its CSRF token."""
-    return service.current_session(principal(ctx))
+    return service.current_session(ctx.established(Principal))
 
 
 @bp.endpoint("POST", "auth/logout", guard=signed_in, status=204)
 def logout(ctx: http.Context) -> None:
     """End this session on the server and clear its cookie."""
-    service.logout(ctx.db, principal(ctx))
+    service.logout(ctx.db, ctx.established(Principal))
     ctx.response_headers.append(guards.clearing_cookie())
 
 
 @bp.endpoint("GET", "auth/sessions", response=SessionList, guard=signed_in)
 def list_sessions(ctx: http.Context) -> SessionList:
     """The caller's live sessions."""
-    return service.list_sessions(ctx.db, principal(ctx))
+    return service.list_sessions(ctx.db, ctx.established(Principal))
 
 
 @bp.endpoint("DELETE", "auth/sessions/{session_id:guid}", guard=signed_in, status=204)
 def end_session(ctx: http.Context) -> None:
     """End one of the caller's sessions."""
-    if service.end_session(ctx.db, principal(ctx), ctx.route_id("session_id")):
+    if service.end_session(ctx.db, ctx.established(Principal), ctx.route_id("session_id")):
         ctx.response_headers.append(guards.clearing_cookie())
 
 
 @bp.endpoint("DELETE", "auth/sessions", guard=signed_in, status=204)
 def end_other_sessions(ctx: http.Context) -> None:
     """End every session of the caller but this one."""
-    service.end_other_sessions(ctx.db, principal(ctx))
+    service.end_other_sessions(ctx.db, ctx.established(Principal))
 
 
 @bp.endpoint("POST", "auth/password/change", body=PasswordChangeIn, guard=signed_in, status=204)
 def change_password(ctx: http.Context) -> None:
     """Change the password; every other session ends."""
-    service.change_password(ctx.db, principal(ctx), ctx.body)
+    service.change_password(ctx.db, ctx.established(Principal), ctx.body)
 
 
 @bp.endpoint("POST", "auth/password/forgot", body=PasswordForgotIn, response=StatusOut, status=202)
@@ -156,7 +156,7 @@ def reset_password(ctx: http.Context) -> None:
 @bp.endpoint("GET", "auth/mfa", response=MfaStatus, guard=signed_in)
 def mfa_status(ctx: http.Context) -> MfaStatus:
     """Which second factors the caller has."""
-    return service.mfa_status(ctx.db, principal(ctx).user)
+    return service.mfa_status(ctx.db, ctx.established(Principal).user)
 
 
 @bp.endpoint("PUT", "auth/mfa/email", body=MfaEmailIn, response=MfaStatus, guard=with_second_factor)
@@ -165,13 +165,13 @@ def set_email_otp(ctx: http.Context) -> MfaStatus:
 
     The account's other sessions end.
     """
-    return service.set_email_otp(ctx.db, principal(ctx), ctx.body)
+    return service.set_email_otp(ctx.db, ctx.established(Principal), ctx.body)
 
 
 @bp.endpoint("POST", "auth/mfa/totp/setup", response=TotpSetup, guard=with_second_factor)
 def setup_totp(ctx: http.Context) -> TotpSetup:
     """Start adding an authenticator app; needs a session that passed a second factor."""
-    return service.setup_totp(ctx.db, principal(ctx))
+    return service.setup_totp(ctx.db, ctx.established(Principal))
 
 
 @bp.endpoint(
@@ -186,7 +186,7 @@ def confirm_totp(ctx: http.Context) -> RecoveryCodes:
 
     The account's other sessions end.
     """
-    return service.confirm_totp(ctx.db, principal(ctx), ctx.body)
+    return service.confirm_totp(ctx.db, ctx.established(Principal), ctx.body)
 
 
 @bp.endpoint("DELETE", "auth/mfa/totp", body=TotpDeleteIn, guard=with_second_factor, status=204)
@@ -195,7 +195,7 @@ def remove_totp(ctx: http.Context) -> None:
 
     The account's other sessions end.
     """
-    service.remove_totp(ctx.db, principal(ctx), ctx.body)
+    service.remove_totp(ctx.db, ctx.established(Principal), ctx.body)
 
 
 @bp.endpoint(
@@ -210,25 +210,25 @@ def regenerate_recovery_codes(ctx: http.Context) -> RecoveryCodes:
 
     Needs the password and a session that passed a second factor.
     """
-    return service.regenerate_recovery_codes(ctx.db, principal(ctx), ctx.body.password)
+    return service.regenerate_recovery_codes(ctx.db, ctx.established(Principal), ctx.body.password)
 
 
 @bp.endpoint("GET", "me", response=UserOut, guard=signed_in)
 def get_me(ctx: http.Context) -> UserOut:
     """The caller's profile."""
-    return service.user_out(principal(ctx).user)
+    return service.user_out(ctx.established(Principal).user)
 
 
 @bp.endpoint("PATCH", "me", body=MePatch, response=UserOut, guard=signed_in)
 def update_me(ctx: http.Context) -> UserOut:
     """Change the display name or the language of e-mails (sv, en)."""
-    return service.update_me(ctx.db, principal(ctx), ctx.body)
+    return service.update_me(ctx.db, ctx.established(Principal), ctx.body)
 
 
 @bp.endpoint("GET", "me/security-log", query=PageQuery, response=SecurityLog, guard=signed_in)
 def security_log(ctx: http.Context) -> SecurityLog:
     """The caller's own sign-in and security events, newest first."""
-    return service.security_log(principal(ctx), ctx.query)
+    return service.security_log(ctx.established(Principal), ctx.query)
 
 
 @bp.timer_trigger(schedule="0 */5 * * * *", arg_name="timer", run_on_startup=False)

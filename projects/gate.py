@@ -13,7 +13,8 @@ context; routes read it with `ctx.established(ProjectAccess)`.
 
 from __future__ import annotations
 
-from auth.guards import principal, signed_in
+from auth.guards import signed_in
+from auth.sessions import Principal
 from projects.access import (
     OrgAccess,
     ProjectAccess,
@@ -38,7 +39,7 @@ class project_gate:  # noqa: N801  (used like a function: guard=project_gate(Per
     def __call__(self, ctx: Context) -> None:
         signed_in(ctx)
         project_id = ctx.route_id("project_id", "No such project.")
-        found = project_access(ctx.db, principal(ctx), project_id)
+        found = project_access(ctx.db, ctx.established(Principal), project_id)
         if self.permission not in found.permissions:
             raise Problem(403, "forbidden", f"Your role in this project lacks {self.permission}.")
         refused = second_factor_problem(found.project, found.membership, found.caller.session)
@@ -61,7 +62,7 @@ class org_gate:  # noqa: N801  (used like a function: guard=org_gate(admin=True)
     def __call__(self, ctx: Context) -> None:
         signed_in(ctx)
         org_id = ctx.route_id("org_id", "No such organisation.")
-        found = org_access(ctx.db, principal(ctx), org_id)
+        found = org_access(ctx.db, ctx.established(Principal), org_id)
         if self.admin and found.membership.org_role != ORG_ADMIN:
             raise Problem(403, "forbidden", "Only the organisation's admins may do this.")
         refused = org_second_factor_problem(ctx.db, found)

@@ -1,6 +1,7 @@
 import azure.functions as func
 
-from auth.guards import principal, signed_in
+from auth.guards import signed_in
+from auth.sessions import Principal
 from projects import invitations, organisations, service
 from projects.gate import OrgAccess, ProjectAccess, org_gate, project_gate
 from projects.permissions import Permission
@@ -55,13 +56,13 @@ def list_permissions(ctx: http.Context) -> PermissionList:
 @bp.endpoint("POST", "orgs", body=OrgCreate, response=OrgOut, status=201, guard=signed_in)
 def create_org(ctx: http.Context) -> OrgOut:
     """Create an organisation; the caller becomes its admin, with the predefined roles."""
-    return organisations.create_org(ctx.db, principal(ctx), ctx.body)
+    return organisations.create_org(ctx.db, ctx.established(Principal), ctx.body)
 
 
 @bp.endpoint("GET", "orgs", query=PageQuery, response=OrgList, guard=signed_in)
 def list_orgs(ctx: http.Context) -> OrgList:
     """The organisations the caller belongs to."""
-    return organisations.list_orgs(ctx.db, principal(ctx), ctx.query)
+    return organisations.list_orgs(ctx.db, ctx.established(Principal), ctx.query)
 
 
 @bp.endpoint("GET", ORG, response=OrgOut, guard=org_gate(admin=False))
@@ -156,7 +157,7 @@ def delete_role(ctx: http.Context) -> None:
 )
 def create_project(ctx: http.Context) -> ProjectOut:
     """Create a project in one of the caller's organisations; the caller becomes Owner."""
-    return service.create_project(ctx.db, principal(ctx), ctx.body)
+    return service.create_project(ctx.db, ctx.established(Principal), ctx.body)
 
 
 @bp.endpoint("GET", "projects", query=PageQuery, response=ProjectList, guard=signed_in)
@@ -166,7 +167,7 @@ def list_projects(ctx: http.Context) -> ProjectList:
     A project whose gate refuses this session (a second factor it lacks) is listed with
     its name and requirements only, `mfa_satisfied: false`.
     """
-    return service.list_projects(ctx.db, principal(ctx), ctx.query)
+    return service.list_projects(ctx.db, ctx.established(Principal), ctx.query)
 
 
 @bp.endpoint("GET", PROJECT, response=ProjectOut, guard=project_gate(Permission.PROJECT_VIEW))
@@ -308,13 +309,13 @@ def accept_invitation(ctx: http.Context) -> AcceptedOut:
     Without a second factor the project requires, the project comes as in GET /projects:
     name and requirements only.
     """
-    return invitations.accept_invitation(ctx.db, principal(ctx), ctx.body)
+    return invitations.accept_invitation(ctx.db, ctx.established(Principal), ctx.body)
 
 
 @bp.endpoint("GET", "me/invitations", response=MyInvitationList, guard=signed_in)
 def my_invitations(ctx: http.Context) -> MyInvitationList:
     """Pending invitations to the caller's verified e-mail address."""
-    return invitations.my_invitations(ctx.db, principal(ctx))
+    return invitations.my_invitations(ctx.db, ctx.established(Principal))
 
 
 @bp.timer_trigger(schedule="0 15 * * * *", arg_name="timer", run_on_startup=False)
