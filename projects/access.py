@@ -101,6 +101,7 @@ def second_factor_problem(
         session,
         app_required=project.require_totp,
         factor_required=project.require_2fa or membership.require_2fa,
+        where="This project",
     )
 
 
@@ -119,21 +120,23 @@ def org_second_factor_problem(db: Session, found: OrgAccess) -> Problem | None:
         found.caller.session,
         app_required=any(app for app, _, _ in requirements),
         factor_required=any(project or member for _, project, member in requirements),
+        where="A project of yours in this organisation",
     )
 
 
 def _factor_problem(
-    session: UserSession, *, app_required: bool, factor_required: bool
+    session: UserSession, *, app_required: bool, factor_required: bool, where: str
 ) -> Problem | None:
+    """The refusal for a session lacking what `where` requires, or None."""
     factor = session.second_factor
     if app_required and factor not in APP_FACTORS:
         return Problem(
             403,
             "totp_required",
-            "This project requires an authenticator app: set one up and confirm with it.",
+            f"{where} requires an authenticator app: set one up and confirm with it.",
         )
     if factor_required and factor is None:
         return Problem(
-            403, "mfa_required", "This project requires a second factor: POST /api/auth/step-up."
+            403, "mfa_required", f"{where} requires a second factor: POST /api/auth/step-up."
         )
     return None
