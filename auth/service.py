@@ -302,8 +302,9 @@ def _send_account_exists(db: Session, user: User) -> None:
 
 def _matching_address_code(
     db: Session, purpose: Purpose, address: str, code: str
-) -> tuple[User, OtpChallenge]:
-    """The account and its live challenge of `purpose` that `code` answers, else 400.
+) -> tuple[User, OtpChallenge, list[OtpChallenge]]:
+    """The account, its live challenge of `purpose` that `code` answers, and all its
+    challenges of `purpose` that were live before this try; else 400.
 
     Known or not, the address gets the same answers and the same counts: 429 after
     too many wrong codes, 400 `invalid_code` (no attempts left, which would say that
@@ -320,15 +321,18 @@ def _matching_address_code(
         for challenge in live:
             otp.take_attempt(db, challenge)
         raise otp.wrong_code(db, purpose, subject)
-    return user, matched
+    return user, matched, live
 
 
 def verify_email(db: Session, client: Client, body: VerifyEmailIn) -> VerifiedOut:
     """The code proves the mailbox; the password says which registration its owner made."""
-    user, challenge = _matching_address_code(db, Purpose.VERIFY_EMAIL, body.email, body.code)
+    user, challenge, registrations = _matching_address_code(
+        db, Purpose.VERIFY_EMAIL, body.email, body.code
+    )
     actor = audit.Actor(user.id, client)
-    registrations = otp.live_challenges(db, user.id, Purpose.VERIFY_EMAIL)
-    registrations.sort(key=lambda c: c.id != challenge.id)  # the code's own first
+    # The code's own registration first. Read before this try was counted: a right
+    # code on the last try must still find its registration.
+    registrations.sort(key=lambda c: c.id != challenge.id)
     chosen = next(
         (r for r in registrations if passwords.verify_password(r.password_hash, body.password)),
         None,
@@ -636,7 +640,7 @@ def reset_password(db: Session, client: Client, body: PasswordResetIn) -> None:
     """The code first: only its holder learns whether the new password or a missing
     authenticator code is the problem."""
     purpose = Purpose.PASSWORD_RESET
-    user, challenge = _matching_address_code(db, purpose, body.email, body.code)
+    user, challenge, _ = _matching_address_code(db, purpose, body.email, body.code)
     _refuse_weak_password(body.new_password, user.email, user.display_name, "new_password")
     totp = otp.confirmed_totp(db, user)
     if totp is not None:

@@ -535,3 +535,19 @@ def test_forgot_takes_as_long_for_an_account_as_for_none(host: Host, client: htt
                 time.sleep(0.1)  # the answer's own work, after the response, is done by now
     difference = abs(statistics.median(known) - statistics.median(unknown))
     assert difference < 0.010, (statistics.median(known), statistics.median(unknown))
+
+
+def test_the_right_verification_code_on_the_last_try_still_verifies(
+    host: Host, client: httpx.Client
+) -> None:
+    address = unique_email("lasttry")
+    register_as(client, address, OWNER_PASSWORD, "Owner")
+    code = last_code(host.outbox, address)
+    wrong = {"email": address, "code": "000000" if code != "000000" else "111111"}
+    for _ in range(4):
+        refused = client.post("/api/auth/verify-email", json={**wrong, "password": OWNER_PASSWORD})
+        assert refused.json()["code"] == "invalid_code"
+    fifth = client.post(
+        "/api/auth/verify-email", json={"email": address, "code": code, "password": OWNER_PASSWORD}
+    )
+    assert fifth.status_code == 200, fifth.text
