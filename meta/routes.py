@@ -1,15 +1,17 @@
 import functools
 import json
+import logging
 
 import azure.functions as func
 
 from meta import service
 from meta.schemas import Health
-from shared import http
+from shared import audit, db, http
 from shared.openapi import build_document
 from shared.problems import unavailable
 
 bp = http.Blueprint()
+log = logging.getLogger("casai.audit")
 
 API_TITLE = "CASAI API"
 API_VERSION = "1.0.0"
@@ -39,3 +41,26 @@ def _document() -> str:
     """Built once per process: the endpoints are all registered at import."""
     document = build_document(http.ENDPOINTS, title=API_TITLE, version=API_VERSION)
     return json.dumps(document, ensure_ascii=False)
+
+
+@bp.timer_trigger(schedule="15 * * * * *", arg_name="timer", run_on_startup=False)
+def forward_audit_events(timer: func.TimerRequest) -> None:
+    """Every minute, when this instance could not forward an event: try again.
+
+    The database is touched only then, so that an idle serverless database can pause.
+    """
+    if audit.left_behind_here():
+        _forward_audit_outbox()
+
+
+@bp.timer_trigger(schedule="0 40 3 * * *", arg_name="timer", run_on_startup=False)
+def sweep_audit_outbox(timer: func.TimerRequest) -> None:
+    """Daily at 03:40 UTC: forward every event still in the outbox, from any instance."""
+    _forward_audit_outbox()
+
+
+def _forward_audit_outbox() -> None:
+    with db.new_session() as session:
+        forwarded = audit.forward_left_behind(session)
+    if forwarded:
+        log.info("audit: forwarded %d event(s) left in the outbox", forwarded)

@@ -129,6 +129,7 @@ def create_invitation(db: Session, who: ProjectAccess, values: InvitationCreate)
         )
     )
     audit.record(
+        db,
         audit.project(who.project.id),
         "invitation_sent",
         who.actor,
@@ -193,6 +194,7 @@ def revoke_invitation(db: Session, who: ProjectAccess, invitation_id: uuid.UUID)
     ):
         raise not_found("No such pending invitation.")
     audit.record(
+        db,
         audit.project(who.project.id),
         "invitation_revoked",
         who.actor,
@@ -290,6 +292,7 @@ def accept_invitation(db: Session, caller: Principal, values: AcceptIn) -> Accep
         )
     db.flush()
     audit.record(
+        db,
         audit.project(project.id),
         "invitation_accepted",
         caller.actor,

@@ -107,7 +107,9 @@ def create_org(db: Session, caller: Principal, values: OrgCreate) -> OrgOut:
         db.add_all(
             RolePermission(role_id=role.id, permission=p) for p in sorted(builtin.permissions)
         )
-    audit.record(audit.org(org.id), "org_created", caller.actor, target=org.id, name=values.name)
+    audit.record(
+        db, audit.org(org.id), "org_created", caller.actor, target=org.id, name=values.name
+    )
     return _org_out(org, ORG_ADMIN)
 
 
@@ -135,9 +137,9 @@ def get_org(who: OrgAccess) -> OrgOut:
     return _org_out(who.org, who.membership.org_role)
 
 
-def rename_org(who: OrgAccess, values: OrgPatch) -> OrgOut:
+def rename_org(db: Session, who: OrgAccess, values: OrgPatch) -> OrgOut:
     who.org.name = values.name
-    audit.record(audit.org(who.org.id), "org_renamed", who.actor, name=values.name)
+    audit.record(db, audit.org(who.org.id), "org_renamed", who.actor, name=values.name)
     return get_org(who)
 
 
@@ -169,6 +171,7 @@ def set_org_role(
         _refuse_demoting(db, who.org.id, user_id)
     member.org_role = values.org_role
     audit.record(
+        db,
         audit.org(who.org.id),
         "org_role_changed",
         who.actor,
@@ -241,6 +244,7 @@ def create_role(db: Session, who: OrgAccess, values: RoleCreate) -> RoleOut:
     db.flush()
     db.add_all(RolePermission(role_id=role.id, permission=p) for p in values.permissions)
     audit.record(
+        db,
         audit.org(who.org.id),
         "role_created",
         who.actor,
@@ -269,6 +273,7 @@ def update_role(db: Session, who: OrgAccess, role_id: uuid.UUID, values: RolePat
     # Editing a role changes what everyone holding it may do: each project's trail says so.
     for trail in [audit.org(who.org.id), *(audit.project(p) for p in using)]:
         audit.record(
+            db,
             trail,
             "role_changed",
             who.actor,
@@ -348,4 +353,4 @@ def delete_role(db: Session, who: OrgAccess, role_id: uuid.UUID) -> None:
     # Ended invitations still name the role; the audit trail keeps their story.
     db.execute(delete(Invitation).where(Invitation.role_id == role.id))
     db.delete(role)
-    audit.record(audit.org(who.org.id), "role_deleted", who.actor, target=role_id)
+    audit.record(db, audit.org(who.org.id), "role_deleted", who.actor, target=role_id)

@@ -74,7 +74,7 @@ def get_org(ctx: http.Context) -> OrgOut:
 @bp.endpoint("PATCH", ORG, body=OrgPatch, response=OrgOut, guard=org_gate(admin=True))
 def rename_org(ctx: http.Context) -> OrgOut:
     """Rename the organisation (its admins)."""
-    return organisations.rename_org(ctx.established(OrgAccess), ctx.body)
+    return organisations.rename_org(ctx.db, ctx.established(OrgAccess), ctx.body)
 
 
 @bp.endpoint(
@@ -185,7 +185,7 @@ def get_project(ctx: http.Context) -> ProjectOut:
 )
 def update_project(ctx: http.Context) -> ProjectOut:
     """Change the project's name, number or description."""
-    return service.update_project(ctx.established(ProjectAccess), ctx.body)
+    return service.update_project(ctx.db, ctx.established(ProjectAccess), ctx.body)
 
 
 @bp.endpoint("DELETE", PROJECT, status=204, guard=project_gate(Permission.PROJECT_DELETE))
@@ -203,7 +203,7 @@ def delete_project(ctx: http.Context) -> None:
 )
 def set_security(ctx: http.Context) -> ProjectOut:
     """Require a second factor (or an authenticator app) of everyone in the project."""
-    return service.set_security(ctx.established(ProjectAccess), ctx.body)
+    return service.set_security(ctx.db, ctx.established(ProjectAccess), ctx.body)
 
 
 @bp.endpoint(

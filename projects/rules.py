@@ -134,7 +134,7 @@ def end_projectless_memberships(db: Session, actor: audit.Actor, org_id: uuid.UU
         return
     db.execute(delete(OrgMember).where(projectless).execution_options(synchronize_session=False))
     for user_id in leaving:
-        audit.record(audit.org(org_id), "org_member_left", actor, target=user_id)
+        audit.record(db, audit.org(org_id), "org_member_left", actor, target=user_id)
 
 
 def keeps_a_manager(

@@ -89,7 +89,7 @@ def create_project(db: Session, caller: Principal, values: ProjectCreate) -> Pro
         project_id=project.id, user_id=caller.user.id, role_id=owner.id, added_at=now
     )
     db.add(membership)
-    audit.record(audit.project(project.id), "project_created", caller.actor, target=project.id)
+    audit.record(db, audit.project(project.id), "project_created", caller.actor, target=project.id)
     return project_out(ProjectAccess(caller, project, membership, owner, owner_permissions))
 
 
@@ -127,10 +127,11 @@ def get_project(who: ProjectAccess) -> ProjectOut:
     return project_out(who)
 
 
-def update_project(who: ProjectAccess, values: ProjectPatch) -> ProjectOut:
+def update_project(db: Session, who: ProjectAccess, values: ProjectPatch) -> ProjectOut:
     for field in values.model_fields_set:
         setattr(who.project, field, getattr(values, field))
     audit.record(
+        db,
         audit.project(who.project.id),
         "project_changed",
         who.actor,
@@ -148,15 +149,16 @@ def delete_project(db: Session, who: ProjectAccess) -> None:
     )
     if not updated_one(db, deleting):  # a simultaneous request deleted it first
         raise not_found("No such project.")
-    audit.record(audit.project(who.project.id), "project_deleted", who.actor)
+    audit.record(db, audit.project(who.project.id), "project_deleted", who.actor)
     end_projectless_memberships(db, who.actor, who.project.org_id)
 
 
-def set_security(who: ProjectAccess, values: ProjectSecurity) -> ProjectOut:
+def set_security(db: Session, who: ProjectAccess, values: ProjectSecurity) -> ProjectOut:
     who.project.require_totp = values.require_totp
     # An authenticator app is a second factor: requiring it requires 2FA.
     who.project.require_2fa = values.require_2fa or values.require_totp
     audit.record(
+        db,
         audit.project(who.project.id),
         "security_changed",
         who.actor,
@@ -230,6 +232,7 @@ def update_member(
     role = db.get(Role, member.role_id)
     assert role is not None
     audit.record(
+        db,
         audit.project(who.project.id),
         "member_changed",
         who.actor,
@@ -245,7 +248,7 @@ def remove_member(db: Session, who: ProjectAccess, user_id: uuid.UUID) -> None:
     if not keeps_a_manager(db, who.project.id, without=user_id):
         raise Problem(409, "conflict", "The project would have nobody who manages members.")
     db.delete(member)
-    audit.record(audit.project(who.project.id), "member_removed", who.actor, target=user_id)
+    audit.record(db, audit.project(who.project.id), "member_removed", who.actor, target=user_id)
     end_projectless_memberships(db, who.actor, who.project.org_id)
 
 

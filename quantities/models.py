@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     ForeignKey,
     Index,
@@ -65,17 +66,25 @@ class ScheduleRevision(Base):
 
 
 class ScheduleRow(Base):
-    """A heading, item or text row; rows form a tree ordered by position among siblings."""
+    """A heading, item or text row; rows form a tree, siblings ordered by `position`."""
 
     __tablename__ = "schedule_rows"
-    __table_args__ = (Index("ix_schedule_rows_revision_id", "revision_id"),)
+    # Serves both reading a revision and finding a row's neighbours among its siblings.
+    __table_args__ = (
+        Index(
+            "ix_schedule_rows_revision_id_parent_id_position",
+            "revision_id",
+            "parent_id",
+            "position",
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     revision_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("schedule_revisions.id", ondelete="CASCADE")
     )
     parent_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    position: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(BigInteger)  # sibling order key (quantities.placement)
     kind: Mapped[str] = mapped_column(String(10))
     code: Mapped[str | None] = mapped_column(Unicode(50))
     title: Mapped[str] = mapped_column(Unicode(500))

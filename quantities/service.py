@@ -148,7 +148,7 @@ def create_schedule(db: Session, who: ProjectAccess, values: ScheduleCreate) -> 
     working = ScheduleRevision(schedule_id=schedule.id, is_working=True, created_at=now)
     db.add(working)
     db.flush()
-    _record(who, "schedule_created", schedule.id, name=values.name)
+    _record(db, who, "schedule_created", schedule.id, name=values.name)
     return _schedule_out(schedule, working)
 
 
@@ -171,7 +171,7 @@ def update_schedule(
         setattr(schedule, name, getattr(changes, name))
     schedule.version += 1
     changed = ",".join(sorted(changes.model_fields_set))
-    _record(who, "schedule_changed", schedule.id, fields=changed)
+    _record(db, who, "schedule_changed", schedule.id, fields=changed)
     return _schedule_out(schedule, working)
 
 
@@ -186,12 +186,16 @@ def delete_schedule(
     )
     schedule.deleted_at = clock.now()
     schedule.version += 1
-    _record(who, "schedule_deleted", schedule.id)
+    _record(db, who, "schedule_deleted", schedule.id)
 
 
-def _record(who: ProjectAccess, action: str, schedule_id: uuid.UUID, **details: Any) -> None:
+def _record(
+    db: Session, who: ProjectAccess, action: str, schedule_id: uuid.UUID, **details: Any
+) -> None:
     """An event in the project's trail about one of its schedules."""
-    audit.record(audit.project(who.project.id), action, who.actor, target=schedule_id, **details)
+    audit.record(
+        db, audit.project(who.project.id), action, who.actor, target=schedule_id, **details
+    )
 
 
 # --- rows: reading --------------------------------------------------------------
@@ -402,7 +406,7 @@ def create_row(
     except EditError as error:
         raise edit_problem(error) from None
     _save(db, locked, chosen)
-    _record_rows(who, schedule_id, created=[node.id])
+    _record_rows(db, who, schedule_id, created=[node.id])
     return _row(locked.tree, node)
 
 
@@ -433,7 +437,7 @@ def update_row(
     except EditError as error:
         raise edit_problem(error) from None
     _save(db, locked, {})
-    _record_rows(who, schedule_id, updated=[node.id])
+    _record_rows(db, who, schedule_id, updated=[node.id])
     return _row(locked.tree, node)
 
 
@@ -443,7 +447,7 @@ def delete_row(
     locked, node = _if_match_row(db, who, schedule_id, row_id, if_match)
     removed = locked.tree.delete(node.id, node.version)  # found and current: cannot refuse
     _save(db, locked, {})
-    _record_rows(who, schedule_id, deleted=removed)
+    _record_rows(db, who, schedule_id, deleted=removed)
 
 
 # --- rows: batches --------------------------------------------------------------
@@ -505,6 +509,7 @@ def batch(
             raise edit_problem(error, index) from None
     _save(db, locked, chosen)
     _record_rows(
+        db,
         who,
         schedule_id,
         created=kinds["create"],
@@ -522,7 +527,9 @@ def batch(
     )
 
 
-def _record_rows(who: ProjectAccess, schedule_id: uuid.UUID, **changes: list[uuid.UUID]) -> None:
+def _record_rows(
+    db: Session, who: ProjectAccess, schedule_id: uuid.UUID, **changes: list[uuid.UUID]
+) -> None:
     counts = {name: len(ids) for name, ids in changes.items()}
     named = [str(i) for ids in changes.values() for i in ids][:AUDITED_IDS]
-    _record(who, "rows_changed", schedule_id, row_ids=",".join(named), **counts)
+    _record(db, who, "rows_changed", schedule_id, row_ids=",".join(named), **counts)

@@ -1,30 +1,46 @@
-"""The audit trail: append-only events in the Table storage table `auditevents`.
+"""The audit trail: append-only events, kept in Table storage (`auditevents`).
 
 PartitionKey names whose trail it is, built by `user(id)`, `project(id)` or `org(id)`;
-RowKey is an inverted UTC timestamp plus a random id, so a partition reads newest
+RowKey is an inverted UTC timestamp plus the event's id, so a partition reads newest
 first. Never put a password, code or token in `details`.
 
-An event is written when the handler records it, before the request's transaction
-commits: if the write fails, the request fails and rolls back, so no change is ever
-made without its event. The price is the rare opposite: a commit that fails after
-the write leaves an event for a change that did not happen (the trail may say too
-much, never too little). Writing after the commit instead could lose events.
+Events go through a transactional outbox: `record` adds the event to the SQL table
+`audit_outbox` in the same transaction as the change it describes, so a rolled-back
+change leaves no event and a committed one always has its event. After the commit
+the request forwards its own events to Table storage (`forward_recorded`), and the
+`forward_audit_events` timer forwards whatever is left behind every minute (Table
+storage down, an instance gone). Forwarding is idempotent: the RowKey is fixed when
+the event is recorded, so forwarding twice writes one entity. The read endpoints
+read Table storage: an event shows there when its request answers, or within a
+minute after Table storage is back.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import threading
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import String, Unicode, UnicodeText, Uuid, delete, inspect, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
 from shared import clock, storage
 from shared.client import Client
 from shared.config import get_settings
+from shared.db import Base, UtcDateTime
 from shared.pagination import seal, unseal
 
+log = logging.getLogger("casai.audit")
+
 _MAX_TICKS = 10**19  # inverted microseconds since the epoch keep RowKeys sortable
+_RECORDED = "casai_audit_recorded"  # Session.info key: ids of the events this session added
+_left_behind = threading.Event()  # see left_behind_here
+FORWARD_BATCH = 200  # events per round of the timer; SQL Server takes 2100 parameters
 
 
 def user(user_id: uuid.UUID) -> str:
@@ -59,23 +75,108 @@ class AuditEvent:
     details: dict[str, Any]
 
 
-def record(trail: str, action: str, who: Actor, *, target: object = None, **details: Any) -> None:
-    """Append one event to `trail` (see `user`, `project`, `org`)."""
+class OutboxEvent(Base):
+    """An event recorded with its change and not yet forwarded to Table storage."""
+
+    __tablename__ = "audit_outbox"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    partition_key: Mapped[str] = mapped_column(Unicode(100))
+    row_key: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    actor_id: Mapped[str] = mapped_column(String(36))
+    target: Mapped[str] = mapped_column(Unicode(100))
+    ip: Mapped[str] = mapped_column(String(45))
+    details: Mapped[str] = mapped_column(UnicodeText)
+
+
+def record(
+    db: Session, trail: str, action: str, who: Actor, *, target: object = None, **details: Any
+) -> None:
+    """Append one event to `trail` (see `user`, `project`, `org`) when `db` commits."""
     at = clock.now()
     ticks = int(at.timestamp() * 1_000_000)
-    event_id = uuid.uuid4().hex
-    _table().create_entity(
-        {
-            "PartitionKey": trail,
-            "RowKey": f"{_MAX_TICKS - ticks:020d}-{event_id}",
-            "action": action,
-            "at": at.isoformat(),
-            "actor_id": str(who.user_id) if who.user_id is not None else "",
-            "target": str(target) if target is not None else "",
-            "ip": who.client.ip or "",
-            "details": json.dumps(details, default=str, ensure_ascii=False),
-        }
+    event_id = uuid.uuid4()
+    event = OutboxEvent(
+        id=event_id,
+        partition_key=trail,
+        row_key=f"{_MAX_TICKS - ticks:020d}-{event_id.hex}",
+        action=action,
+        at=at,
+        actor_id=str(who.user_id) if who.user_id is not None else "",
+        target=str(target) if target is not None else "",
+        ip=who.client.ip or "",
+        details=json.dumps(details, default=str, ensure_ascii=False),
     )
+    db.add(event)
+    db.info.setdefault(_RECORDED, []).append(event)
+
+
+def forward_recorded(db: Session) -> None:
+    """Forward the events `db` recorded, once its transaction has committed.
+
+    Best effort: when Table storage is down the events stay in the outbox for the
+    timers, and the request that made them still succeeds. An event added inside a
+    savepoint that rolled back is not persistent, and is not forwarded.
+    """
+    recorded: list[OutboxEvent] = db.info.pop(_RECORDED, [])
+    events = [event for event in recorded if inspect(event).persistent]
+    if not events:
+        return
+    try:
+        _forward(db, events)  # the commit released the connection: none is held meanwhile
+    except Exception:
+        db.rollback()
+        _left_behind.set()
+        log.warning("audit: Table storage unreachable; the outbox keeps %d event(s)", len(events))
+
+
+def left_behind_here() -> bool:
+    """Whether this instance failed to forward an event since its last forwarding run.
+
+    Only a hint, so that the minute timer looks at the database only when there is
+    likely work (a serverless database pauses only when nobody connects); the daily
+    sweep forwards everything whatever the hint says.
+    """
+    return _left_behind.is_set()
+
+
+def forward_left_behind(db: Session) -> int:
+    """Forward every event still in the outbox, oldest first; how many were forwarded."""
+    _left_behind.clear()
+    forwarded = 0
+    while events := db.scalars(
+        select(OutboxEvent).order_by(OutboxEvent.at).limit(FORWARD_BATCH)
+    ).all():
+        _forward(db, events)
+        forwarded += len(events)
+    return forwarded
+
+
+def _forward(db: Session, events: Sequence[OutboxEvent]) -> None:
+    """Write the events to Table storage, then remove them from the outbox."""
+    from azure.data.tables import UpdateMode
+
+    table = _table()
+    for event in events:
+        # Upsert: an event forwarded twice (by its request and by a timer) is one entity.
+        table.upsert_entity(
+            {
+                "PartitionKey": event.partition_key,
+                "RowKey": event.row_key,
+                "action": event.action,
+                "at": event.at.isoformat(),
+                "actor_id": event.actor_id,
+                "target": event.target,
+                "ip": event.ip,
+                "details": event.details,
+            },
+            mode=UpdateMode.REPLACE,
+            retry_total=0,  # the timers retry; a request does not wait out a backoff
+        )
+    db.execute(delete(OutboxEvent).where(OutboxEvent.id.in_([event.id for event in events])))
+    db.commit()
 
 
 def read(partition: str, limit: int, cursor: str | None) -> tuple[list[AuditEvent], str | None]:

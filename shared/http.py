@@ -3,7 +3,8 @@
 `Blueprint.endpoint(...)` registers a handler as its own HTTP-triggered function
 and wraps it so that every request gets, in this order: a request id, the body
 size limit, the query and JSON body parsed into pydantic models, a database
-session committed only when the handler succeeds, the mapping of `Problem` (and
+session committed only when the handler succeeds (then its audit events are
+forwarded, see shared.audit), the mapping of `Problem` (and
 of anything unexpected) to `application/problem+json`, the security headers and
 one structured log line. A GET endpoint answers HEAD too, with the same status
 and headers and no body. A handler takes a `Context` and returns a pydantic
@@ -275,14 +276,13 @@ def handle(req: func.HttpRequest, handler: Handler, spec: Endpoint) -> func.Http
         if spec.body is not None:
             context.body = parse_model(spec.body, _read_json(req), where="body")
         result = handler(context)
-        if context._session is not None:
-            context._session.commit()
+        _commit(context)
         response = _render(result, spec.status)
         for name, value in context.response_headers:
             response.headers.add(name, value)
     except Problem as problem:
-        if problem.keep_writes and context._session is not None:
-            context._session.commit()  # the refusal itself is remembered (a failed try)
+        if problem.keep_writes:
+            _commit(context)  # the refusal itself is remembered (a failed try)
         else:
             _rollback(context)
         response = problem.to_response()
@@ -335,6 +335,15 @@ def largest_body_limit() -> int:
     """
     declared = [spec.max_body for spec in ENDPOINTS if spec.max_body is not None]
     return max([get_settings().max_body_bytes, *declared])
+
+
+def _commit(context: Context) -> None:
+    """Commit the request's writes, then forward the audit events they recorded."""
+    if context._session is not None:
+        from shared import audit
+
+        context._session.commit()
+        audit.forward_recorded(context._session)
 
 
 def _rollback(context: Context) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, inspect, text
 import auth.models  # noqa: F401
 import projects.models  # noqa: F401
 import quantities.models  # noqa: F401
+import shared.audit  # the audit outbox
 import shared.throttle  # noqa: F401
 from shared.db import Base
 from tests.conftest import BACKENDS, REPO, forget_database, new_database
