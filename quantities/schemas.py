@@ -158,7 +158,10 @@ class RowPatch(RowFields, Patch):
 class RowOut(BaseModel):
     id: uuid.UUID
     parent_id: uuid.UUID | None
-    position: int
+    position: int = Field(
+        description="Order among the row's siblings: ascending, with gaps (an order key, "
+        "not an index); exact as a JavaScript number."
+    )
     depth: int
     kind: Kind
     code: str | None

@@ -1,9 +1,10 @@
 """Schedules (mängdförteckningar), their rows and totals: the rules.
 
 Every write to a schedule's rows takes the schedule's row lock first (an UPDATE of
-the schedule), then reads the rows, applies the edits in memory (quantities.tree)
-and writes the differences. Concurrent writers of one schedule thus queue up and
-always check versions against what is committed; readers are never blocked.
+the schedule), then edits only the rows concerned (quantities.edits) and commits:
+nothing but database statements while the lock is held. Concurrent writers of one
+schedule thus queue up briefly and check versions against what is committed;
+readers are never blocked. Reads load a revision's rows whole (quantities.tree).
 
 Services take the database session, who is calling (the caller's `ProjectAccess`) and
 plain values, If-Match included; the routes own everything HTTP.
@@ -13,15 +14,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from projects.access import ProjectAccess
+from quantities.edits import CHUNK, RowEditor
 from quantities.models import Schedule, ScheduleRevision, ScheduleRow, Unit
 from quantities.schemas import (
     BatchOut,
@@ -53,7 +54,7 @@ from shared.problems import Problem, not_found
 
 RowOperation = CreateOp | UpdateOp | DeleteOp | MoveOp
 AUDITED_IDS = 100  # row ids named in one audit event; the counts are always complete
-CHUNK = 500  # ids per IN (...): SQL Server takes at most 2100 parameters
+Result = TypeVar("Result")
 
 
 def list_units(db: Session) -> UnitList:
@@ -201,18 +202,14 @@ def _record(
 # --- rows: reading --------------------------------------------------------------
 
 
-def _units(db: Session) -> frozenset[str]:
-    return frozenset(db.scalars(select(Unit.code)))
-
-
-def load_tree(db: Session, revision_id: uuid.UUID, units: frozenset[str] = frozenset()) -> Tree:
-    """All rows of a revision in one statement; `units` (for edits) are the known codes."""
+def load_tree(db: Session, revision_id: uuid.UUID) -> Tree:
+    """All rows of a revision in one statement."""
     rows = db.execute(
         select(*(getattr(ScheduleRow, name) for name in NODE_FIELDS)).where(
             ScheduleRow.revision_id == revision_id
         )
     )
-    return Tree.build([Node(*row) for row in rows], units)  # columns in NODE_FIELDS order
+    return Tree.build([Node(*row) for row in rows])  # columns in NODE_FIELDS order
 
 
 def row_fields(node: Node, depth: int) -> dict[str, Any]:
@@ -302,7 +299,7 @@ def _content(fields: RowFields) -> dict[str, object]:
 
 
 def edit_problem(error: EditError, operation_index: int | None = None) -> Problem:
-    """A tree's refusal as a problem naming the field the client sent: in a batch,
+    """A refused edit as a problem naming the field the client sent: in a batch,
     `operations.{i}.field` of the operation at `operation_index`."""
     if operation_index is None:
         return Problem(
@@ -322,49 +319,13 @@ def edit_problem(error: EditError, operation_index: int | None = None) -> Proble
     )
 
 
-@dataclass(frozen=True)
-class LockedTree:
-    """A schedule's working revision and its rows, read after taking the schedule's row lock."""
+def _edit_working(db: Session, who: ProjectAccess, schedule_id: uuid.UUID) -> RowEditor:
+    """An editor of the schedule's working revision, with the schedule's row lock taken.
 
-    revision_id: uuid.UUID
-    tree: Tree
-
-
-def _lock_working_tree(db: Session, who: ProjectAccess, schedule_id: uuid.UUID) -> LockedTree:
+    Only database statements run from here to the commit, so the lock is held briefly.
+    """
     schedule = find_schedule(db, who, schedule_id, lock=True)
-    revision = _working_revision(db, schedule.id)
-    return LockedTree(revision.id, load_tree(db, revision.id, _units(db)))
-
-
-def _save(db: Session, locked: LockedTree, chosen: Mapping[uuid.UUID, int | None]) -> None:
-    """Write the tree's changes; `chosen` are the client's new row ids (see _refuse_taken)."""
-    try:
-        with db.begin_nested():
-            _write(db, locked.revision_id, locked.tree)
-    except IntegrityError:
-        _refuse_taken(db, chosen)  # another schedule's writer took a chosen id meanwhile
-        raise
-
-
-def _write(db: Session, revision_id: uuid.UUID, tree: Tree) -> None:
-    """The tree's changes as one INSERT, one UPDATE and a few DELETE statements."""
-    moved = tree.renumber()
-    new = [tree.nodes[i] for i in tree.created - tree.deleted]
-    if new:
-        db.execute(
-            insert(ScheduleRow),
-            [{**_columns(node), "revision_id": revision_id} for node in new],
-        )
-    changed = [tree.nodes[i] for i in (tree.changed | moved) - tree.created - tree.deleted]
-    if changed:
-        db.execute(update(ScheduleRow), [_columns(node) for node in changed])
-    gone = sorted(tree.deleted - tree.created)
-    for start in range(0, len(gone), CHUNK):
-        db.execute(delete(ScheduleRow).where(ScheduleRow.id.in_(gone[start : start + CHUNK])))
-
-
-def _columns(node: Node) -> dict[str, Any]:
-    return {name: getattr(node, name) for name in NODE_FIELDS}
+    return RowEditor(db, _working_revision(db, schedule.id).id)
 
 
 def _refuse_taken(db: Session, chosen: Mapping[uuid.UUID, int | None]) -> None:
@@ -381,8 +342,21 @@ def _refuse_taken(db: Session, chosen: Mapping[uuid.UUID, int | None]) -> None:
         raise edit_problem(id_taken(), chosen[first])
 
 
-def _row(tree: Tree, node: Node) -> RowOut:
-    return row_out(node, tree.depth(node))
+def _editing(
+    db: Session, chosen: Mapping[uuid.UUID, int | None], edit: Callable[[], Result]
+) -> Result:
+    """Run `edit` in a savepoint: a chosen id that another schedule's writer took
+    meanwhile fails its INSERT, and is answered 409 like any taken id."""
+    try:
+        with db.begin_nested():
+            return edit()
+    except IntegrityError:
+        _refuse_taken(db, chosen)
+        raise
+
+
+def _row(editor: RowEditor, node: Node) -> RowOut:
+    return row_out(node, editor.depth(node))
 
 
 # --- rows: one at a time --------------------------------------------------------
@@ -391,11 +365,12 @@ def _row(tree: Tree, node: Node) -> RowOut:
 def create_row(
     db: Session, who: ProjectAccess, schedule_id: uuid.UUID, values: RowCreate
 ) -> RowOut:
-    locked = _lock_working_tree(db, who, schedule_id)
+    editor = _edit_working(db, who, schedule_id)
     chosen = {} if values.id is None else {values.id: None}
     _refuse_taken(db, chosen)
-    try:
-        node = locked.tree.create(
+
+    def create() -> Node:
+        node = editor.create(
             values.kind,
             _content(values),
             values.parent_id,
@@ -403,24 +378,28 @@ def create_row(
             values.first,
             values.id,
         )
+        editor.save()
+        return node
+
+    try:
+        node = _editing(db, chosen, create)
     except EditError as error:
         raise edit_problem(error) from None
-    _save(db, locked, chosen)
     _record_rows(db, who, schedule_id, created=[node.id])
-    return _row(locked.tree, node)
+    return _row(editor, node)
 
 
 def _if_match_row(
     db: Session, who: ProjectAccess, schedule_id: uuid.UUID, row_id: uuid.UUID, if_match: str | None
-) -> tuple[LockedTree, Node]:
+) -> tuple[RowEditor, Node]:
     """The row, with If-Match checked under the schedule's lock."""
-    locked = _lock_working_tree(db, who, schedule_id)
+    editor = _edit_working(db, who, schedule_id)
     try:
-        node = locked.tree.get(row_id)
+        node = editor.get(row_id)
     except EditError:
         raise not_found("No such row in this schedule.") from None
-    check_if_match(if_match, node.version, lambda: _row(locked.tree, node))
-    return locked, node
+    check_if_match(if_match, node.version, lambda: _row(editor, node))
+    return editor, node
 
 
 def update_row(
@@ -431,33 +410,34 @@ def update_row(
     if_match: str | None,
     changes: RowPatch,
 ) -> RowOut:
-    locked, node = _if_match_row(db, who, schedule_id, row_id, if_match)
+    editor, node = _if_match_row(db, who, schedule_id, row_id, if_match)
     try:
-        locked.tree.update(node.id, node.version, _content(changes))
+        editor.update(node.id, node.version, _content(changes))
     except EditError as error:
         raise edit_problem(error) from None
-    _save(db, locked, {})
     _record_rows(db, who, schedule_id, updated=[node.id])
-    return _row(locked.tree, node)
+    return _row(editor, node)
 
 
 def delete_row(
     db: Session, who: ProjectAccess, schedule_id: uuid.UUID, row_id: uuid.UUID, if_match: str | None
 ) -> None:
-    locked, node = _if_match_row(db, who, schedule_id, row_id, if_match)
-    removed = locked.tree.delete(node.id, node.version)  # found and current: cannot refuse
-    _save(db, locked, {})
+    editor, node = _if_match_row(db, who, schedule_id, row_id, if_match)
+    try:
+        removed = editor.delete(node.id, node.version)
+    except EditError as error:
+        raise edit_problem(error) from None
     _record_rows(db, who, schedule_id, deleted=removed)
 
 
 # --- rows: batches --------------------------------------------------------------
 
 
-def _apply(tree: Tree, operation: RowOperation) -> list[uuid.UUID]:
+def _apply(editor: RowEditor, operation: RowOperation) -> list[uuid.UUID]:
     if isinstance(operation, CreateOp):
         content = _content(operation)
         return [
-            tree.create(
+            editor.create(
                 operation.kind,
                 content,
                 operation.parent_id,
@@ -467,9 +447,9 @@ def _apply(tree: Tree, operation: RowOperation) -> list[uuid.UUID]:
             ).id
         ]
     if isinstance(operation, UpdateOp):
-        return [tree.update(operation.id, operation.version, _content(operation)).id]
+        return [editor.update(operation.id, operation.version, _content(operation)).id]
     if isinstance(operation, MoveOp):
-        moved = tree.move(
+        moved = editor.move(
             operation.id,
             operation.version,
             operation.parent_id,
@@ -477,7 +457,7 @@ def _apply(tree: Tree, operation: RowOperation) -> list[uuid.UUID]:
             operation.first,
         )
         return [moved.id]
-    return tree.delete(operation.id, operation.version)
+    return editor.delete(operation.id, operation.version)
 
 
 def _chosen_ids(operations: Sequence[RowOperation]) -> dict[uuid.UUID, int | None]:
@@ -489,25 +469,24 @@ def _chosen_ids(operations: Sequence[RowOperation]) -> dict[uuid.UUID, int | Non
     return chosen
 
 
-def _placed(tree: Tree, row_ids: Iterable[uuid.UUID]) -> list[RowOut]:
-    wanted = set(row_ids)
-    return [row_out(node, depth) for node, depth in tree.walk() if node.id in wanted]
-
-
 def batch(
     db: Session, who: ProjectAccess, schedule_id: uuid.UUID, operations: Sequence[RowOperation]
 ) -> BatchOut:
-    """Apply the operations to the working revision, all or nothing."""
-    locked = _lock_working_tree(db, who, schedule_id)
+    """Apply the operations to the working revision in order, all or nothing."""
+    editor = _edit_working(db, who, schedule_id)
     chosen = _chosen_ids(operations)
     _refuse_taken(db, chosen)
     kinds: dict[str, list[uuid.UUID]] = {"create": [], "update": [], "delete": [], "move": []}
-    for index, operation in enumerate(operations):
-        try:
-            kinds[operation.op].extend(_apply(locked.tree, operation))
-        except EditError as error:
-            raise edit_problem(error, index) from None
-    _save(db, locked, chosen)
+
+    def apply_all() -> None:
+        for index, operation in enumerate(operations):
+            try:
+                kinds[operation.op].extend(_apply(editor, operation))
+            except EditError as error:
+                raise edit_problem(error, index) from None
+        editor.save()
+
+    _editing(db, chosen, apply_all)
     _record_rows(
         db,
         who,
@@ -517,13 +496,13 @@ def batch(
         deleted=kinds["delete"],
         moved=kinds["move"],
     )
-    alive = set(kinds["create"] + kinds["update"] + kinds["move"]) - locked.tree.deleted
+    alive = dict.fromkeys(kinds["create"] + kinds["update"] + kinds["move"])
     return BatchOut(
         created=len(kinds["create"]),
         updated=len(kinds["update"]),
         deleted=len(kinds["delete"]),
         moved=len(kinds["move"]),
-        rows=_placed(locked.tree, alive),
+        rows=[_row(editor, editor.get(i)) for i in alive if i not in editor.deleted],
     )
 
 

@@ -51,16 +51,19 @@ def db(app_settings: dict[str, str]) -> Iterator[Session]:
 
 def as_a_script(db: Session, work: Callable[[], Result]) -> Result:
     """Run a service as its caller must: commit on success, and on a refusal commit only
-    what the refusal keeps (a counted failure), as the HTTP wrapper does."""
+    what the refusal keeps (a counted failure), then forward the audit events, as the
+    HTTP wrapper does."""
     try:
         result = work()
     except Problem as problem:
         if problem.keep_writes:
             db.commit()
+            audit.forward_recorded(db)
         else:
             db.rollback()
         raise
     db.commit()
+    audit.forward_recorded(db)
     return result
 
 

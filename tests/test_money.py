@@ -94,7 +94,7 @@ def test_totals_equal_the_decimal_reference(groups: list[list[dict[str, Any]]]) 
                 subtotal += Fraction(amount)
         expected_headings.append(subtotal)
         expected_total += subtotal
-    totals = summarize(Tree.build(nodes, frozenset()))
+    totals = summarize(Tree.build(nodes))
     assert totals.total == expected_total
     assert type(totals.total) is Decimal
     assert [Fraction(total) for _, _, total in totals.headings] == expected_headings

@@ -121,6 +121,7 @@ def _schedule_with_an_item(editor: Editor) -> tuple[uuid.UUID, dict[str, str]]:
 def test_a_schedule_and_its_rows_are_created_and_read_without_http(editor: Editor) -> None:
     schedule_id, ids = _schedule_with_an_item(editor)
     editor.db.commit()
+    audit.forward_recorded(editor.db)
 
     document = json.loads(service.list_rows(editor.db, editor.who, schedule_id, None))
     rows = [(r["id"], r["depth"], r["title"], r["amount"]) for r in document["items"]]

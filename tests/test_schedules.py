@@ -111,7 +111,7 @@ def test_insert_after_first_child_move_and_delete_subtrees(desk: Desk) -> None:
     gone = desk.owner.browser.delete(f"{desk.base}/rows/{b['id']}", headers={"If-Match": '"1"'})
     assert gone.status_code == 204
     assert titles(desk.rows()) == [(0, "Markarbeten"), (1, "Röjning"), (1, "Schakt")]
-    assert [row["position"] for row in desk.rows()] == [0, 0, 1]
+    assert_sibling_keys_ascend(desk.rows())
 
 
 def test_moving_under_a_row_that_does_not_exist_is_404_and_changes_nothing(desk: Desk) -> None:
@@ -451,7 +451,20 @@ def test_simultaneous_batches_on_one_schedule_all_land_in_order(host: Host, desk
         assert list(pool.map(add_rows, range(4))) == [200] * 4
     rows = desk.rows()
     assert len(rows) == 200
-    assert [row["position"] for row in rows] == list(range(200))  # no position taken twice
+    assert_sibling_keys_ascend(rows)  # no position taken twice
+    batches = [row["title"].split("-")[0] for row in rows]
+    assert batches == sorted(batches, key=batches.index)  # each batch's rows together
+    assert all(row["title"] == f"{n}-{i % 50}" for i, (row, n) in enumerate(zip(rows, batches)))
+
+
+def assert_sibling_keys_ascend(rows: list[dict[str, Any]]) -> None:
+    """Rows come in tree order; under each parent their positions (order keys) ascend."""
+    last: dict[str | None, int] = {}
+    for row in rows:
+        parent = row["parent_id"]
+        assert row["position"] > last.get(parent, -(2**53)), row
+        assert abs(row["position"]) < 2**53  # exact as a JavaScript number
+        last[parent] = row["position"]
 
 
 def test_schedule_changes_are_in_the_project_audit(desk: Desk) -> None:
