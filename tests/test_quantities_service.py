@@ -49,7 +49,9 @@ def editor(app_settings: dict[str, str]) -> Iterator[Editor]:
     Base.metadata.create_all(engine)
     with Session(engine) as db:
         db.add(quantities.models.Unit(**M3))
-        yield Editor(db, _membership(db, Permission.SCHEDULES_MANAGE, Permission.SCHEDULES_EDIT))
+        yield Editor(
+            db, membership_with(db, Permission.SCHEDULES_MANAGE, Permission.SCHEDULES_EDIT)
+        )
     engine.dispose()
 
 
@@ -63,7 +65,7 @@ M3 = {
 }
 
 
-def _membership(db: Session, *permissions: Permission) -> ProjectAccess:
+def membership_with(db: Session, *permissions: Permission) -> ProjectAccess:
     now = datetime.now(UTC)
     user = auth.models.User(
         email=f"{uuid.uuid4().hex}@example.com",

@@ -454,7 +454,10 @@ def test_simultaneous_batches_on_one_schedule_all_land_in_order(host: Host, desk
     assert_sibling_keys_ascend(rows)  # no position taken twice
     batches = [row["title"].split("-")[0] for row in rows]
     assert batches == sorted(batches, key=batches.index)  # each batch's rows together
-    assert all(row["title"] == f"{n}-{i % 50}" for i, (row, n) in enumerate(zip(rows, batches)))
+    assert all(
+        row["title"] == f"{n}-{i % 50}"
+        for i, (row, n) in enumerate(zip(rows, batches, strict=True))
+    )
 
 
 def assert_sibling_keys_ascend(rows: list[dict[str, Any]]) -> None:
