@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(LOCAL_SECRET_KEY)
     public_base_url: str = "http://127.0.0.1:7071"
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    # The longest a database statement may run (lock waits included), well below
+    # host.json's functionTimeout (2 min), so a stuck database answers 503 in time.
+    database_timeout_seconds: int = Field(default=30, gt=0, le=90)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Sessions (DESIGN.md §4).
     session_idle_minutes: int = Field(default=60, gt=0)

@@ -8,11 +8,18 @@ machine without unixODBC runs everything else.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import logging
+import os
+import socket
 import struct
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +38,7 @@ from sqlalchemy import (
     make_url,
     update,
 )
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -46,8 +54,22 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-# Statements run on behalf of the current request (see count_statements).
-_statements: ContextVar[list[int] | None] = ContextVar("casai_sql_statements", default=None)
+# What the current request did with the database (see track_requests).
+_activity: ContextVar[DatabaseActivity | None] = ContextVar("casai_db_activity", default=None)
+
+# The pool, set explicitly: Azure Functions runs many instances, each with its own pool,
+# and Azure SQL's serverless tier caps sessions. A request waits at most POOL_TIMEOUT_S
+# for a connection (then 503), and connections are renewed before network gear drops them.
+POOL_SIZE = 10
+POOL_MAX_OVERFLOW = 10
+POOL_TIMEOUT_S = 10
+POOL_RECYCLE_S = 30 * 60
+CONNECT_TIMEOUT_S = 5
+# After the server's own statement timeout, this long before the client gives up on an
+# answer that never comes (see StatementDeadlines).
+DEADLINE_GRACE_S = 5
+
+log = logging.getLogger("casai.db")
 
 AZURE_SQL_SCOPE = "https://database.windows.net/.default"
 SQL_COPT_SS_ACCESS_TOKEN = 1256  # msodbcsql's connection attribute for an access token
@@ -110,17 +132,35 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def count_statements() -> list[int]:
-    """Count SQL statements from here on in this context; the count is the list's item."""
-    box = [0]
-    _statements.set(box)
-    return box
+@dataclass
+class DatabaseActivity:
+    """What one request did with the database, for its log line."""
+
+    statements: int = 0
+    pool_wait_ms: float = 0.0  # waiting for a connection from the pool (or a new one)
+    lock_wait_ms: float = 0.0  # in lock_row: waiting for other writers of the same rows
+
+
+def track_requests() -> DatabaseActivity:
+    """Record the database activity of this context (a request) from here on."""
+    activity = DatabaseActivity()
+    _activity.set(activity)
+    return activity
 
 
 def _count_statement(*_args: Any) -> None:
-    box = _statements.get()
-    if box is not None:
-        box[0] += 1
+    activity = _activity.get()
+    if activity is not None:
+        activity.statements += 1
+
+
+def connect(session: Session) -> None:
+    """Take the session's connection now, and count the wait as the request's pool wait."""
+    started = time.perf_counter()
+    session.connection()
+    activity = _activity.get()
+    if activity is not None:
+        activity.pool_wait_ms += (time.perf_counter() - started) * 1000
 
 
 def build_engine(url: str, settings: Settings) -> Engine:
@@ -131,19 +171,114 @@ def build_engine(url: str, settings: Settings) -> Engine:
 
 def _build_engine(url: str, settings: Settings) -> Engine:
     parsed = make_url(url)
-    options: dict[str, Any] = {"pool_pre_ping": True}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, **options)
+        engine = create_engine(parsed, pool_pre_ping=True)
         event.listen(engine, "connect", _configure_sqlite)
         return engine
+    pool: dict[str, Any] = {
+        "pool_size": POOL_SIZE,
+        "max_overflow": POOL_MAX_OVERFLOW,
+        "pool_timeout": POOL_TIMEOUT_S,
+        "pool_recycle": POOL_RECYCLE_S,
+    }
     if parsed.get_backend_name() == "postgresql":
-        options["connect_args"] = {"connect_timeout": 5}
-    engine = create_engine(parsed, **options)
+        engine = create_engine(parsed, connect_args=_postgres_options(settings), **pool)
+        StatementDeadlines(settings.database_timeout_seconds + DEADLINE_GRACE_S).watch(engine)
+        return engine
+    engine = create_engine(parsed, pool_pre_ping=True, **pool)
     if parsed.get_backend_name() == "mssql":
         _use_entra_token(engine, settings)
     return engine
+
+
+def _postgres_options(settings: Settings) -> dict[str, Any]:
+    """libpq's limits: connecting, each statement (server side) and a dead peer (TCP)."""
+    timeout_ms = settings.database_timeout_seconds * 1000
+    return {
+        "connect_timeout": CONNECT_TIMEOUT_S,
+        "options": f"-c statement_timeout={timeout_ms}",
+        # Keepalives find a peer that vanished (a failover) while a connection is idle.
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+        # Unacknowledged data for this long: the connection is dead.
+        "tcp_user_timeout": timeout_ms,
+    }
+
+
+class StatementDeadlines:
+    """Cuts the connection of a statement whose answer does not come in time.
+
+    The server's statement timeout ends slow statements; this ends the wait for an
+    answer that never arrives (a frozen network path or proxy, which TCP keepalives
+    do not notice, as the path still acknowledges). One watcher thread per engine shuts
+    the socket down past the deadline, so the blocked call fails as a lost connection,
+    which the pool discards and the request answers 503. It also replaces the pool's
+    pre-ping with a ping under the same deadline (checkout), as a pre-ping could hang.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+        self._armed: dict[int, tuple[float, int]] = {}  # id(cursor) → (deadline, socket fd)
+        self._guard = threading.Lock()
+        self._started = False
+
+    def watch(self, engine: Engine) -> None:
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+        event.listen(engine, "handle_error", self._failed)
+        event.listen(engine, "checkout", self._ping)
+
+    def _arm(self, cursor: Any) -> None:
+        with self._guard:
+            if not self._started:
+                threading.Thread(target=self._watch, name="casai-db-deadlines", daemon=True).start()
+                self._started = True
+            deadline = time.monotonic() + self._seconds
+            self._armed[id(cursor)] = (deadline, cursor.connection.fileno())
+
+    def _disarm(self, cursor: Any) -> None:
+        with self._guard:
+            self._armed.pop(id(cursor), None)
+
+    def _before(self, _conn: Any, cursor: Any, *_args: Any) -> None:
+        self._arm(cursor)
+
+    def _after(self, _conn: Any, cursor: Any, *_args: Any) -> None:
+        self._disarm(cursor)
+
+    def _failed(self, context: Any) -> None:
+        if context.cursor is not None:
+            self._disarm(context.cursor)
+
+    def _ping(self, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        self._arm(cursor)
+        try:
+            cursor.execute("SELECT 1")
+        except Exception as exc:  # the pool then tries a fresh connection
+            raise DisconnectionError("the pooled connection did not answer") from exc
+        finally:
+            self._disarm(cursor)
+            with contextlib.suppress(Exception):
+                cursor.close()
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(0.25)
+            now = time.monotonic()
+            with self._guard:
+                late = [key for key, (deadline, _) in self._armed.items() if deadline < now]
+                sockets = [self._armed.pop(key)[1] for key in late]
+            for fd in sockets:
+                log.warning("database: no answer in %.0f s; cutting the connection", self._seconds)
+                with contextlib.suppress(OSError):  # already closed: nothing to cut
+                    cut = socket.socket(fileno=os.dup(fd))
+                    cut.shutdown(socket.SHUT_RDWR)
+                    cut.close()
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -194,9 +329,13 @@ def lock_row(db: Session, column: InstrumentedAttribute[Any], where: ColumnEleme
     and Azure SQL: transactions that lock the same row run one after the other, and
     what each reads after the lock includes what the one before it committed.
     """
+    started = time.perf_counter()
     db.execute(
         update(column.class_)
         .where(where)
         .values({column.key: column})
         .execution_options(synchronize_session=False)
     )
+    activity = _activity.get()
+    if activity is not None:
+        activity.lock_wait_ms += (time.perf_counter() - started) * 1000

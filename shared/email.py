@@ -21,8 +21,10 @@ from pathlib import Path
 
 from shared import clock
 from shared.config import Settings, get_settings
+from shared.outages import EmailUnavailable
 
 log = logging.getLogger("casai.email")
+SENDGRID_TIMEOUT_S = 10  # an answer slower than this is an outage (503), not a hang
 
 
 @dataclass(frozen=True)
@@ -93,11 +95,15 @@ def render(translations: dict[str, Template], locale: str, to: str, **values: st
 
 
 def send(message: Email) -> None:
+    """Send it through the configured backend; EmailUnavailable when that fails."""
     settings = get_settings()
-    if settings.email_backend == "sendgrid":
-        send_with_sendgrid(message, settings)
-    else:
-        write_to_outbox(message, settings)
+    try:
+        if settings.email_backend == "sendgrid":
+            send_with_sendgrid(message, settings)
+        else:
+            write_to_outbox(message, settings)
+    except Exception as exc:
+        raise EmailUnavailable(f"{settings.email_backend}: {type(exc).__name__}") from exc
 
 
 def to_mime(message: Email, sender: str) -> EmailMessage:
@@ -138,5 +144,6 @@ def send_with_sendgrid(message: Email, settings: Settings) -> None:
     client = SendGridAPIClient(
         api_key=settings.sendgrid_api_key.get_secret_value(), host=settings.sendgrid_api_host
     )
+    client.client.timeout = SENDGRID_TIMEOUT_S  # inherited by the endpoint clients it builds
     response = client.send(mail)  # raises on a 4xx/5xx answer
     log.info("email accepted by sendgrid: status %s", response.status_code)

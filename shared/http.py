@@ -14,6 +14,7 @@ model (sent as JSON with the endpoint's status), `None` (204) or a ready
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import logging
@@ -31,18 +32,22 @@ from pydantic import BaseModel, ValidationError
 
 from shared.client import Client
 from shared.config import get_settings
+from shared.outages import Dependency, down_dependency
 from shared.problems import (
     SECURITY_HEADERS,
     Problem,
     internal_error,
     not_found,
     payload_too_large,
+    unavailable,
     unsupported_media_type,
     validation_error,
 )
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+    from shared.db import DatabaseActivity
 
 log = logging.getLogger("casai.http")
 
@@ -133,9 +138,10 @@ class Context:
     def db(self) -> Session:
         """The request's database session, opened on first use, committed by the wrapper."""
         if self._session is None:
-            from shared.db import new_session
+            from shared.db import connect, new_session
 
             self._session = new_session()
+            connect(self._session)  # now, so that the wait for a connection is measured
         return self._session
 
     def route_id(self, name: str, missing: str = "Nothing here.") -> uuid.UUID:
@@ -264,9 +270,49 @@ def handle(req: func.HttpRequest, handler: Handler, spec: Endpoint) -> func.Http
     supplied_id = req.headers.get(REQUEST_ID_HEADER) or ""
     request_id = supplied_id if _CLIENT_REQUEST_ID.match(supplied_id) else uuid.uuid4().hex
     context = Context(request=req, request_id=request_id, route=dict(req.route_params))
-    from shared.db import count_statements
+    from shared.db import track_requests
 
-    statements = count_statements()
+    activity = track_requests()
+    dependency: Dependency | None = None
+    try:
+        response = _answer(context, req, handler, spec)
+    except Exception as exc:
+        _rollback(context)
+        dependency = down_dependency(exc)
+        if dependency is None:
+            log.exception("unhandled error in %s (request %s)", spec.function_name, request_id)
+            response = internal_error().to_response()
+        else:
+            log.warning(
+                "%s unavailable in %s (request %s): %s",
+                dependency,
+                spec.function_name,
+                request_id,
+                type(exc).__name__,
+            )
+            response = unavailable(
+                f"The {dependency} is unavailable; try again shortly."
+            ).to_response()
+    finally:
+        _close(context)
+    for name, value in SECURITY_HEADERS.items():
+        if name not in response.headers:
+            response.headers[name] = value
+    response.headers[REQUEST_ID_HEADER] = request_id
+    _log_request(req, spec, response.status_code, request_id, started, activity, dependency)
+    if context._after_response and response.status_code < 400:
+        threading.Thread(
+            target=_run_after_response, args=(context._after_response, request_id), daemon=True
+        ).start()
+    if req.method == "HEAD":
+        return _without_body(response)
+    return response
+
+
+def _answer(
+    context: Context, req: func.HttpRequest, handler: Handler, spec: Endpoint
+) -> func.HttpResponse:
+    """The handler's answer, or the problem it or the parsing raised; writes committed."""
     try:
         _check_body_size(req, spec.max_body or get_settings().max_body_bytes)
         if spec.guard is not None:
@@ -277,33 +323,15 @@ def handle(req: func.HttpRequest, handler: Handler, spec: Endpoint) -> func.Http
             context.body = parse_model(spec.body, _read_json(req), where="body")
         result = handler(context)
         _commit(context)
-        response = _render(result, spec.status)
-        for name, value in context.response_headers:
-            response.headers.add(name, value)
     except Problem as problem:
         if problem.keep_writes:
             _commit(context)  # the refusal itself is remembered (a failed try)
         else:
             _rollback(context)
-        response = problem.to_response()
-    except Exception:
-        _rollback(context)
-        log.exception("unhandled error in %s (request %s)", spec.function_name, request_id)
-        response = internal_error().to_response()
-    finally:
-        if context._session is not None:
-            context._session.close()
-    for name, value in SECURITY_HEADERS.items():
-        if name not in response.headers:
-            response.headers[name] = value
-    response.headers[REQUEST_ID_HEADER] = request_id
-    _log_request(req, spec, response.status_code, request_id, started, statements[0])
-    if context._after_response and response.status_code < 400:
-        threading.Thread(
-            target=_run_after_response, args=(context._after_response, request_id), daemon=True
-        ).start()
-    if req.method == "HEAD":
-        return _without_body(response)
+        return problem.to_response()
+    response = _render(result, spec.status)
+    for name, value in context.response_headers:
+        response.headers.add(name, value)
     return response
 
 
@@ -348,7 +376,14 @@ def _commit(context: Context) -> None:
 
 def _rollback(context: Context) -> None:
     if context._session is not None:
-        context._session.rollback()
+        with contextlib.suppress(Exception):  # a lost connection has nothing to roll back
+            context._session.rollback()
+
+
+def _close(context: Context) -> None:
+    if context._session is not None:
+        with contextlib.suppress(Exception):  # the pool discards a lost connection
+            context._session.close()
 
 
 def _check_body_size(req: func.HttpRequest, limit: int) -> None:
@@ -428,9 +463,10 @@ def _log_request(
     status: int,
     request_id: str,
     started: float,
-    sql_statements: int,
+    activity: DatabaseActivity,
+    dependency: Dependency | None,
 ) -> None:
-    line = {
+    line: dict[str, object] = {
         "event": "http_request",
         "request_id": request_id,
         "function": spec.function_name,
@@ -438,6 +474,10 @@ def _log_request(
         "route": spec.route,
         "status": status,
         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-        "sql_statements": sql_statements,
+        "sql_statements": activity.statements,
+        "pool_wait_ms": round(activity.pool_wait_ms, 1),
+        "lock_wait_ms": round(activity.lock_wait_ms, 1),
     }
+    if dependency is not None:
+        line["unavailable"] = str(dependency)
     log.info(json.dumps(line))

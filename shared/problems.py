@@ -108,8 +108,13 @@ def unsupported_media_type(expected: str) -> Problem:
     return Problem(415, "unsupported_media_type", f"Send the body as {expected}.")
 
 
+RETRY_AFTER_UNAVAILABLE_S = 10  # a dependency's blip or failover usually passes by then
+
+
 def unavailable(detail: str, **extra: Any) -> Problem:
-    return Problem(503, "unavailable", detail, **extra)
+    """503: a dependency is down or too slow; nothing was written."""
+    headers = {"Retry-After": str(RETRY_AFTER_UNAVAILABLE_S)}
+    return Problem(503, "unavailable", detail, headers=headers, **extra)
 
 
 def http_error(status: int, detail: str = "") -> Problem:

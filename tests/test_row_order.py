@@ -24,7 +24,7 @@ from quantities import placement, service
 from quantities.models import ScheduleRow
 from quantities.schemas import BatchIn, RowCreate, RowPatch, ScheduleCreate
 from shared.config import get_settings
-from shared.db import Base, build_engine, count_statements
+from shared.db import Base, build_engine, track_requests
 from shared.problems import Problem
 from tests.conftest import BACKENDS, forget_database, new_database
 from tests.test_quantities_service import M3, Editor, membership_with
@@ -332,10 +332,10 @@ def edit_statements(editor: Editor, size: int) -> list[int]:
     ]
     statements = []
     for edit in edits:
-        counted = count_statements()
+        counted = track_requests()
         edit()
         db.commit()
-        statements.append(counted[0])
+        statements.append(counted.statements)
     return statements
 
 
