@@ -251,8 +251,9 @@ class StatementDeadlines:
         self._disarm(cursor)
 
     def _failed(self, context: Any) -> None:
-        if context.cursor is not None:
-            self._disarm(context.cursor)
+        cursor = getattr(context, "cursor", None)  # none when connecting failed
+        if cursor is not None:
+            self._disarm(cursor)
 
     def _ping(self, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         cursor = dbapi_connection.cursor()

@@ -1,0 +1,200 @@
+"""Dependencies that go down: 503 `unavailable` with Retry-After, and nothing lost.
+
+The database is reached through a proxy the test owns (tests.tcp_proxy), which cuts
+every connection or freezes them (a stuck network path); Azurite is stopped and
+started again. After each outage the app's data is checked directly: nothing half
+written, and every committed change has exactly one audit event.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import make_url
+
+from devhost import azurite
+from tests.accounts import Browser, sign_in
+from tests.conftest import (
+    POSTGRES_URL,
+    Host,
+    app_environment,
+    create_storage_resources,
+    forget_database,
+    new_database,
+    running_host,
+)
+from tests.tcp_proxy import Proxy
+from tests.test_schedules import Desk, new_desk
+
+needs_postgres = pytest.mark.skipif(
+    not POSTGRES_URL,
+    reason="a database behind a proxy needs PostgreSQL: set CASAI_TEST_POSTGRES_URL",
+)
+TIMEOUT_S = 2  # CASAI_DATABASE_TIMEOUT_SECONDS of the hosts here
+
+
+class OwnStorage:
+    """An Azurite of the test's own, which it may stop and start again on the same ports."""
+
+    def __init__(self, location: Path) -> None:
+        self.location = location
+        self.accounts = f"casai:{base64.b64encode(secrets.token_bytes(64)).decode()}"
+        self.ports = (azurite.free_port(), azurite.free_port(), azurite.free_port())
+        key = self.accounts.split(":", 1)[1]
+        self.connection_string = azurite.connection_string(
+            "casai", key, self.ports[0], self.ports[2]
+        )
+        self.server: azurite.Azurite | None = None
+
+    def start(self) -> None:
+        self.server = azurite.start(
+            self.location, self.ports, accounts=self.accounts, log_file=self.location / "log"
+        )
+
+    def stop(self) -> None:
+        if self.server is not None:
+            azurite.stop(self.server)
+            self.server = None
+
+
+@pytest.fixture
+def own_storage(tmp_path: Path) -> Iterator[OwnStorage]:
+    storage = OwnStorage(tmp_path / "azurite")
+    storage.start()
+    yield storage
+    storage.stop()
+
+
+def audit_events(desk: Desk) -> list[dict[str, Any]]:
+    response = desk.owner.browser.get(f"/api/projects/{desk.team.project_id}/audit?limit=500")
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+def assert_unavailable(response: httpx.Response) -> None:
+    assert response.status_code == 503, response.text
+    assert response.json()["code"] == "unavailable"
+    assert response.headers["Retry-After"].isdigit()
+
+
+# --- Table storage ----------------------------------------------------------------
+
+
+def test_an_edit_while_table_storage_is_down_succeeds_and_its_event_arrives_once(
+    database_url: str, own_storage: OwnStorage, tmp_path: Path
+) -> None:
+    env = app_environment(tmp_path / "app", database_url, own_storage.connection_string)
+    create_storage_resources(env)
+    with running_host(env, "--migrate") as host, host.client() as client:
+        desk = new_desk(host, client)
+        row = desk.add(kind="text", title="Före")
+        own_storage.stop()
+        edited = desk.owner.browser.patch(
+            f"{desk.base}/rows/{row['id']}", json={"title": "Under"}, headers={"If-Match": '"1"'}
+        )
+        assert edited.status_code == 200, edited.text  # the edit does not wait for the trail
+        refused = desk.owner.browser.patch(
+            f"{desk.base}/rows/{row['id']}", json={"unit": "m3"}, headers={"If-Match": '"2"'}
+        )
+        assert refused.status_code == 400  # a text row has no unit: rolled back, no event
+        assert host.query("SELECT COUNT(*) FROM audit_outbox") == [(1,)]
+        own_storage.start()
+        create_storage_resources(env)
+        host.run_timer("sweep_audit_outbox")
+        host.run_timer("sweep_audit_outbox")  # forwarding twice writes one entity
+        assert host.query("SELECT COUNT(*) FROM audit_outbox") == [(0,)]
+        events = [
+            e
+            for e in audit_events(desk)
+            if e["action"] == "rows_changed" and e["details"].get("updated") == 1
+        ]
+    assert [e["details"]["row_ids"] for e in events] == [row["id"]]
+
+
+# --- the database -----------------------------------------------------------------
+
+
+@pytest.fixture
+def proxied(own_storage: OwnStorage, tmp_path: Path) -> Iterator[tuple[Host, Proxy, Desk]]:
+    """A host whose PostgreSQL is reached through a proxy, with a schedule of one row."""
+    url = new_database("postgresql", tmp_path)
+    parsed = make_url(url)
+    proxy = Proxy(parsed.port or 5432)
+    through = parsed.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    env = app_environment(tmp_path / "app", through, own_storage.connection_string)
+    env["CASAI_DATABASE_TIMEOUT_SECONDS"] = str(TIMEOUT_S)
+    create_storage_resources(env)
+    try:
+        with running_host(env, "--migrate") as host, host.client() as client:
+            desk = new_desk(host, client)
+            desk.add(kind="text", title="Före")
+            yield host, proxy, desk
+    finally:
+        proxy.close()
+        forget_database(url)
+
+
+def contents(host: Host) -> list[tuple[Any, ...]]:
+    """What the database holds that a request could have changed."""
+    return [
+        *host.query("SELECT id, title, version, position FROM schedule_rows ORDER BY id"),
+        *host.query("SELECT COUNT(*) FROM sessions"),
+        *host.query("SELECT COUNT(*) FROM audit_outbox"),
+    ]
+
+
+@needs_postgres
+def test_database_cut_off_answers_503_and_changes_nothing(
+    proxied: tuple[Host, Proxy, Desk],
+) -> None:
+    host, proxy, desk = proxied
+    row = desk.rows()[0]
+    before = contents(host)
+    events_before = audit_events(desk)
+    proxy.cut()
+    answers = [
+        desk.owner.browser.get(f"{desk.base}/rows"),
+        desk.owner.browser.patch(
+            f"{desk.base}/rows/{row['id']}", json={"title": "Under"}, headers={"If-Match": '"1"'}
+        ),
+        sign_in(desk.owner.browser.client, desk.owner)[1],
+    ]
+    proxy.resume()
+    for answer in answers:
+        assert_unavailable(answer)
+    assert '"unavailable": "database"' in host.log()  # the log line names the dependency
+    assert contents(host) == before
+    assert audit_events(desk) == events_before
+    assert desk.rows() == [row]  # and it serves again
+
+
+@needs_postgres
+def test_a_stuck_database_answers_503_within_the_timeout(
+    proxied: tuple[Host, Proxy, Desk],
+) -> None:
+    host, proxy, desk = proxied
+    row = desk.rows()[0]
+    before = contents(host)
+    proxy.freeze()
+    started = time.monotonic()
+    owner = desk.owner.browser
+    with httpx.Client(base_url=host.base_url, timeout=90) as patient:
+        browser = Browser(patient, cookie=owner.cookie, device=owner.device, csrf=owner.csrf)
+        stuck = browser.patch(
+            f"{desk.base}/rows/{row['id']}", json={"title": "Under"}, headers={"If-Match": '"1"'}
+        )
+    waited = time.monotonic() - started
+    proxy.cut()  # the frozen connections go; new ones may come
+    proxy.resume()
+    assert_unavailable(stuck)
+    # The deadline, a ping and a connect attempt: far below host.json's two minutes.
+    assert waited < 45
+    assert contents(host) == before
