@@ -19,7 +19,7 @@ class Totals:
     cost_bearers: list[tuple[str | None, Decimal]]
 
 
-def summarize(tree: Tree) -> Totals:
+def summarize(tree: Tree[Node]) -> Totals:
     """Sum the amounts of a tree in one walk.
 
     A row's cost bearer is its own, or else the nearest heading's above it. Items

@@ -8,9 +8,10 @@ checking each row with `check_content`. No database and no HTTP in this module.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from typing import Generic, Protocol, TypeVar
 
 from quantities.money import amount_of
 
@@ -63,23 +64,38 @@ class Node:
 NODE_FIELDS = tuple(f.name for f in fields(Node))
 
 
+class Placed(Protocol):
+    """A row as far as its place in the tree goes: a Node, or a row read for display."""
+
+    @property
+    def id(self) -> Hashable: ...
+    @property
+    def parent_id(self) -> Hashable | None: ...
+    @property
+    def position(self) -> int: ...
+
+
+Row = TypeVar("Row", bound=Placed)
+
+
 @dataclass
-class Tree:
+class Tree(Generic[Row]):
     """The rows of one revision; `children[None]` are the top-level rows, in order."""
 
-    nodes: dict[uuid.UUID, Node]
-    children: dict[uuid.UUID | None, list[uuid.UUID]] = field(default_factory=dict)
+    nodes: dict[Hashable, Row]
+    children: dict[Hashable | None, list[Hashable]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, nodes: list[Node]) -> Tree:
+    def build(cls, nodes: Sequence[Row], *, ordered: bool = False) -> Tree[Row]:
+        """The tree of `nodes`; `ordered` when they come sorted by position already."""
         tree = cls({n.id: n for n in nodes})
-        for node in sorted(nodes, key=sibling_order):
+        for node in nodes if ordered else sorted(nodes, key=sibling_order):
             tree.children.setdefault(node.parent_id, []).append(node.id)
         return tree
 
-    def walk(self) -> Iterator[tuple[Node, int]]:
+    def walk(self) -> Iterator[tuple[Row, int]]:
         """Every row in tree order (depth first), with its depth."""
-        stack: list[tuple[uuid.UUID, int]] = [
+        stack: list[tuple[Hashable, int]] = [
             (child, 0) for child in reversed(self.children.get(None, []))
         ]
         while stack:
@@ -88,9 +104,9 @@ class Tree:
             stack.extend((child, depth + 1) for child in reversed(self.children.get(node_id, [])))
 
 
-def sibling_order(node: Node) -> tuple[int, uuid.UUID]:
-    """Siblings sort by position; the id only makes the order total."""
-    return node.position, node.id
+def sibling_order(node: Placed) -> int:
+    """Siblings sort by position, which is distinct among them (quantities.placement)."""
+    return node.position
 
 
 def check_content(node: Node, units: frozenset[str]) -> None:

@@ -39,7 +39,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session, sessionmaker
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from shared.config import Settings, get_settings
@@ -126,6 +128,31 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class uuid_text(FunctionElement[str]):  # noqa: N801 (used like a SQL function)
+    """A Uuid column as its canonical lowercase text (8-4-4-4-12), made by the database."""
+
+    type = String(36)
+    inherit_cache = True
+
+
+@compiles(uuid_text)
+def _uuid_text(element: uuid_text, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS VARCHAR(36))"  # PostgreSQL
+
+
+@compiles(uuid_text, "mssql")
+def _uuid_text_mssql(element: uuid_text, compiler: Any, **kw: Any) -> str:
+    return f"LOWER(CONVERT(VARCHAR(36), {compiler.process(element.clauses, **kw)}))"
+
+
+@compiles(uuid_text, "sqlite")
+def _uuid_text_sqlite(element: uuid_text, compiler: Any, **kw: Any) -> str:
+    # SQLAlchemy stores a Uuid on SQLite as 32 hex digits without dashes.
+    hex_digits = compiler.process(element.clauses, **kw)
+    parts = [(1, 8), (9, 4), (13, 4), (17, 4), (21, 12)]
+    return " || '-' || ".join(f"substr({hex_digits}, {start}, {size})" for start, size in parts)
 
 
 class Base(DeclarativeBase):
