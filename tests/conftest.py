@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 
 from devhost import azurite
+from infra import odbc_driver
 from shared.config import Settings
 from shared.storage import ensure_resources
 
@@ -34,6 +35,11 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("CASAI_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+def pytest_configure() -> None:
+    """Let pyodbc find the driver `make odbc-driver` registered in the venv (test_azure_sql)."""
+    odbc_driver.use_registration()
 
 
 def pytest_report_header() -> str:
