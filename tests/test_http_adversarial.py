@@ -25,7 +25,8 @@ import pytest
 from devhost import azurite
 from devhost.server import DevHost
 from shared.config import get_settings
-from shared.http import client_address, largest_body_limit
+from shared.forwarded import client_address
+from shared.http import largest_body_limit
 from shared.problems import SECURITY_HEADERS
 from tests.accounts import signed_up
 from tests.conftest import DEVHOST, REPO, Host, Storage, app_environment
