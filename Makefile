@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DATA_DIR ?= .data
 
-.PHONY: run test migrate deps odbc-driver bench clean
+.PHONY: run test migrate deps odbc-driver rehearse bench clean
 
 deps: $(VENV)/.installed node_modules/.installed
 
@@ -56,6 +56,11 @@ test: deps infra-checks odbc-driver
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(PY) -m pytest
+
+## What `azd up` would run, run here without Azure, then what a first deployment must confirm
+## (infra/README.md, Rehearsal). Not part of `make test`; its pieces are.
+rehearse: deps odbc-driver
+	$(PY) infra/rehearse.py
 
 ## Benchmarks with their budgets (bench/); prints a table, fails when over budget.
 bench: deps
