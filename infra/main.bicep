@@ -233,7 +233,7 @@ module keyVault 'modules/keyvault.bicep' = {
     name: '${abbrs.keyVaultVaults}${resourceToken}'
     location: location
     tags: tags
-    // Without private networking the Function App resolves references from no fixed
+    // Without private networking the Function App reads its secrets from no fixed
     // address, so the vault must admit any network (the RBAC role still gates reads).
     publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
     firewallDefaultAction: privateNetworking ? 'Deny' : 'Allow'

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # azd postprovision hook (azure.yaml): runs after every `azd provision` / `azd up`.
-#  1. Key Vault: makes sure each secret the Function App references exists.
+#  1. Key Vault: makes sure each secret the Function App reads exists.
 #     casai-secret-key is generated here once; sendgrid-api-key and intercom-secret
 #     come from the operator (see "Secrets" in infra/README.md). Values go to Key
 #     Vault through a private temp file, never on a command line or into ARM.

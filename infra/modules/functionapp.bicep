@@ -91,7 +91,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     // checkov:skip=CKV_AZURE_17: Browsers reach the API through the Static Web App proxy, which cannot present client certificates; callers are authenticated by the session cookie (and CSRF token) instead.
     clientCertEnabled: false
     // With privateNetworking, outbound VNet integration: Flex Consumption then sends all
-    // outbound traffic (SQL, Key Vault, Storage, Key Vault references) through the VNet.
+    // outbound traffic (SQL, Key Vault, Storage) through the VNet.
     virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
     siteConfig: {
       // Clients must negotiate TLS 1.2 or later, on the app and on its SCM endpoint.
