@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DATA_DIR ?= .data
 
-.PHONY: run test migrate deps bench clean
+.PHONY: run test migrate deps odbc-driver rehearse bench clean
 
 deps: $(VENV)/.installed node_modules/.installed
 
@@ -28,12 +28,39 @@ run: deps
 migrate: $(VENV)/.installed
 	$(PY) -m alembic upgrade head
 
+# Debian packages Microsoft's ODBC Driver 18 needs: the unixODBC driver manager and Kerberos.
+ODBC_DEBIAN_PACKAGES := unixodbc libgssapi-krb5-2
+
+## Microsoft ODBC Driver 18 for the tests that connect through it: the Debian packages above
+## (apt-get, as root, only those missing) and the driver from PyPI, registered in $(VENV)/etc.
+odbc-driver: $(VENV)/etc/odbcinst.ini
+
+$(VENV)/etc/odbcinst.ini: $(VENV)/.installed infra/odbc_driver.py
+	@missing=$$(for package in $(ODBC_DEBIAN_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q 'ok installed' || echo $$package; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "apt-get install $$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "note: cannot install $$missing here (root and apt-get needed); real-driver tests will skip"; \
+	  fi; \
+	fi
+	$(PY) infra/odbc_driver.py register
+
 ## Lint, type-check and run every test (PostgreSQL too when CASAI_TEST_POSTGRES_URL is set).
-test: deps infra-checks
+test: deps infra-checks odbc-driver
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(PY) -m pytest
+
+## What `azd up` would run, run here without Azure, then what a first deployment must confirm
+## (infra/README.md, Rehearsal). Not part of `make test`; its pieces are.
+rehearse: deps odbc-driver
+	$(PY) infra/rehearse.py
 
 ## Benchmarks with their budgets (bench/); prints a table, fails when over budget.
 bench: deps

@@ -28,7 +28,7 @@ from auth.schemas import (
     VerifyEmailIn,
 )
 from auth.sessions import Principal
-from shared import db, http
+from shared import db, housekeeping, http
 from shared.pagination import PageQuery
 
 bp = http.Blueprint()
@@ -231,21 +231,30 @@ def security_log(ctx: http.Context) -> SecurityLog:
     return service.security_log(ctx.established(Principal), ctx.query)
 
 
-@bp.timer_trigger(schedule="0 */5 * * * *", arg_name="timer", run_on_startup=False)
+@bp.timer_trigger(schedule=housekeeping.DAILY, arg_name="timer", run_on_startup=False)
 def purge_challenges(timer: func.TimerRequest) -> None:
-    """Every 5 minutes: delete ended codes and old rate-limit counts."""
-    with db.transaction() as session:
-        service.purge_challenges(session)
+    """Daily (shared.housekeeping): delete ended codes and old rate-limit counts."""
+
+    def purge() -> None:
+        with db.transaction() as session:
+            service.purge_challenges(session)
+
+    housekeeping.run(purge, "purge_challenges")
 
 
-@bp.timer_trigger(schedule="30 * * * * *", arg_name="timer", run_on_startup=False)
+@bp.timer_trigger(schedule=housekeeping.DAILY, arg_name="timer", run_on_startup=False)
 def answer_reset_requests(timer: func.TimerRequest) -> None:
-    """Every minute: send the codes of reset requests not answered after their response."""
-    service.answer_reset_requests()
+    """Daily: send the codes of reset requests whose answer was lost with its instance
+    (every forgot request answers all queued ones right after its response, too)."""
+    housekeeping.run(service.answer_reset_requests, "answer_reset_requests")
 
 
-@bp.timer_trigger(schedule="0 0 * * * *", arg_name="timer", run_on_startup=False)
+@bp.timer_trigger(schedule=housekeeping.DAILY, arg_name="timer", run_on_startup=False)
 def purge_sessions(timer: func.TimerRequest) -> None:
-    """Hourly: delete sessions past their idle or absolute limit."""
-    with db.transaction() as session:
-        service.purge_sessions(session)
+    """Daily: delete sessions past their idle or absolute limit (refused on use already)."""
+
+    def purge() -> None:
+        with db.transaction() as session:
+            service.purge_sessions(session)
+
+    housekeeping.run(purge, "purge_sessions")

@@ -19,7 +19,40 @@ targetScope = 'subscription'
 param environmentName string
 
 @minLength(1)
-@description('Region for every resource except the Static Web App; it must offer Flex Consumption.')
+@description('Region for every resource except the Static Web App: one that offers Flex Consumption (the list of Azure-Samples/functions-quickstart-python-http-azd).')
+@allowed([
+  'australiaeast'
+  'australiasoutheast'
+  'brazilsouth'
+  'canadacentral'
+  'centralindia'
+  'centralus'
+  'eastasia'
+  'eastus'
+  'eastus2'
+  'francecentral'
+  'germanywestcentral'
+  'italynorth'
+  'japaneast'
+  'koreacentral'
+  'northcentralus'
+  'northeurope'
+  'norwayeast'
+  'southafricanorth'
+  'southcentralus'
+  'southeastasia'
+  'southindia'
+  'spaincentral'
+  'swedencentral'
+  'uaenorth'
+  'uksouth'
+  'ukwest'
+  'westcentralus'
+  'westeurope'
+  'westus'
+  'westus2'
+  'westus3'
+])
 @metadata({
   azd: {
     type: 'location'
@@ -47,13 +80,14 @@ param principalId string = ''
 ])
 param principalType string = 'User'
 
-@description('Object id of the SQL Entra administrator when it should not be the deployer (e.g. a group the deployers belong to).')
+@description('Object id of the SQL Entra administrator when it should not be the deployer: a group the deployers belong to. Required when a service principal deploys (hooks/preprovision.sh): Azure SQL identifies an application admin by its client id, which azd does not know.')
 param sqlAdminObjectId string = ''
 
+// No 'Application': an application admin is named by its client (application) id, not
+// the object id this parameter takes; a service principal joins as a group member.
 @allowed([
   'User'
   'Group'
-  'Application'
 ])
 @description('Kind of principal sqlAdminObjectId names.')
 param sqlAdminPrincipalType string = 'Group'
@@ -114,7 +148,9 @@ var sqlDatabaseName = '${abbrs.sqlServersDatabases}casai'
 var alertEmails = empty(securityAlertEmails) ? [] : split(replace(securityAlertEmails, ' ', ''), ',')
 
 var sqlAdminId = empty(sqlAdminObjectId) ? principalId : sqlAdminObjectId
-var sqlAdminType = empty(sqlAdminObjectId) ? (principalType == 'ServicePrincipal' ? 'Application' : 'User') : sqlAdminPrincipalType
+// The deployer is made admin only as a user; preprovision.sh stops a service principal
+// that brings no group (an object id where SQL wants a client id would lock it out).
+var sqlAdminType = empty(sqlAdminObjectId) ? 'User' : sqlAdminPrincipalType
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: '${abbrs.resourcesResourceGroups}${environmentName}'
@@ -197,7 +233,7 @@ module keyVault 'modules/keyvault.bicep' = {
     name: '${abbrs.keyVaultVaults}${resourceToken}'
     location: location
     tags: tags
-    // Without private networking the Function App resolves references from no fixed
+    // Without private networking the Function App reads its secrets from no fixed
     // address, so the vault must admit any network (the RBAC role still gates reads).
     publicNetworkAccess: privateNetworking ? 'Disabled' : 'Enabled'
     firewallDefaultAction: privateNetworking ? 'Deny' : 'Allow'
@@ -251,7 +287,7 @@ module functionApp 'modules/functionapp.bicep' = {
     deploymentContainerName: deploymentContainerName
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     logAnalyticsWorkspaceId: monitoring.outputs.workspaceId
-    keyVaultName: keyVault.outputs.name
+    keyVaultUri: keyVault.outputs.uri
     databaseUrl: databaseUrl
     filesContainerName: filesContainerName
     revisionsContainerName: revisionsContainerName

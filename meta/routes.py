@@ -6,7 +6,7 @@ import azure.functions as func
 
 from meta import service
 from meta.schemas import Health
-from shared import audit, db, http
+from shared import audit, db, housekeeping, http
 from shared.openapi import build_document
 from shared.problems import unavailable
 
@@ -47,16 +47,16 @@ def _document() -> str:
 def forward_audit_events(timer: func.TimerRequest) -> None:
     """Every minute, when this instance could not forward an event: try again.
 
-    The database is touched only then, so that an idle serverless database can pause.
+    The database is touched only then (housekeeping.ON_DEMAND), so it can still pause.
     """
     if audit.left_behind_here():
         _forward_audit_outbox()
 
 
-@bp.timer_trigger(schedule="0 40 3 * * *", arg_name="timer", run_on_startup=False)
+@bp.timer_trigger(schedule=housekeeping.DAILY, arg_name="timer", run_on_startup=False)
 def sweep_audit_outbox(timer: func.TimerRequest) -> None:
-    """Daily at 03:40 UTC: forward every event still in the outbox, from any instance."""
-    _forward_audit_outbox()
+    """Daily (shared.housekeeping): forward every event still in the outbox."""
+    housekeeping.run(_forward_audit_outbox, "sweep_audit_outbox")
 
 
 def _forward_audit_outbox() -> None:

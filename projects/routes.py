@@ -36,7 +36,7 @@ from projects.schemas import (
     RolePatch,
     TokenIn,
 )
-from shared import db, http
+from shared import db, housekeeping, http
 from shared.pagination import PageQuery
 
 bp = http.Blueprint()
@@ -318,9 +318,14 @@ def my_invitations(ctx: http.Context) -> MyInvitationList:
     return invitations.my_invitations(ctx.db, ctx.established(Principal))
 
 
-@bp.timer_trigger(schedule="0 15 * * * *", arg_name="timer", run_on_startup=False)
+@bp.timer_trigger(schedule=housekeeping.DAILY, arg_name="timer", run_on_startup=False)
 def expire_invitations(timer: func.TimerRequest) -> None:
-    """Hourly: mark invitations past their 7 days expired; purge ended ones after 30 days,
-    and the invitation rate limits' old counts."""
-    with db.transaction() as session:
-        invitations.expire_invitations(session)
+    """Daily (shared.housekeeping): mark invitations past their 7 days expired (readers
+    refuse them already); purge ended ones after 30 days, and the invitation rate limits'
+    old counts."""
+
+    def expire() -> None:
+        with db.transaction() as session:
+            invitations.expire_invitations(session)
+
+    housekeeping.run(expire, "expire_invitations")

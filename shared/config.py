@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 # Azurite's well-known development account; never valid outside a laptop.
 DEVELOPMENT_STORAGE = "UseDevelopmentStorage=true"
 LOCAL_SECRET_KEY = "casai-local-development-key-not-for-production"  # noqa: S105 (refused in production)
+# Settings read from Key Vault (CASAI_KEY_VAULT_URL) when the environment does not set
+# them: field -> secret name (infra/hooks/postprovision.sh writes each).
+KEY_VAULT_SECRETS = {"secret_key": "casai-secret-key", "sendgrid_api_key": "sendgrid-api-key"}
+# Reading them at start must not hang a cold start (shared.storage uses the same bounds).
+KEY_VAULT_CLIENT_OPTIONS: dict[str, Any] = {"connection_timeout": 5, "read_timeout": 20}
 
 
 class SettingsError(RuntimeError):
@@ -35,6 +41,8 @@ class Settings(BaseSettings):
     storage_blob_url: str = ""
     storage_table_url: str = ""
     managed_identity_client_id: str = ""
+    # Production: the vault the secrets are read from at start (KEY_VAULT_SECRETS).
+    key_vault_url: str = ""
     files_container: str = "project-files"
     revisions_container: str = "schedule-revisions"
     audit_table: str = "auditevents"
@@ -55,8 +63,24 @@ class Settings(BaseSettings):
     # The client IP comes from X-Forwarded-For only when the front end that sets it is
     # trusted (Azure's, or the dev host); otherwise per-IP limits are not applied.
     trust_forwarded_for: bool = False
+    # How many proxies of ours append to X-Forwarded-For after the client's address
+    # (shared.forwarded): 1 behind the Static Web App's linked backend.
+    forwarded_for_proxies: int = Field(default=0, ge=0, le=4)
     # Tests only: a file holding a clock offset in seconds (see shared.clock).
     test_clock_file: Path | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The vault after the environment: what the environment sets wins (tests, overrides).
+        vault = KeyVaultSecrets(settings_cls)
+        return init_settings, env_settings, vault, dotenv_settings, file_secret_settings
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -105,6 +129,43 @@ class Settings(BaseSettings):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+
+class KeyVaultSecrets(PydanticBaseSettingsSource):
+    """The secrets of KEY_VAULT_SECRETS that no earlier source set, read from the vault
+    named by CASAI_KEY_VAULT_URL with the app's identity (nothing when it is unset)."""
+
+    def __call__(self) -> dict[str, Any]:
+        found = self.current_state
+        vault_url = str(found.get("key_vault_url") or "")
+        wanted = {field: name for field, name in KEY_VAULT_SECRETS.items() if not found.get(field)}
+        if not vault_url or not wanted:
+            return {}
+        client = secret_client(vault_url, str(found.get("managed_identity_client_id") or ""))
+        values = {}
+        for field, name in wanted.items():
+            try:
+                values[field] = client.get_secret(name).value
+            except Exception as exc:  # the SDK raises per cause; each means the same here
+                raise SettingsError(
+                    f"Invalid settings: CASAI_KEY_VAULT_URL: cannot read secret {name!r} "
+                    f"({type(exc).__name__})"
+                ) from None
+        return values
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # __call__ reads all the secrets at once
+
+
+def secret_client(vault_url: str, managed_identity_client_id: str) -> Any:
+    """A Key Vault client signed in as the app's identity (the SDK is heavy: imported here)."""
+    from azure.keyvault.secrets import SecretClient
+
+    from shared.identity import identity_credential
+
+    return SecretClient(
+        vault_url, identity_credential(managed_identity_client_id), **KEY_VAULT_CLIENT_OPTIONS
+    )
 
 
 def load_settings() -> Settings:

@@ -75,6 +75,17 @@ log = logging.getLogger("casai.db")
 
 AZURE_SQL_SCOPE = "https://database.windows.net/.default"
 SQL_COPT_SS_ACCESS_TOKEN = 1256  # msodbcsql's connection attribute for an access token
+# Azure SQL, all in seconds. A login gives up well before a request would (a paused
+# serverless database answers 40613 at once and resumes meanwhile); a statement
+# stops before host.json's functionTimeout (2 minutes) cuts the whole invocation
+# short (CASAI_DATABASE_TIMEOUT_SECONDS, as on every database); an idle pooled
+# connection is probed by TCP keep-alives, so one dropped on
+# the way (a NAT or private endpoint timeout) fails its pre-ping instead of hanging.
+AZURE_SQL_LOGIN_TIMEOUT = 15
+AZURE_SQL_KEEPALIVE = {"KeepAlive": "30", "KeepAliveInterval": "5"}  # ODBC Driver 17.4+
+# Connection-string keywords that sign in some other way: the driver refuses an
+# access token beside any of them (FA005), so a token URL must name none.
+_SIGN_IN_KEYWORDS = {"uid", "pwd", "authentication", "trusted_connection"}
 
 
 class ExactDecimal(TypeDecorator[Decimal]):
@@ -318,14 +329,53 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _use_entra_token(engine: Engine, settings: Settings) -> None:
+    """Sign every new Azure SQL connection in with an Entra access token, with timeouts."""
+    named = {key.lower() for key in engine.url.query} | ({"uid"} if engine.url.username else set())
+    if named & _SIGN_IN_KEYWORDS:
+        raise ValueError(
+            "CASAI_DATABASE_URL must name no user, password or Authentication: "
+            "the app signs in to Azure SQL with an Entra access token"
+        )
     identity = credential(settings)
 
     @event.listens_for(engine, "do_connect")
-    def _attach_token(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
+    def _connect_with_token(
+        dialect: Dialect, _record: Any, cargs: list[Any], cparams: dict[str, Any]
+    ) -> Any:
         # A fresh token per physical connection; azure-identity caches until near expiry.
-        token = identity.get_token(AZURE_SQL_SCOPE).token.encode("utf-16-le")
-        packed = struct.pack(f"<I{len(token)}s", len(token), token)
-        cparams["attrs_before"] = {SQL_COPT_SS_ACCESS_TOKEN: packed}
+        token = identity.get_token(AZURE_SQL_SCOPE).token
+        connection = dialect.loaded_dbapi.connect(
+            azure_sql_connection_string(cargs[0]),
+            timeout=AZURE_SQL_LOGIN_TIMEOUT,
+            attrs_before={SQL_COPT_SS_ACCESS_TOKEN: access_token_struct(token)},
+            **cparams,
+        )
+        connection.timeout = settings.database_timeout_seconds  # pyodbc: each statement's limit
+        return connection
+
+
+def azure_sql_connection_string(odbc: str) -> str:
+    """SQLAlchemy's ODBC connection string made fit for an access token.
+
+    SQLAlchemy adds `Trusted_Connection=Yes` to a URL without a user; the driver
+    refuses a token beside it (SQLAlchemy's mssql+pyodbc docs say to remove it).
+    """
+    kept = [
+        part
+        for part in odbc.split(";")
+        if part and part.split("=", 1)[0].strip().lower() != "trusted_connection"
+    ]
+    present = {part.split("=", 1)[0].strip().lower() for part in kept}
+    kept += [
+        f"{key}={value}" for key, value in AZURE_SQL_KEEPALIVE.items() if key.lower() not in present
+    ]
+    return ";".join(kept)
+
+
+def access_token_struct(token: str) -> bytes:
+    """An access token as msodbcsql takes it: UTF-16-LE bytes after their 4-byte length."""
+    encoded = token.encode("utf-16-le")
+    return struct.pack(f"<I{len(encoded)}s", len(encoded), encoded)
 
 
 @functools.cache

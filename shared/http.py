@@ -15,7 +15,6 @@ model (sent as JSON with the endpoint's status), `None` (204) or a ready
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import json
 import logging
 import re
@@ -32,6 +31,7 @@ from pydantic import BaseModel, ValidationError
 
 from shared.client import Client
 from shared.config import get_settings
+from shared.forwarded import client_ip
 from shared.outages import Dependency, down_dependency
 from shared.problems import (
     SECURITY_HEADERS,
@@ -62,7 +62,6 @@ MAX_JSON_DEPTH = 64
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
 _NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
 _BRACKET_STEP = [1 if byte in b"[{" else -1 for byte in range(256)]  # only brackets are looked up
-_PORT = re.compile(r":[0-9]{1,5}")
 
 Handler = Callable[["Context"], "BaseModel | func.HttpResponse | None"]
 # A guard runs before the handler and raises a Problem to refuse the request
@@ -165,40 +164,13 @@ class Context:
         """The caller's address as the trusted front end saw it, or None when unknown.
 
         The front end (Azure's, or the dev host) appends the peer address to
-        X-Forwarded-For; only that last entry is trusted, anything before it is the
-        client's own claim.
+        X-Forwarded-For; only the entries our own proxies wrote are trusted
+        (shared.forwarded), anything before them is the client's own claim.
         """
-        if not get_settings().trust_forwarded_for:
+        settings = get_settings()
+        if not settings.trust_forwarded_for:
             return None
-        forwarded = self.header("X-Forwarded-For") or ""
-        return client_address(forwarded.rsplit(",", 1)[-1])
-
-
-def client_address(entry: str) -> str | None:
-    """One X-Forwarded-For entry as a canonical IP address, or None when it is not one.
-
-    Azure's front end writes `v4:port` and `[v6]:port`: the port goes, so that limits
-    count per address rather than per connection. An IPv4-mapped IPv6 address is the
-    IPv4 address it carries, as the same client may arrive either way.
-    """
-    try:
-        address = ipaddress.ip_address(_without_port(entry.strip()))
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return str(address.ipv4_mapped)
-    return str(address)
-
-
-def _without_port(entry: str) -> str:
-    """`[v6]:port` or `[v6]` → v6, `v4:port` → v4, anything else as it is."""
-    if entry.startswith("["):
-        host, bracket, rest = entry[1:].partition("]")
-        return host if bracket and (not rest or _PORT.fullmatch(rest)) else ""
-    if entry.count(":") == 1:
-        host, colon, port = entry.partition(":")
-        return host if _PORT.fullmatch(colon + port) else ""
-    return entry
+        return client_ip(self.header("X-Forwarded-For"), settings.forwarded_for_proxies)
 
 
 class Blueprint(func.Blueprint):

@@ -1,4 +1,5 @@
-"""The app's Entra identity in Azure: one credential for SQL, Blob and Table storage.
+"""The app's Entra identity in Azure: one credential for SQL, Blob and Table storage
+and Key Vault.
 
 One instance per process, so the token cache is shared and a cold start fetches each
 token once. Without CASAI_MANAGED_IDENTITY_CLIENT_ID, DefaultAzureCredential falls
@@ -14,11 +15,12 @@ from shared.config import Settings
 
 
 def credential(settings: Settings) -> Any:
-    return _credential(settings.managed_identity_client_id or None)
+    return identity_credential(settings.managed_identity_client_id)
 
 
 @functools.cache
-def _credential(managed_identity_client_id: str | None) -> Any:
+def identity_credential(managed_identity_client_id: str) -> Any:
+    """The credential for that user-assigned identity ('' for DefaultAzureCredential's own)."""
     from azure.identity import DefaultAzureCredential  # heavy; only Azure needs it
 
-    return DefaultAzureCredential(managed_identity_client_id=managed_identity_client_id)
+    return DefaultAzureCredential(managed_identity_client_id=managed_identity_client_id or None)

@@ -25,8 +25,10 @@ import pytest
 from sqlalchemy import create_engine, make_url, text
 
 from devhost import azurite
+from infra import odbc_driver
 from shared.config import Settings
 from shared.storage import ensure_resources
+from tests import mssql_compile
 
 if TYPE_CHECKING:
     from tests.accounts import Team
@@ -34,6 +36,17 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("CASAI_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+# The dev host as the tests run it: every statement it executes also compiles for SQL Server.
+DEVHOST = ["-m", "tests.mssql_devhost"]
+
+
+def pytest_configure() -> None:
+    """Let pyodbc find the driver `make odbc-driver` registered in the venv (test_azure_sql);
+    compile what this process runs for SQL Server too (the dev hosts do it in theirs)."""
+    odbc_driver.use_registration()
+    mssql_compile.install()
 
 
 def pytest_report_header() -> str:
@@ -123,6 +136,7 @@ def app_environment(data_dir: Path, database_url: str, storage_connection: str) 
             "CASAI_EMAIL_BACKEND": "outbox",
             "CASAI_LOG_LEVEL": "INFO",
             "CASAI_TEST_CLOCK_FILE": str(data_dir / "clock-offset"),
+            mssql_compile.FAILURES_ENV: str(data_dir / "mssql-compile-failures.txt"),
         }
     )
     return env
@@ -172,12 +186,13 @@ class Host:
     def run_timer(self, name: str) -> None:
         """Run one timer function now, as `python -m devhost --run-timer` does."""
         subprocess.run(
-            [sys.executable, "-m", "devhost", "--run-timer", name],
+            [sys.executable, *DEVHOST, "--run-timer", name],
             cwd=REPO,
             env=self.env,
             check=True,
             capture_output=True,
         )
+        self.assert_sql_server_compiles()
 
     def query(self, sql: str, **params: object) -> list[tuple[Any, ...]]:
         """Read the app's database directly (to check what a request did or did not write)."""
@@ -194,8 +209,14 @@ class Host:
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
+    def assert_sql_server_compiles(self) -> None:
+        """Fail naming each statement the app ran that does not compile for SQL Server."""
+        failures = mssql_compile.failures_in(Path(self.env[mssql_compile.FAILURES_ENV]))
+        assert not failures, f"statements that do not compile for SQL Server:\n{failures}"
+
     def stop(self) -> None:
         azurite.stop_process(self.process)
+        self.assert_sql_server_compiles()
 
 
 def start_host(env: dict[str, str], *args: str) -> Host:
@@ -206,7 +227,7 @@ def start_host(env: dict[str, str], *args: str) -> Host:
     log_path = data_dir / f"devhost-{port}.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "devhost", "--port", str(port), "--no-timers", *args],
+            [sys.executable, *DEVHOST, "--port", str(port), "--no-timers", *args],
             cwd=REPO,
             env=env,
             stdout=log,

@@ -3,8 +3,8 @@
 There is no Azure here, so tests/test_infra_hooks.py puts `az` and `sqlcmd`
 wrappers on PATH that run this script. It models just what the hooks depend on:
 the SQL server's and Key Vault's public endpoint switch, their firewalls, Key Vault
-secrets and the T-SQL scripts run. Every call and the resulting state are kept in
-the JSON file named by FAKE_AZURE_STATE, for the test to read afterwards.
+secrets, the T-SQL scripts run and Function App restarts. Every call and the resulting
+state are kept in the JSON file named by FAKE_AZURE_STATE, for the test to read afterwards.
 
 Both services refuse a caller the way Azure does, naming its address, which the
 hooks read to open the firewall for this machine alone. FAKE_IN_VNET=1 stands for
@@ -121,6 +121,9 @@ class FakeAzure:
         raise AssertionError(f"unexpected: az keyvault {args}")
 
     def az(self, args: list[str]) -> str:
+        if args[:2] == ["functionapp", "restart"]:
+            self.state.setdefault("restarts", []).append(_option(args, "--name"))
+            return ""
         if args[:2] == ["sql", "server"]:
             return self.sql_server(args[2:])
         if args[:1] == ["keyvault"]:

@@ -165,6 +165,34 @@ def test_sessions_record_the_client_address(proxied_host: Host) -> None:
         assert session["ip"] == "127.0.0.1"
 
 
+@pytest.fixture(scope="module")
+def host_behind_a_proxy(
+    database_url: str, storage: Storage, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Host]:
+    """An app behind one proxy of ours (the Static Web App's, in Azure): the dev host's
+    entry is the proxy's, the client's address is the entry the proxy wrote before it."""
+    env = app_environment(
+        tmp_path_factory.mktemp("behind-proxy"), database_url, storage.connection_string
+    )
+    env["CASAI_TRUST_FORWARDED_FOR"] = "true"
+    env["CASAI_FORWARDED_FOR_PROXIES"] = "1"
+    with running_host(env, "--migrate") as started:
+        yield started
+
+
+def test_behind_a_proxy_sessions_record_the_address_it_forwarded(
+    host_behind_a_proxy: Host,
+) -> None:
+    with host_behind_a_proxy.client() as client:
+        account = signed_up(host_behind_a_proxy, client, "behind")
+        proxied = Browser(client, headers={"X-Forwarded-For": "198.51.100.9, 203.0.113.7:5123"})
+        login = proxied.post("/api/auth/login", json={"email": account.email, "password": PASSWORD})
+        assert login.json()["status"] == "authenticated", login.text
+        sessions = proxied.get("/api/auth/sessions").json()["items"]
+        [mine] = [session for session in sessions if session["current"]]
+        assert mine["ip"] == "203.0.113.7"  # not the proxy's (the dev host's peer), not the claim
+
+
 def test_without_trust_the_header_is_ignored(host: Host, client: httpx.Client) -> None:
     account = signed_up(host, client, "notrust")
     forged = Browser(client, headers={"X-Forwarded-For": "203.0.113.7"})

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import types
 
 import pytest
 
+from shared import config
 from shared.config import Settings, SettingsError, load_settings
 from tests.conftest import REPO
 
@@ -88,3 +90,78 @@ def test_the_app_stops_at_start_on_a_bad_setting() -> None:
     assert result.returncode != 0
     assert "SettingsError" in result.stderr
     assert "CASAI_DATABASE_URL" in result.stderr
+
+
+class FakeVault:
+    """Key Vault's SecretClient as shared.config uses it: get_secret(name).value."""
+
+    def __init__(self, secrets: dict[str, str]) -> None:
+        self.secrets = secrets
+        self.read: list[str] = []
+
+    def get_secret(self, name: str) -> types.SimpleNamespace:
+        self.read.append(name)
+        if name not in self.secrets:
+            raise LookupError(f"SecretNotFound: {name}")  # the SDK's ResourceNotFoundError
+        return types.SimpleNamespace(value=self.secrets[name])
+
+
+VAULT_URL = "https://kv-casai.vault.azure.net/"
+IDENTITY = "0b5d1c1e-7f55-4d6e-9a5c-3f2b8e1d4c7a"
+
+
+def production_without_secrets(monkeypatch: pytest.MonkeyPatch, vault: FakeVault) -> list[str]:
+    """The deployed settings: no secret values, the vault's address; who was asked."""
+    for name in [n for n in os.environ if n.startswith("CASAI_")]:
+        monkeypatch.delenv(name)
+    for name, value in PRODUCTION.items():
+        if name not in ("CASAI_SECRET_KEY", "CASAI_SENDGRID_API_KEY"):
+            monkeypatch.setenv(name, value)
+    monkeypatch.setenv("CASAI_KEY_VAULT_URL", VAULT_URL)
+    monkeypatch.setenv("CASAI_MANAGED_IDENTITY_CLIENT_ID", IDENTITY)
+    clients: list[str] = []
+
+    def secret_client(url: str, client_id: str) -> FakeVault:
+        clients.append(f"{url} as {client_id}")
+        return vault
+
+    monkeypatch.setattr(config, "secret_client", secret_client)
+    return clients
+
+
+def test_production_reads_its_secrets_from_key_vault(monkeypatch: pytest.MonkeyPatch) -> None:
+    vault = FakeVault({"casai-secret-key": "v" * 86, "sendgrid-api-key": "SG.from-the-vault"})
+    clients = production_without_secrets(monkeypatch, vault)
+
+    settings = load_settings()
+
+    assert settings.secret_key.get_secret_value() == "v" * 86
+    assert settings.sendgrid_api_key.get_secret_value() == "SG.from-the-vault"
+    assert clients == [f"{VAULT_URL} as {IDENTITY}"]  # with the app's identity, once
+    assert sorted(vault.read) == sorted(config.KEY_VAULT_SECRETS.values())
+
+
+def test_the_environment_wins_over_the_vault(monkeypatch: pytest.MonkeyPatch) -> None:
+    vault = FakeVault({"casai-secret-key": "v" * 86, "sendgrid-api-key": "SG.from-the-vault"})
+    production_without_secrets(monkeypatch, vault)
+    monkeypatch.setenv("CASAI_SENDGRID_API_KEY", "SG.overridden")
+
+    settings = load_settings()
+
+    assert settings.sendgrid_api_key.get_secret_value() == "SG.overridden"
+    assert vault.read == ["casai-secret-key"]
+
+
+def test_a_missing_secret_stops_the_app_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    production_without_secrets(monkeypatch, FakeVault({"casai-secret-key": "v" * 86}))
+
+    with pytest.raises(SettingsError, match=r"CASAI_KEY_VAULT_URL.*'sendgrid-api-key'"):
+        load_settings()
+
+
+def test_without_a_vault_nothing_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_vault(*_args: str) -> FakeVault:
+        raise AssertionError("no vault is configured")
+
+    monkeypatch.setattr(config, "secret_client", no_vault)
+    assert Settings().secret_key.get_secret_value()  # the local default

@@ -25,10 +25,11 @@ import pytest
 from devhost import azurite
 from devhost.server import DevHost
 from shared.config import get_settings
-from shared.http import client_address, largest_body_limit
+from shared.forwarded import client_address
+from shared.http import largest_body_limit
 from shared.problems import SECURITY_HEADERS
 from tests.accounts import signed_up
-from tests.conftest import REPO, Host, Storage, app_environment
+from tests.conftest import DEVHOST, REPO, Host, Storage, app_environment
 from tests.devhost_sample_app import Calls, build_app
 
 LIMIT = 1000  # the sample host's body limit
@@ -396,7 +397,7 @@ def ipv6_proxied_host(
     env["CASAI_TRUST_FORWARDED_FOR"] = "true"
     port = azurite.free_port()
     log_path = Path(env["CASAI_DATA_DIR"]) / "devhost.log"
-    command = ["-m", "devhost", "--host", "::1", "--port", str(port), "--no-timers", "--migrate"]
+    command = [*DEVHOST, "--host", "::1", "--port", str(port), "--no-timers", "--migrate"]
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
             [sys.executable, *command],

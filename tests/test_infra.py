@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import types
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
-from shared.config import Settings, load_settings
+from shared import config
+from shared.config import KEY_VAULT_SECRETS, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 INFRA = ROOT / "infra"
@@ -41,10 +43,11 @@ NOT_SET_IN_PRODUCTION = {
 
 # App settings the deployment provides ahead of the Settings fields that will read
 # them (the Intercom support chat, DESIGN.md §6).
-AHEAD_OF_SETTINGS = {"CASAI_INTERCOM_APP_ID", "CASAI_INTERCOM_SECRET"}
+AHEAD_OF_SETTINGS = {"CASAI_INTERCOM_APP_ID"}
 
-# Secrets that are not (yet) SecretStr fields but must come from Key Vault all the same.
-SECRETS_AHEAD_OF_SETTINGS = {"CASAI_INTERCOM_SECRET"}
+# Key Vault secrets the hook writes ahead of the field that will read them (Intercom's
+# identity-verification secret, which joins KEY_VAULT_SECRETS with its field).
+SECRETS_AHEAD_OF_SETTINGS = {"intercom-secret"}
 
 
 def _strip_comments(text: str) -> str:
@@ -130,10 +133,12 @@ def bicep_variable(bicep_text: str, name: str) -> str:
 
 
 def required_in_production() -> set[str]:
+    """Every field but the local conveniences and the secrets, which the app reads from
+    Key Vault itself (shared.config.KEY_VAULT_SECRETS)."""
     return {
         f"CASAI_{field.upper()}"
         for field in Settings.model_fields
-        if field not in NOT_SET_IN_PRODUCTION
+        if field not in NOT_SET_IN_PRODUCTION and field not in KEY_VAULT_SECRETS
     }
 
 
@@ -199,50 +204,35 @@ def test_production_mode_and_real_backends(settings_in_bicep: dict[str, str]) ->
     assert bicep_variable(main, "publicBaseUrl").startswith("https://")
 
 
-def _secret_settings() -> set[str]:
+def test_every_secret_is_read_from_key_vault_and_none_is_an_app_setting(
+    settings_in_bicep: dict[str, str],
+) -> None:
     secret_fields = {
-        f"CASAI_{name.upper()}"
-        for name, field in Settings.model_fields.items()
-        if field.annotation is SecretStr
+        name for name, field in Settings.model_fields.items() if field.annotation is SecretStr
     }
-    return secret_fields | SECRETS_AHEAD_OF_SETTINGS
+    assert secret_fields == set(KEY_VAULT_SECRETS), "a secret that is not read from Key Vault"
+    as_settings = {f"CASAI_{field.upper()}" for field in secret_fields} & set(settings_in_bicep)
+    assert not as_settings, f"secrets given as app settings: {sorted(as_settings)}"
+    # No Key Vault reference either: Flex cannot resolve one to a network-restricted vault.
+    references = [
+        name for name, value in settings_in_bicep.items() if "@Microsoft.KeyVault" in value
+    ]
+    assert not references, references
+    assert settings_in_bicep["CASAI_KEY_VAULT_URL"] == "keyVaultUri"
+    main = MAIN_BICEP.read_text(encoding="utf-8")
+    assert "keyVaultUri: keyVault.outputs.uri" in main
 
 
-def _key_vault_secret_name(function_app_bicep: str, value: str) -> str | None:
-    """The secret a Key Vault reference names, or None when the value is not one."""
-    resolved = value.strip("'").replace(
-        "${secretRef}", bicep_variable(function_app_bicep, "secretRef")
-    )
-    match = re.fullmatch(
-        r"@Microsoft\.KeyVault\(VaultName=[^;]+;SecretName=([a-z0-9-]+)\)", resolved
-    )
-    return match.group(1) if match else None
-
-
-def test_secrets_are_key_vault_references(
-    function_app_bicep: str, settings_in_bicep: dict[str, str]
-) -> None:
-    assert "CASAI_SECRET_KEY" in _secret_settings()
-    not_references = {
-        name
-        for name in _secret_settings()
-        if _key_vault_secret_name(function_app_bicep, settings_in_bicep.get(name, "")) is None
-    }
-    assert not not_references, f"secrets not read from Key Vault: {sorted(not_references)}"
-
-
-def test_every_referenced_secret_is_written_by_the_hook(
-    function_app_bicep: str, settings_in_bicep: dict[str, str]
-) -> None:
-    referenced = {
-        secret
-        for value in settings_in_bicep.values()
-        if (secret := _key_vault_secret_name(function_app_bicep, value))
-    }
-    assert referenced == {"casai-secret-key", "sendgrid-api-key", "intercom-secret"}
+def test_every_secret_the_app_reads_is_written_by_the_hook() -> None:
     hook = POSTPROVISION_HOOK.read_text(encoding="utf-8")
     written = set(re.findall(r"^\s*ensure_secret\s+([a-z0-9-]+)", hook, re.MULTILINE))
-    assert referenced <= written, f"secrets no hook writes: {sorted(referenced - written)}"
+    wanted = set(KEY_VAULT_SECRETS.values()) | SECRETS_AHEAD_OF_SETTINGS
+    assert wanted == written, f"read but not written: {sorted(wanted - written)}"
+
+
+def test_the_app_identity_may_read_the_secrets() -> None:
+    roles = (INFRA / "modules" / "roles.bicep").read_text(encoding="utf-8")
+    assert "Key Vault Secrets User" in roles
 
 
 def test_azure_yaml_hooks_and_services_exist() -> None:
@@ -260,7 +250,14 @@ def test_azure_yaml_hooks_and_services_exist() -> None:
     services = dict(
         re.findall(r"^  (\w+):\n(?:    .*\n)*?    host: (\w+)", azure_yaml, re.MULTILINE)
     )
-    assert services == {"api": "function", "web": "staticwebapp"}
+    # The SPA joins as service `web` with its folder: azd fails on a project that is missing.
+    web_app = (ROOT / "web").is_dir()
+    assert services == (
+        {"api": "function", "web": "staticwebapp"} if web_app else {"api": "function"}
+    )
+    for project in re.findall(r"^    project: (\S+)$", azure_yaml, re.MULTILINE):
+        assert (ROOT / project).is_dir(), f"azure.yaml deploys {project}/, which does not exist"
+    assert "infra/hooks/preprovision.sh" in runs
     modules = {p.name: p.read_text(encoding="utf-8") for p in (INFRA / "modules").glob("*.bicep")}
     assert "'azd-service-name': 'api'" in modules["functionapp.bicep"]
     assert "'azd-service-name': 'web'" in modules["staticwebapp.bicep"]
@@ -282,13 +279,12 @@ DEPLOYED_SAMPLES = {
     "tableEndpoint": "https://stexample.table.core.windows.net/",
     "identityClientId": "00000000-0000-0000-0000-000000000001",
     "emailFrom": "CASAI <no-reply@example.se>",
+    "keyVaultUri": "https://kv-example.vault.azure.net/",
 }
 
 
-def _deployed_value(value: str, main: str, function_app_bicep: str) -> str:
+def _deployed_value(value: str, main: str) -> str:
     """A plausible deployed value of an app-setting expression from the Bicep."""
-    if _key_vault_secret_name(function_app_bicep, value):
-        return "k" * 86  # what the hook writes: secrets.token_urlsafe(64)
     wrapped = re.fullmatch(r"string\((\w+)\)", value)
     if wrapped:
         value = wrapped.group(1)
@@ -305,7 +301,7 @@ def _deployed_value(value: str, main: str, function_app_bicep: str) -> str:
 
 
 def test_deployed_settings_pass_the_production_checks(
-    function_app_bicep: str, settings_in_bicep: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    settings_in_bicep: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     main = MAIN_BICEP.read_text(encoding="utf-8")
     for name in list(os.environ):
@@ -313,7 +309,10 @@ def test_deployed_settings_pass_the_production_checks(
             monkeypatch.delenv(name)
     for name, value in settings_in_bicep.items():
         if name.startswith("CASAI_"):
-            monkeypatch.setenv(name, _deployed_value(value, main, function_app_bicep))
+            monkeypatch.setenv(name, _deployed_value(value, main))
+    # The vault holds what the hook writes: secrets.token_urlsafe(64) (or the operator's key).
+    vault = types.SimpleNamespace(get_secret=lambda _name: types.SimpleNamespace(value="k" * 86))
+    monkeypatch.setattr(config, "secret_client", lambda *_args: vault)
     settings = load_settings()  # raises SettingsError naming any unsafe value
     assert settings.environment == "production"
     assert settings.sqlalchemy_url.startswith("mssql+pyodbc://@")

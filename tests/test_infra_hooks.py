@@ -61,6 +61,7 @@ def run_hook(tmp_path: Path, azure: dict[str, Any], **env: str) -> tuple[int, di
         "AZURE_SQL_DATABASE_NAME": "sqldb-casai",
         "AZURE_MANAGED_IDENTITY_NAME": "id-api-x",
         "AZURE_MANAGED_IDENTITY_CLIENT_ID": IDENTITY_CLIENT_ID,
+        "AZURE_FUNCTION_APP_NAME": "func-api-x",
         "SENDGRID_API_KEY": "SG.from-the-pipeline",
         **env,
     }
@@ -116,6 +117,12 @@ def test_private_networking_opens_for_this_machine_only_and_closes_again(
     assert opened[opened.index("--default-action") + 1] == "Deny"
     # ...and afterwards both are as private as before.
     assert_closed(state, PRIVATE)
+    # The app was restarted once, after the secrets and its database user existed.
+    assert state["restarts"] == ["func-api-x"]
+    order = [" ".join(call[:4]) for call in state["calls"]]
+    restart = order.index("az functionapp restart --name")
+    assert restart > max(i for i, call in enumerate(order) if call == "az keyvault secret set")
+    assert restart > max(i for i, call in enumerate(state["calls"]) if "-i" in call)
 
 
 def test_a_failing_hook_still_closes_both_endpoints(tmp_path: Path) -> None:
@@ -149,3 +156,27 @@ def test_without_private_networking_only_a_temporary_sql_rule_is_added(
     assert tool_calls(state, "az", "keyvault", "update") == []
     assert len(tool_calls(state, "az", "sql", "server", "firewall-rule", "create")) == 1
     assert_closed(state, PUBLIC)
+
+
+def run_preprovision(**env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(ROOT / "infra" / "hooks" / "preprovision.sh")],
+        env={"PATH": os.environ["PATH"], **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_service_principal_without_an_admin_group_is_stopped() -> None:
+    done = run_preprovision(AZURE_PRINCIPAL_TYPE="ServicePrincipal", AZURE_PRINCIPAL_ID="sp-object")
+    assert done.returncode != 0
+    assert "SQL_ADMIN_OBJECT_ID" in done.stderr
+
+
+def test_a_service_principal_with_a_group_or_a_user_goes_ahead() -> None:
+    group = run_preprovision(AZURE_PRINCIPAL_TYPE="ServicePrincipal", SQL_ADMIN_OBJECT_ID="g-1")
+    assert group.returncode == 0, group.stderr
+    user = run_preprovision(AZURE_PRINCIPAL_TYPE="User", AZURE_PRINCIPAL_ID="u-1")
+    assert user.returncode == 0, user.stderr

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # azd postprovision hook (azure.yaml): runs after every `azd provision` / `azd up`.
-#  1. Key Vault: makes sure each secret the Function App references exists.
+#  1. Key Vault: makes sure each secret the Function App reads exists.
 #     casai-secret-key is generated here once; sendgrid-api-key and intercom-secret
 #     come from the operator (see "Secrets" in infra/README.md). Values go to Key
 #     Vault through a private temp file, never on a command line or into ARM.
 #  2. Azure SQL: makes the Function App's managed identity a database user with
 #     db_datareader and db_datawriter only (sql/grant-app-identity.sql).
+#  3. Restarts the Function App: it reads the secrets and connects to SQL at start,
+#     and provisioning started it before steps 1 and 2 existed.
 # Runs as the signed-in deployer (az login): Key Vault Secrets Officer and SQL
 # Entra administrator, both granted by main.bicep. Safe to run again.
 set -euo pipefail
@@ -18,7 +20,7 @@ require_tools az python3
 require_go_sqlcmd
 require_env AZURE_RESOURCE_GROUP AZURE_KEY_VAULT_NAME AZURE_SQL_SERVER_NAME \
   AZURE_SQL_SERVER_FQDN AZURE_SQL_DATABASE_NAME AZURE_MANAGED_IDENTITY_NAME \
-  AZURE_MANAGED_IDENTITY_CLIENT_ID
+  AZURE_MANAGED_IDENTITY_CLIENT_ID AZURE_FUNCTION_APP_NAME
 
 umask 077
 workdir="$(mktemp -d)"
@@ -112,5 +114,11 @@ note "Granting $AZURE_MANAGED_IDENTITY_NAME db_datareader and db_datawriter"
 sql -i "$here/sql/grant-app-identity.sql" \
   -v IdentityName="$AZURE_MANAGED_IDENTITY_NAME" \
   -v IdentityClientId="$AZURE_MANAGED_IDENTITY_CLIENT_ID"
+
+# --- 3. A restart, so the app starts with what steps 1 and 2 made ---------------
+
+note "Restarting $AZURE_FUNCTION_APP_NAME so it reads its secrets again"
+az functionapp restart --name "$AZURE_FUNCTION_APP_NAME" --resource-group "$AZURE_RESOURCE_GROUP" \
+  --output none
 
 note "Postprovision done"

@@ -27,9 +27,13 @@ case "$CASAI_DATABASE_URL" in
 esac
 
 # The app's venv (requirements.txt brings alembic, SQLAlchemy, pyodbc, azure-identity);
-# pyodbc also needs Microsoft ODBC Driver 18 for SQL Server on this machine.
-make -C "$root" --no-print-directory .venv/.installed
+# pyodbc also needs Microsoft ODBC Driver 18 for SQL Server: on Linux `make odbc-driver`
+# registers PyPI's in .venv/etc (elsewhere install Microsoft's; infra/README.md).
+make -C "$root" --no-print-directory .venv/.installed odbc-driver
 python="$root/.venv/bin/python"
+if [ -z "${ODBCSYSINI:-}" ] && [ -f "$root/.venv/etc/odbcinst.ini" ]; then
+  export ODBCSYSINI="$root/.venv/etc"
+fi
 
 trap close_sql_access EXIT
 open_sql_access

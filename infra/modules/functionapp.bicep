@@ -1,7 +1,7 @@
 // The API: a Python 3.11 Function App on a Flex Consumption plan, running as the
 // user-assigned identity. Every CASAI_* setting of shared/config.py is an app
-// setting below (tests/test_infra.py fails when one is missing); the three
-// secrets are Key Vault references resolved with that identity.
+// setting below (tests/test_infra.py fails when one is missing) but the secrets,
+// which the app reads from Key Vault itself at start (CASAI_KEY_VAULT_URL).
 
 param planName string
 param name string
@@ -18,7 +18,8 @@ param deploymentContainerName string
 
 param applicationInsightsConnectionString string
 param logAnalyticsWorkspaceId string
-param keyVaultName string
+@description('https://<vault>.vault.azure.net/: the app reads its secrets there at start, with its identity.')
+param keyVaultUri string
 
 // Values of the app's settings (shared/config.py).
 param databaseUrl string
@@ -49,10 +50,6 @@ param instanceMemoryMB int = 2048
 
 @description('Spread instances over availability zones; on Flex this keeps two always-ready instances per function group, which is billed while idle.')
 param zoneRedundant bool = false
-
-// A Key Vault reference without a version: the app picks up a rotated secret
-// (within 24 hours, or at once on restart).
-var secretRef = '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName='
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -89,21 +86,18 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     serverFarmId: plan.id
     // Plain HTTP is redirected to HTTPS.
     httpsOnly: true
-    // Key Vault references are resolved with the user-assigned identity.
-    keyVaultReferenceIdentity: identityId
     // checkov:skip=CKV_AZURE_222: The Static Web App's linked backend reaches /api over the app's public endpoint (a Static Web App cannot call into a VNet); linking restricts the app to requests forwarded by that Static Web App.
     publicNetworkAccess: 'Enabled'
     // checkov:skip=CKV_AZURE_17: Browsers reach the API through the Static Web App proxy, which cannot present client certificates; callers are authenticated by the session cookie (and CSRF token) instead.
     clientCertEnabled: false
     // With privateNetworking, outbound VNet integration: Flex Consumption then sends all
-    // outbound traffic (SQL, Key Vault, Storage, Key Vault references) through the VNet.
+    // outbound traffic (SQL, Key Vault, Storage) through the VNet.
     virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
     siteConfig: {
       // Clients must negotiate TLS 1.2 or later, on the app and on its SCM endpoint.
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      // FTP and FTPS are off: code only arrives as a package through azd.
-      ftpsState: 'Disabled'
+      // checkov:skip=CKV_AZURE_78: The check wants siteConfig.ftpsState, which Flex Consumption lists as deprecated: the plan has no FTP(S) endpoint at all, and code only arrives as a package in the deployment container (azd), with basic-auth publishing off below.
       // No remote debugger port.
       remoteDebuggingEnabled: false
       http20Enabled: true
@@ -181,14 +175,13 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           value: emailFrom
         }
         {
-          // Secret: read from Key Vault with the identity, never stored in app settings.
-          name: 'CASAI_SENDGRID_API_KEY'
-          value: '${secretRef}sendgrid-api-key)'
-        }
-        {
-          // Secret: signs codes and tokens (HMAC); read from Key Vault.
-          name: 'CASAI_SECRET_KEY'
-          value: '${secretRef}casai-secret-key)'
+          // The secrets (CASAI_SECRET_KEY, CASAI_SENDGRID_API_KEY) are not app settings: the
+          // app reads them here at start with its identity, through the private endpoint
+          // when private networking is on. Flex Consumption cannot resolve Key Vault
+          // references to a network-restricted vault, and a value never leaves the vault
+          // for the site's configuration.
+          name: 'CASAI_KEY_VAULT_URL'
+          value: keyVaultUri
         }
         {
           // https only: invitation links and the session cookie's origin.
@@ -216,13 +209,15 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           value: 'true'
         }
         {
-          name: 'CASAI_INTERCOM_APP_ID'
-          value: intercomAppId
+          // Behind the Static Web App's linked backend the last X-Forwarded-For entry is the
+          // Static Web App's proxy; the client's is the one before (shared/forwarded.py).
+          // Check it on the first deployment (infra/README.md).
+          name: 'CASAI_FORWARDED_FOR_PROXIES'
+          value: '1'
         }
         {
-          // Secret: Intercom identity-verification key; read from Key Vault.
-          name: 'CASAI_INTERCOM_SECRET'
-          value: '${secretRef}intercom-secret)'
+          name: 'CASAI_INTERCOM_APP_ID'
+          value: intercomAppId
         }
       ]
     }
@@ -250,16 +245,9 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
-// Publishing with a user name and password is off for FTP and for the SCM site:
-// deployments authenticate with Entra (azd), so there are no publish profiles to leak.
-resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
-  parent: functionApp
-  name: 'ftp'
-  properties: {
-    allow: false
-  }
-}
-
+// Publishing with a user name and password is off for the SCM site: deployments
+// authenticate with Entra (azd), so there is no publish profile to leak. There is no
+// `ftp` policy: Flex Consumption has no FTP endpoint for one to govern (see ftpsState).
 resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
   parent: functionApp
   name: 'scm'

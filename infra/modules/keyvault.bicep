@@ -1,23 +1,23 @@
 // Key Vault for the app's three secrets. Their values are written by the
 // postprovision hook (hooks/postprovision.sh), never passed through ARM
-// parameters or deployment history; the Function App reads them as Key Vault
-// references with its managed identity:
+// parameters or deployment history; the Function App reads them itself at start
+// with its managed identity (shared/config.py, CASAI_KEY_VAULT_URL):
 //   casai-secret-key   CASAI_SECRET_KEY        generated once (64 random bytes)
 //   sendgrid-api-key   CASAI_SENDGRID_API_KEY  from the operator
-//   intercom-secret    CASAI_INTERCOM_SECRET   from the operator
+//   intercom-secret    (Intercom, to come)     from the operator
 
 param name string
 param location string
 param tags object
 
-@description('Disabled (the default, main.bicep privateNetworking): the Function App resolves references through the private endpoint. Enabled only for an environment deployed without private networking.')
+@description('Disabled (the default, main.bicep privateNetworking): the Function App reads its secrets through the private endpoint. Enabled only for an environment deployed without private networking.')
 @allowed([
   'Disabled'
   'Enabled'
 ])
 param publicNetworkAccess string = 'Disabled'
 
-@description('Deny (the default): only trusted services and the private endpoint get through. Allow only without private networking, where references come from a Function App with no fixed address.')
+@description('Deny (the default): only trusted services and the private endpoint get through. Allow only without private networking, where the Function App reads its secrets from no fixed address.')
 @allowed([
   'Deny'
   'Allow'

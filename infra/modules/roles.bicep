@@ -72,7 +72,7 @@ resource identityTableContributor 'Microsoft.Authorization/roleAssignments@2022-
   }
 }
 
-// Read secret values (Key Vault references); cannot list, write or delete them.
+// Read secret values (the app, at start); cannot write or delete them.
 resource identitySecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, identityPrincipalId, roleIds.keyVaultSecretsUser)
   scope: vault
