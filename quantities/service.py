@@ -336,28 +336,47 @@ def _lock_working_tree(db: Session, who: ProjectAccess, schedule_id: uuid.UUID) 
     return LockedTree(revision.id, load_tree(db, revision.id, _units(db)))
 
 
-def _save(db: Session, locked: LockedTree, chosen: Mapping[uuid.UUID, int | None]) -> None:
-    """Write the tree's changes; `chosen` are the client's new row ids (see _refuse_taken)."""
+def _save(
+    db: Session,
+    locked: LockedTree,
+    chosen: Mapping[uuid.UUID, int | None],
+    editor: uuid.UUID,
+) -> None:
+    """Write the tree's changes, made by `editor`; `chosen` are the client's new row ids
+    (see _refuse_taken)."""
     try:
         with db.begin_nested():
-            _write(db, locked.revision_id, locked.tree)
+            _write(db, locked.revision_id, locked.tree, editor)
     except IntegrityError:
         _refuse_taken(db, chosen)  # another schedule's writer took a chosen id meanwhile
         raise
 
 
-def _write(db: Session, revision_id: uuid.UUID, tree: Tree) -> None:
-    """The tree's changes as one INSERT, one UPDATE and a few DELETE statements."""
+def _write(db: Session, revision_id: uuid.UUID, tree: Tree, editor: uuid.UUID) -> None:
+    """The tree's changes as one INSERT, two UPDATEs and a few DELETE statements.
+
+    The rows created, edited or moved name `editor` as who last edited them; siblings
+    that only shifted keep theirs.
+    """
     moved = tree.renumber()
     new = [tree.nodes[i] for i in tree.created - tree.deleted]
     if new:
         db.execute(
             insert(ScheduleRow),
-            [{**_columns(node), "revision_id": revision_id} for node in new],
+            [
+                {**_columns(node), "revision_id": revision_id, "last_edited_by": editor}
+                for node in new
+            ],
         )
-    changed = [tree.nodes[i] for i in (tree.changed | moved) - tree.created - tree.deleted]
-    if changed:
-        db.execute(update(ScheduleRow), [_columns(node) for node in changed])
+    edited = [tree.nodes[i] for i in tree.changed - tree.created - tree.deleted]
+    if edited:
+        db.execute(
+            update(ScheduleRow),
+            [{**_columns(node), "last_edited_by": editor} for node in edited],
+        )
+    shifted = [tree.nodes[i] for i in moved - tree.changed - tree.created - tree.deleted]
+    if shifted:
+        db.execute(update(ScheduleRow), [_columns(node) for node in shifted])
     gone = sorted(tree.deleted - tree.created)
     for start in range(0, len(gone), CHUNK):
         db.execute(delete(ScheduleRow).where(ScheduleRow.id.in_(gone[start : start + CHUNK])))
@@ -405,7 +424,7 @@ def create_row(
         )
     except EditError as error:
         raise edit_problem(error) from None
-    _save(db, locked, chosen)
+    _save(db, locked, chosen, who.caller.user.id)
     _record_rows(db, who, schedule_id, created=[node.id])
     return _row(locked.tree, node)
 
@@ -436,7 +455,7 @@ def update_row(
         locked.tree.update(node.id, node.version, _content(changes))
     except EditError as error:
         raise edit_problem(error) from None
-    _save(db, locked, {})
+    _save(db, locked, {}, who.caller.user.id)
     _record_rows(db, who, schedule_id, updated=[node.id])
     return _row(locked.tree, node)
 
@@ -446,7 +465,7 @@ def delete_row(
 ) -> None:
     locked, node = _if_match_row(db, who, schedule_id, row_id, if_match)
     removed = locked.tree.delete(node.id, node.version)  # found and current: cannot refuse
-    _save(db, locked, {})
+    _save(db, locked, {}, who.caller.user.id)
     _record_rows(db, who, schedule_id, deleted=removed)
 
 
@@ -507,7 +526,7 @@ def batch(
             kinds[operation.op].extend(_apply(locked.tree, operation))
         except EditError as error:
             raise edit_problem(error, index) from None
-    _save(db, locked, chosen)
+    _save(db, locked, chosen, who.caller.user.id)
     _record_rows(
         db,
         who,

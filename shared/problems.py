@@ -108,8 +108,11 @@ def unsupported_media_type(expected: str) -> Problem:
     return Problem(415, "unsupported_media_type", f"Send the body as {expected}.")
 
 
-def unavailable(detail: str, **extra: Any) -> Problem:
-    return Problem(503, "unavailable", detail, **extra)
+def unavailable(detail: str, *, retry_after: timedelta | None = None, **extra: Any) -> Problem:
+    headers = None
+    if retry_after is not None:
+        headers = {"Retry-After": str(max(1, int(retry_after.total_seconds() + 0.999)))}
+    return Problem(503, "unavailable", detail, headers=headers, **extra)
 
 
 def http_error(status: int, detail: str = "") -> Problem:

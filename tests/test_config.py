@@ -20,6 +20,7 @@ PRODUCTION = {
     "CASAI_EMAIL_BACKEND": "sendgrid",
     "CASAI_SENDGRID_API_KEY": "SG.x",
     "CASAI_PUBLIC_BASE_URL": "https://casai.example",
+    "CASAI_SUPPORT_EMAIL": "support@casai.example",
 }
 
 
@@ -51,6 +52,7 @@ def test_production_refuses_local_defaults_naming_each_setting(
         "CASAI_SECRET_KEY",
         "CASAI_SENDGRID_API_KEY",
         "CASAI_PUBLIC_BASE_URL",
+        "CASAI_SUPPORT_EMAIL",
     ):
         assert name in message
 
@@ -88,3 +90,40 @@ def test_the_app_stops_at_start_on_a_bad_setting() -> None:
     assert result.returncode != 0
     assert "SettingsError" in result.stderr
     assert "CASAI_DATABASE_URL" in result.stderr
+
+
+def test_intercom_in_production_needs_its_secret_token_and_ticket_type(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("CASAI_INTERCOM_APP_ID", "abc123")
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    for name in (
+        "CASAI_INTERCOM_SECRET",
+        "CASAI_INTERCOM_ACCESS_TOKEN",
+        "CASAI_INTERCOM_TICKET_TYPE_ID",
+    ):
+        assert name in str(raised.value)
+    monkeypatch.setenv("CASAI_INTERCOM_SECRET", "s" * 40)
+    monkeypatch.setenv("CASAI_INTERCOM_ACCESS_TOKEN", "t" * 40)
+    monkeypatch.setenv("CASAI_INTERCOM_TICKET_TYPE_ID", "7")
+    assert load_settings().intercom_forwarding
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CASAI_SUPPORT_HOURS", "7.30-16.30"),
+        ("CASAI_SUPPORT_HOURS", "16:30-07:30"),
+        ("CASAI_SUPPORT_TIMEZONE", "Europe/Nowhere"),
+        ("CASAI_RETENTION_DAYS", "0"),
+    ],
+)
+def test_unreadable_support_settings_are_named(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=name):
+        load_settings()

@@ -40,11 +40,11 @@ NOT_SET_IN_PRODUCTION = {
 }
 
 # App settings the deployment provides ahead of the Settings fields that will read
-# them (the Intercom support chat, DESIGN.md §6).
-AHEAD_OF_SETTINGS = {"CASAI_INTERCOM_APP_ID", "CASAI_INTERCOM_SECRET"}
+# them: none now (the Intercom settings have theirs, DESIGN.md §6).
+AHEAD_OF_SETTINGS: set[str] = set()
 
 # Secrets that are not (yet) SecretStr fields but must come from Key Vault all the same.
-SECRETS_AHEAD_OF_SETTINGS = {"CASAI_INTERCOM_SECRET"}
+SECRETS_AHEAD_OF_SETTINGS: set[str] = set()
 
 
 def _strip_comments(text: str) -> str:
@@ -239,7 +239,12 @@ def test_every_referenced_secret_is_written_by_the_hook(
         for value in settings_in_bicep.values()
         if (secret := _key_vault_secret_name(function_app_bicep, value))
     }
-    assert referenced == {"casai-secret-key", "sendgrid-api-key", "intercom-secret"}
+    assert referenced == {
+        "casai-secret-key",
+        "sendgrid-api-key",
+        "intercom-secret",
+        "intercom-access-token",
+    }
     hook = POSTPROVISION_HOOK.read_text(encoding="utf-8")
     written = set(re.findall(r"^\s*ensure_secret\s+([a-z0-9-]+)", hook, re.MULTILINE))
     assert referenced <= written, f"secrets no hook writes: {sorted(referenced - written)}"
@@ -282,6 +287,7 @@ DEPLOYED_SAMPLES = {
     "tableEndpoint": "https://stexample.table.core.windows.net/",
     "identityClientId": "00000000-0000-0000-0000-000000000001",
     "emailFrom": "CASAI <no-reply@example.se>",
+    "supportEmail": "support@example.se",
 }
 
 

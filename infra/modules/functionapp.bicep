@@ -31,6 +31,8 @@ param logLevel string
 param sessionIdleMinutes int
 param sessionAbsoluteHours int
 param intercomAppId string
+param intercomTicketTypeId string
+param supportEmail string
 
 @description('Subnet for outbound VNet integration; empty when private networking is off.')
 param subnetId string = ''
@@ -223,6 +225,38 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           // Secret: Intercom identity-verification key; read from Key Vault.
           name: 'CASAI_INTERCOM_SECRET'
           value: '${secretRef}intercom-secret)'
+        }
+        {
+          // Secret: Intercom REST API token (tickets); read from Key Vault.
+          name: 'CASAI_INTERCOM_ACCESS_TOKEN'
+          value: '${secretRef}intercom-access-token)'
+        }
+        {
+          name: 'CASAI_INTERCOM_TICKET_TYPE_ID'
+          value: intercomTicketTypeId
+        }
+        {
+          // https://api.eu.intercom.io for a workspace hosted in the EU.
+          name: 'CASAI_INTERCOM_API_BASE_URL'
+          value: 'https://api.intercom.io'
+        }
+        {
+          // Tickets go here when Intercom is not configured or cannot take them.
+          name: 'CASAI_SUPPORT_EMAIL'
+          value: supportEmail
+        }
+        {
+          name: 'CASAI_SUPPORT_HOURS'
+          value: '07:30-16:30'
+        }
+        {
+          name: 'CASAI_SUPPORT_TIMEZONE'
+          value: 'Europe/Stockholm'
+        }
+        {
+          // Audit events and closed tickets are deleted after this many days.
+          name: 'CASAI_RETENTION_DAYS'
+          value: '365'
         }
       ]
     }

@@ -5,6 +5,7 @@
 //   casai-secret-key   CASAI_SECRET_KEY        generated once (64 random bytes)
 //   sendgrid-api-key   CASAI_SENDGRID_API_KEY  from the operator
 //   intercom-secret    CASAI_INTERCOM_SECRET   from the operator
+//   intercom-access-token CASAI_INTERCOM_ACCESS_TOKEN from the operator
 
 param name string
 param location string
