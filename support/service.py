@@ -80,6 +80,9 @@ _EVERYONE = "everyone"  # the subject TICKETS_WITHOUT_ADDRESS counts
 
 FORWARD_ATTEMPTS = 3  # failed Intercom forwards after which a ticket is e-mailed instead
 FORWARD_CLAIM = timedelta(minutes=2)  # how long a run holds a ticket it is forwarding
+# A ticket whose forward (or confirmation) failed rests this long before the next try,
+# so neither a run nor the next submission's retries it at once.
+FORWARD_RETRY_AFTER = timedelta(minutes=10)
 CONFIRMATION_TRIES = timedelta(days=1)  # a confirmation not sent within this is dropped
 _TIMER = audit.Actor(None, Client())  # who forwards: the app itself
 REFERENCE_PREFIX = "CAS-"
@@ -249,7 +252,8 @@ def _verify_project(db: Session, me: Principal, ticket: SupportTicket) -> None:
 def forward_pending(most: int = 50) -> int:
     """Hand on stored tickets not yet forwarded or confirmed, oldest first; how many
     were handled. Each is claimed by a conditional UPDATE, worked on with no
-    transaction open, and its outcome written after."""
+    transaction open, and its outcome written after; one that failed rests
+    FORWARD_RETRY_AFTER before it is tried again."""
     handled = 0
     while handled < most:
         claimed = _claim_next()
@@ -295,7 +299,7 @@ def _claim_next() -> SupportTicket | None:
 
 def _hand_on(ticket: SupportTicket) -> None:
     settings = get_settings()
-    outcome: dict[str, object] = {"forward_claimed_until": None}
+    outcome: dict[str, object] = {}
     sent_to = None
     if ticket.forward_state == ForwardState.PENDING:
         sent_to, intercom_id = _forward(ticket)
@@ -312,6 +316,10 @@ def _hand_on(ticket: SupportTicket) -> None:
         )
     ):
         outcome["confirmation_pending"] = False
+    left = (ticket.forward_state == ForwardState.PENDING and sent_to is None) or (
+        ticket.confirmation_pending and outcome.get("confirmation_pending", True)
+    )
+    outcome["forward_claimed_until"] = clock.now() + FORWARD_RETRY_AFTER if left else None
     with new_session() as db:
         with db.begin():
             db.execute(update(SupportTicket).where(SupportTicket.id == ticket.id).values(outcome))
