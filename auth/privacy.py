@@ -256,6 +256,10 @@ def delete_account(db: Session, me: Principal, password: str) -> None:
             "mfa_required",
             "Confirm with a second factor first (POST /api/auth/step-up), then delete.",
         )
+    otp.lock_account(db, user.id)  # parallel deletions (and sign-ins) go one at a time
+    db.refresh(user)
+    if user.deleted_at is not None:  # a parallel request deleted it first
+        raise Problem(401, "unauthenticated", "Sign in to continue.")
     require_password(db, me, password)
     org_ids = sorted(
         set(db.scalars(select(OrgMember.org_id).where(OrgMember.user_id == user.id)))
