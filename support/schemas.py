@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -74,7 +74,8 @@ class TicketAccepted(BaseModel):
 
 
 class TicketQuery(BaseModel):
-    status: TicketStatus | None = None
+    # The values of TicketStatus, spelled out: a query parameter's schema has no $defs.
+    status: Literal["open", "closed"] | None = None
     limit: int = Field(default=50, ge=1, le=500)
     cursor: str | None = Field(default=None, max_length=2048)
 

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from support.models import TicketStatus
 from tests import bad_input
 from tests.accounts import (
     Account,
@@ -272,6 +273,7 @@ def test_admins_see_tickets_and_close_them_once(
     assert ticket_id in {t["id"] for t in closed.json()["items"]}
     bad = admin.browser.get("/api/admin/tickets", params={"status": "lost"})
     assert bad.status_code == 400
+    assert {str(s) for s in TicketStatus} == {"open", "closed"}  # what the filter offers
 
 
 def test_the_admin_command_grants_and_revokes(host: Host, client: httpx.Client) -> None:
