@@ -11,7 +11,8 @@ from __future__ import annotations
 from http.cookies import CookieError, SimpleCookie
 
 from auth import sessions
-from auth.sessions import Principal
+from auth.models import User, UserSession
+from auth.sessions import Principal, Visitor
 from shared import crypto
 from shared.http import Context
 from shared.problems import Problem
@@ -70,13 +71,31 @@ def signed_in(ctx: Context) -> None:
             headers=dict([clearing_cookie()]) if token is not None else None,
             keep_writes=True,  # a session found past its limits stays deleted
         )
-    user, session = found
+    ctx.establish(_principal(ctx, *found))
+
+
+def _principal(ctx: Context, user: User, session: UserSession) -> Principal:
+    """The caller of a live session, once the CSRF check passed on unsafe methods."""
     if ctx.request.method.upper() in UNSAFE_METHODS:
         sent = ctx.header(CSRF_HEADER) or ""
         if not crypto.same(sent, session.csrf_token):
             raise Problem(403, "csrf_failed", f"Send the session's {CSRF_HEADER} header.")
     trusted = sessions.is_trusted_device(device_token(ctx), user)
-    ctx.establish(Principal(user, session, ctx.client, trusted_device=trusted))
+    return Principal(user, session, ctx.client, trusted_device=trusted)
+
+
+def signed_in_or_anonymous(ctx: Context) -> None:
+    """Guard of endpoints open to everyone: a `Visitor`, with its `Principal` when the
+    request carries a live session. A request that does must pass the CSRF check on
+    unsafe methods as any signed-in request, so no other site can act in its name; a
+    cookie that opens no session is ignored."""
+    token = cookie(ctx, SESSION_COOKIE)
+    found = sessions.find(ctx.db, token) if token is not None else None
+    principal = _principal(ctx, *found) if found is not None else None
+    ctx.establish(Visitor(ctx.client, principal))
+
+
+signed_in_or_anonymous.session_optional = True  # type: ignore[attr-defined]  # see shared.openapi
 
 
 def signed_in_with_second_factor(ctx: Context) -> None:

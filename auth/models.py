@@ -24,6 +24,11 @@ class User(Base):
     email_otp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Granted and revoked only by the command line (python -m admin); nobody is by default.
+    platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when the account's holder deleted it (auth.privacy): the row stays, its personal
+    # fields gone, so what they wrote in projects shows a removed user as its author.
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class UserSession(Base):

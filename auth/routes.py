@@ -1,8 +1,9 @@
 import azure.functions as func
 
-from auth import guards, service
+from auth import guards, privacy, service
 from auth.schemas import (
     Challenge,
+    DeleteMeIn,
     LoginIn,
     LoginResult,
     MePatch,
@@ -14,6 +15,7 @@ from auth.schemas import (
     PasswordForgotIn,
     PasswordIn,
     PasswordResetIn,
+    PrivacyExport,
     RecoveryCodes,
     RegisterIn,
     SecurityLog,
@@ -223,6 +225,29 @@ def get_me(ctx: http.Context) -> UserOut:
 def update_me(ctx: http.Context) -> UserOut:
     """Change the display name or the language of e-mails (sv, en)."""
     return service.update_me(ctx.db, ctx.established(Principal), ctx.body)
+
+
+@bp.endpoint("GET", "me/export", response=PrivacyExport, guard=signed_in)
+def export_me(ctx: http.Context) -> PrivacyExport:
+    """Everything CASAI holds about the caller, as one JSON document (GDPR art. 15, 20).
+
+    Profile, organisations and projects with roles, sessions, the security log,
+    invitations sent and received, support tickets, and the ids of what the caller
+    created or last edited. Nothing about anyone else. Audited.
+    """
+    return privacy.export(ctx.db, ctx.established(Principal))
+
+
+@bp.endpoint("DELETE", "me", body=DeleteMeIn, guard=signed_in, status=204)
+def delete_me(ctx: http.Context) -> None:
+    """Delete the account: the password, and a second factor when the account has one.
+
+    Every session ends; credentials and personal data go; project data stays, its
+    author shown as a removed user. 409 while the caller is the only one able to manage
+    a project's members or the only admin of an organisation others depend on.
+    """
+    privacy.delete_account(ctx.db, ctx.established(Principal), ctx.body.password)
+    ctx.response_headers.append(guards.clearing_cookie())
 
 
 @bp.endpoint("GET", "me/security-log", query=PageQuery, response=SecurityLog, guard=signed_in)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -192,3 +192,117 @@ class SecurityEvent(BaseModel):
 class SecurityLog(BaseModel):
     items: list[SecurityEvent]
     next_cursor: str | None
+
+
+# --- privacy: GET /me/export, DELETE /me ---------------------------------------------
+
+
+class DeleteMeIn(Request):
+    password: Password
+
+
+class ExportProfile(BaseModel):
+    id: uuid.UUID
+    email: str
+    display_name: str
+    locale: str
+    created_at: datetime
+    email_verified_at: datetime | None
+    email_otp_enabled: bool
+    authenticator_app: bool
+    authenticator_app_added_at: datetime | None
+    recovery_codes_left: int
+    platform_admin: bool
+    disabled_at: datetime | None
+
+
+class ExportOrganisation(BaseModel):
+    org_id: uuid.UUID
+    name: str
+    org_role: str
+    added_at: datetime
+    created_by_me: bool
+
+
+class ExportProject(BaseModel):
+    project_id: uuid.UUID
+    org_id: uuid.UUID
+    name: str
+    role_key: str
+    role_name: str
+    permissions: list[str]
+    require_2fa: bool = Field(description="Whether my membership requires a second factor.")
+    added_at: datetime
+    project_deleted: bool
+    created_by_me: bool
+
+
+class ExportSession(BaseModel):
+    id: uuid.UUID
+    current: bool
+    factors: list[str]
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    ip: str | None
+    user_agent: str | None
+
+
+class ExportEvent(BaseModel):
+    id: str
+    action: str
+    at: datetime
+    ip: str | None
+    details: dict[str, Any]
+
+
+class ExportInvitation(BaseModel):
+    """An invitation; the address of someone the caller invited is theirs, not the
+    caller's, and is left out."""
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    project_name: str
+    role_key: str
+    require_2fa: bool
+    status: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class ExportTicket(BaseModel):
+    reference: str
+    category: str
+    subject: str
+    message: str
+    email: str | None
+    name: str | None
+    project_id: uuid.UUID | None
+    status: str
+    created_at: datetime
+    closed_at: datetime | None
+
+
+class ExportAuthored(BaseModel):
+    """Ids of what the caller made or last changed in projects (the content is the
+    project's, not personal data, and stays there)."""
+
+    schedules_created: list[uuid.UUID]
+    revisions_issued: list[uuid.UUID]
+    rows_last_edited: list[uuid.UUID]
+
+
+class PrivacyExport(BaseModel):
+    """Everything CASAI holds about the caller (GDPR art. 15 and 20)."""
+
+    format: Literal["casai-export/1"] = "casai-export/1"
+    exported_at: datetime
+    profile: ExportProfile
+    organisations: list[ExportOrganisation]
+    projects: list[ExportProject]
+    sessions: list[ExportSession]
+    security_log: list[ExportEvent]
+    invitations_sent: list[ExportInvitation]
+    invitations_received: list[ExportInvitation]
+    support_tickets: list[ExportTicket]
+    authored: ExportAuthored

@@ -179,7 +179,7 @@ def _count_failure(db: Session, address: str, ip: str | None) -> None:
         LOGIN_FAILURES_PER_CLIENT.hit(db, ip)
 
 
-def _require_password(db: Session, me: Principal, password: str) -> None:
+def require_password(db: Session, me: Principal, password: str) -> None:
     """Re-check the password of a signed-in user; wrong tries count as failed sign-ins."""
     otp.lock_account(db, me.user.id)
     _check_login_throttle(db, me.user.email, me.client.ip, trusted_device=me.trusted_device)
@@ -603,7 +603,7 @@ def end_other_sessions(db: Session, me: Principal) -> None:
 
 
 def change_password(db: Session, me: Principal, body: PasswordChangeIn) -> None:
-    _require_password(db, me, body.current_password)
+    require_password(db, me, body.current_password)
     _refuse_weak_password(body.new_password, me.user.email, me.user.display_name, "new_password")
     me.user.password_hash = passwords.hash_password(body.new_password)
     ended = sessions.end_others(db, me)
@@ -698,7 +698,7 @@ def _end_other_sessions_for_factor_change(db: Session, me: Principal) -> int:
 
 
 def set_email_otp(db: Session, me: Principal, body: MfaEmailIn) -> MfaStatus:
-    _require_password(db, me, body.password)
+    require_password(db, me, body.password)
     me.user.email_otp_enabled = body.enabled
     ended = _end_other_sessions_for_factor_change(db, me)
     _security_event(
@@ -748,7 +748,7 @@ def confirm_totp(db: Session, me: Principal, body: TotpConfirmIn) -> RecoveryCod
 
 
 def remove_totp(db: Session, me: Principal, body: TotpDeleteIn) -> None:
-    _require_password(db, me, body.password)
+    require_password(db, me, body.password)
     credential = otp.confirmed_totp(db, me.user)
     if credential is None:
         raise not_found("No authenticator app is set up.")
@@ -760,7 +760,7 @@ def remove_totp(db: Session, me: Principal, body: TotpDeleteIn) -> None:
 
 
 def regenerate_recovery_codes(db: Session, me: Principal, password: str) -> RecoveryCodes:
-    _require_password(db, me, password)
+    require_password(db, me, password)
     if otp.confirmed_totp(db, me.user) is None:
         raise Problem(409, "conflict", "Recovery codes come with an authenticator app.")
     codes = otp.new_recovery_codes(db, me.user)

@@ -40,6 +40,19 @@ class Principal:
         return audit.Actor(self.user.id, self.client)
 
 
+@dataclass(frozen=True)
+class Visitor:
+    """Who calls an endpoint open to everyone: signed in (`principal`) or anonymous."""
+
+    client: Client
+    principal: Principal | None = None
+
+    @property
+    def actor(self) -> audit.Actor:
+        user_id = self.principal.user.id if self.principal is not None else None
+        return audit.Actor(user_id, self.client)
+
+
 def device_token(user: User) -> str:
     """The trusted-device cookie's value for `user`; a password change voids every one."""
     issued = int(clock.now().timestamp())

@@ -7,7 +7,7 @@
 //   ├─ log-*     Log Analytics (all diagnostics, SQL audit) + appi-* App Insights
 //   ├─ st*       Storage: project-files, schedule-revisions, app-package, table auditevents
 //   ├─ sql-*     Azure SQL server (Entra-only) + sqldb-* serverless database
-//   ├─ kv-*      Key Vault (RBAC): casai-secret-key, sendgrid-api-key, intercom-secret
+//   ├─ kv-*      Key Vault (RBAC): casai-secret-key, sendgrid-api-key, intercom-secret, intercom-access-token
 //   ├─ plan-*    Flex Consumption plan + func-* Function App (Python 3.11)
 //   ├─ stapp-*   Static Web App for web/, /api linked to the Function App
 //   └─ vnet-*    privateNetworking (the default): VNet, private endpoints, private DNS
@@ -117,6 +117,13 @@ param sessionAbsoluteHours int = 12
 
 @description('Intercom workspace (app) id for the support chat; empty until Intercom is set up.')
 param intercomAppId string = ''
+
+@description('Intercom ticket type that support tickets are created as (INTERCOM_TICKET_TYPE_ID); needed with intercomAppId.')
+param intercomTicketTypeId string = ''
+
+@minLength(3)
+@description('Address that receives support tickets when Intercom is not set up or cannot take them (CASAI_SUPPORT_EMAIL).')
+param supportEmail string
 
 @description('Comma-separated addresses that receive Microsoft Defender for SQL alerts (SQL_ALERT_EMAILS), besides the subscription admins and owners; e.g. the security team.')
 param securityAlertEmails string = ''
@@ -298,6 +305,8 @@ module functionApp 'modules/functionapp.bicep' = {
     sessionIdleMinutes: sessionIdleMinutes
     sessionAbsoluteHours: sessionAbsoluteHours
     intercomAppId: intercomAppId
+    intercomTicketTypeId: intercomTicketTypeId
+    supportEmail: supportEmail
     subnetId: privateNetworking ? network.outputs.appSubnetId : ''
     maximumInstanceCount: functionMaximumInstanceCount
   }

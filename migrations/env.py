@@ -14,6 +14,7 @@ import projects.models  # noqa: F401
 import quantities.models  # noqa: F401
 import shared.audit  # the audit outbox
 import shared.throttle  # noqa: F401
+import support.models  # noqa: F401
 from shared.config import get_settings
 from shared.db import Base, build_engine
 

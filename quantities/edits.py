@@ -45,9 +45,10 @@ class RowEditor:
     many operations of the batch touch it.
     """
 
-    def __init__(self, db: Session, revision_id: uuid.UUID) -> None:
+    def __init__(self, db: Session, revision_id: uuid.UUID, editor_id: uuid.UUID) -> None:
         self._db = db
         self._revision_id = revision_id
+        self._editor_id = editor_id  # each row written names them as its last editor
         self._nodes: dict[uuid.UUID, Node] = {}  # rows read or created by this editor
         self._touched: set[uuid.UUID] = set()  # created or changed here: version raised once
         self._unsaved: dict[uuid.UUID, Node] = {}  # created, not inserted yet
@@ -176,7 +177,8 @@ class RowEditor:
         """Insert the rows created since the last statement that read rows."""
         if self._unsaved:
             rows = [
-                {**_columns(n), "revision_id": self._revision_id} for n in self._unsaved.values()
+                {**_columns(n), "revision_id": self._revision_id, "last_edited_by": self._editor_id}
+                for n in self._unsaved.values()
             ]
             self._unsaved = {}
             self._db.execute(insert(ScheduleRow), rows)
@@ -366,7 +368,7 @@ class RowEditor:
                 ScheduleRow.revision_id == self._revision_id,
                 ScheduleRow.version == node.version,
             )
-            .values({**changes, "version": version})
+            .values({**changes, "version": version, "last_edited_by": self._editor_id})
             .execution_options(synchronize_session=False)
         )
         if written.rowcount != 1:  # type: ignore[attr-defined]

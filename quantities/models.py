@@ -99,3 +99,5 @@ class ScheduleRow(Base):
     note: Mapped[str | None] = mapped_column(Unicode(2000))
     stable_key: Mapped[uuid.UUID] = mapped_column(Uuid)
     version: Mapped[int] = mapped_column(Integer)
+    # Who created or last changed the row (a removed user's row stays, anonymised).
+    last_edited_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)

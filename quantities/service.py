@@ -365,7 +365,7 @@ def _edit_working(db: Session, who: ProjectAccess, schedule_id: uuid.UUID) -> Ro
     Only database statements run from here to the commit, so the lock is held briefly.
     """
     schedule = find_schedule(db, who, schedule_id, lock=True)
-    return RowEditor(db, _working_revision(db, schedule.id).id)
+    return RowEditor(db, _working_revision(db, schedule.id).id, who.caller.user.id)
 
 
 def _refuse_taken(db: Session, chosen: Mapping[uuid.UUID, int | None]) -> None:

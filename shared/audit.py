@@ -56,6 +56,11 @@ def org(org_id: uuid.UUID) -> str:
     return f"org:{org_id}"
 
 
+def platform() -> str:
+    """The trail of platform administrators' actions (admin/)."""
+    return "platform"
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who did it: the account (None for an anonymous request) and where from."""
@@ -177,6 +182,86 @@ def _forward(db: Session, events: Sequence[OutboxEvent]) -> None:
         )
     db.execute(delete(OutboxEvent).where(OutboxEvent.id.in_([event.id for event in events])))
     db.commit()
+
+
+def read_all(partition: str, most: int = 10_000) -> list[AuditEvent]:
+    """Every event of a partition in Table storage, newest first (at most `most`); those
+    still in the outbox are read with `pending`."""
+    table = _table()
+    entities = table.query_entities(
+        "PartitionKey eq @partition", parameters={"partition": partition}, results_per_page=1000
+    )
+    events = []
+    for entity in entities:
+        events.append(_event(entity))
+        if len(events) >= most:
+            break
+    return events
+
+
+def pending(db: Session, partition: str) -> list[AuditEvent]:
+    """The partition's events recorded and not yet forwarded to Table storage."""
+    rows = db.scalars(
+        select(OutboxEvent).where(OutboxEvent.partition_key == partition).order_by(OutboxEvent.at)
+    )
+    return [
+        AuditEvent(
+            id=row.row_key.rsplit("-", 1)[-1],
+            action=row.action,
+            at=row.at,
+            actor_id=row.actor_id or None,
+            target=row.target or None,
+            ip=row.ip or None,
+            details=json.loads(row.details or "{}"),
+        )
+        for row in rows
+    ]
+
+
+def purge_before(cutoff: datetime) -> int:
+    """Delete every event of every partition recorded before `cutoff`; how many.
+
+    RowKeys are inverted timestamps of one width, so the events older than `cutoff` are
+    exactly those whose RowKey sorts after the cutoff's: one filtered scan of the table,
+    deleted in transactions of up to 100 per partition. Run daily by the retention timer;
+    two runs at once delete each event once between them.
+    """
+    ticks = int(cutoff.timestamp() * 1_000_000)
+    boundary = f"{_MAX_TICKS - ticks:020d}."  # "." sorts after "-": events at `cutoff` stay
+    table = _table()
+    old = table.query_entities(
+        "RowKey gt @boundary",
+        parameters={"boundary": boundary},
+        select=["PartitionKey", "RowKey"],
+        results_per_page=1000,
+    )
+    batches: dict[str, list[dict[str, str]]] = {}
+    deleted = 0
+    for entity in old:
+        keys = {"PartitionKey": entity["PartitionKey"], "RowKey": entity["RowKey"]}
+        batch = batches.setdefault(keys["PartitionKey"], [])
+        batch.append(keys)
+        if len(batch) == 100:  # a Table storage transaction holds at most 100 operations
+            deleted += _delete_entities(table, batch)
+            batch.clear()
+    for batch in batches.values():
+        deleted += _delete_entities(table, batch)
+    return deleted
+
+
+def _delete_entities(table: Any, keys: list[dict[str, str]]) -> int:
+    """Delete the entities of one partition; how many were there to delete."""
+    from azure.data.tables import TableTransactionError
+
+    if not keys:
+        return 0
+    try:
+        table.submit_transaction([("delete", key) for key in keys])
+        return len(keys)
+    except TableTransactionError:  # one was deleted meanwhile: the rest one by one
+        for key in keys:
+            table.delete_entity(key["PartitionKey"], key["RowKey"])  # absent: no error
+        return len(keys)
 
 
 def read(partition: str, limit: int, cursor: str | None) -> tuple[list[AuditEvent], str | None]:

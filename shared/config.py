@@ -8,8 +8,11 @@ or unsafe value stops the app at start with a message naming the setting.
 from __future__ import annotations
 
 import functools
+import re
+from datetime import time
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic.fields import FieldInfo
@@ -20,9 +23,16 @@ DEVELOPMENT_STORAGE = "UseDevelopmentStorage=true"
 LOCAL_SECRET_KEY = "casai-local-development-key-not-for-production"  # noqa: S105 (refused in production)
 # Settings read from Key Vault (CASAI_KEY_VAULT_URL) when the environment does not set
 # them: field -> secret name (infra/hooks/postprovision.sh writes each).
-KEY_VAULT_SECRETS = {"secret_key": "casai-secret-key", "sendgrid_api_key": "sendgrid-api-key"}
+KEY_VAULT_SECRETS = {
+    "secret_key": "casai-secret-key",
+    "sendgrid_api_key": "sendgrid-api-key",
+    "intercom_secret": "intercom-secret",
+    "intercom_access_token": "intercom-access-token",
+}
 # Reading them at start must not hang a cold start (shared.storage uses the same bounds).
 KEY_VAULT_CLIENT_OPTIONS: dict[str, Any] = {"connection_timeout": 5, "read_timeout": 20}
+LOCAL_SUPPORT_EMAIL = "support@casai.localhost"
+_HOURS = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-3]):([0-5][0-9])$")
 
 
 class SettingsError(RuntimeError):
@@ -66,6 +76,22 @@ class Settings(BaseSettings):
     # How many proxies of ours append to X-Forwarded-For after the client's address
     # (shared.forwarded): 1 behind the Static Web App's linked backend.
     forwarded_for_proxies: int = Field(default=0, ge=0, le=4)
+    # Support (DESIGN.md §6). The Intercom Messenger is on when an app id is set; the
+    # identity-verification secret signs signed-in users' ids (it never leaves the
+    # server). Tickets go to Intercom's REST API (access token, ticket type) when the
+    # app id is set, else by e-mail to the support address.
+    intercom_app_id: str = ""
+    intercom_secret: SecretStr = SecretStr("")
+    intercom_access_token: SecretStr = SecretStr("")
+    intercom_ticket_type_id: str = ""
+    intercom_api_base_url: str = "https://api.intercom.io"
+    support_email: str = LOCAL_SUPPORT_EMAIL
+    # Staffed hours, local time in support_timezone, on weekdays that are not Swedish
+    # public holidays (or days treated as such).
+    support_hours: str = "07:30-16:30"
+    support_timezone: str = "Europe/Stockholm"
+    # Audit events and closed tickets older than this are deleted (a daily timer).
+    retention_days: int = Field(default=365, gt=0)
     # Tests only: a file holding a clock offset in seconds (see shared.clock).
     test_clock_file: Path | None = None
 
@@ -90,11 +116,46 @@ class Settings(BaseSettings):
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
 
+    @property
+    def support_opening(self) -> tuple[time, time]:
+        """(opens, closes) of a staffed day, local time."""
+        match = _HOURS.match(self.support_hours)
+        assert match is not None  # checked at start
+        hours = [int(part) for part in match.groups()]
+        return time(hours[0], hours[1]), time(hours[2], hours[3])
+
+    @property
+    def support_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.support_timezone)
+
+    @property
+    def intercom_forwarding(self) -> bool:
+        """Whether tickets go to Intercom's REST API (else to the support address)."""
+        return bool(
+            self.intercom_app_id
+            and self.intercom_access_token.get_secret_value()
+            and self.intercom_ticket_type_id
+        )
+
     def _raw_values(self) -> dict[str, str]:
         return {
             name: value.get_secret_value() if isinstance(value, SecretStr) else str(value)
             for name, value in self
         }
+
+    @model_validator(mode="after")
+    def _support_hours_are_readable(self) -> Settings:
+        match = _HOURS.match(self.support_hours)
+        if match is None:
+            raise ValueError("CASAI_SUPPORT_HOURS must read HH:MM-HH:MM, e.g. 07:30-16:30")
+        opens, closes = match.group(1, 2), match.group(3, 4)
+        if opens >= closes:
+            raise ValueError("CASAI_SUPPORT_HOURS must open before it closes")
+        try:
+            ZoneInfo(self.support_timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("CASAI_SUPPORT_TIMEZONE must name an IANA time zone") from None
+        return self
 
     @model_validator(mode="after")
     def _refuse_local_defaults_in_production(self) -> Settings:
@@ -126,6 +187,19 @@ class Settings(BaseSettings):
             problems.append("CASAI_EMAIL_BACKEND must be sendgrid with CASAI_SENDGRID_API_KEY set")
         if not self.public_base_url.startswith("https://"):
             problems.append("CASAI_PUBLIC_BASE_URL must be an https:// address")
+        if not self.support_email or self.support_email.endswith(".localhost"):
+            problems.append("CASAI_SUPPORT_EMAIL must be the support team's address")
+        if self.intercom_app_id:
+            # The Messenger without its secret would let anyone pose as any user in the chat.
+            for name, value in (
+                ("CASAI_INTERCOM_SECRET", self.intercom_secret.get_secret_value()),
+                ("CASAI_INTERCOM_ACCESS_TOKEN", self.intercom_access_token.get_secret_value()),
+                ("CASAI_INTERCOM_TICKET_TYPE_ID", self.intercom_ticket_type_id),
+            ):
+                if not value:
+                    problems.append(f"{name} must be set when CASAI_INTERCOM_APP_ID is")
+            if not self.intercom_api_base_url.startswith("https://"):
+                problems.append("CASAI_INTERCOM_API_BASE_URL must be an https:// address")
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -71,6 +71,12 @@ def quoted(value: UserText) -> str:
     return f"“{defanged}”"
 
 
+def defang(text: str) -> str:
+    """`text` with every link-like part defanged, lines kept: for someone else's words
+    shown in full (a support ticket's message, to the support team)."""
+    return _LINK_LIKE.sub(lambda m: m.group(0).replace(".", "[.]").replace("://", "[:]//"), text)
+
+
 def render(translations: dict[str, Template], locale: str, to: str, **values: str) -> Email:
     """The e-mail in the recipient's language (Swedish when there is none for it).
 

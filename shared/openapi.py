@@ -124,7 +124,8 @@ def _operation(
     if endpoint.description:
         operation["description"] = endpoint.description
     if endpoint.guard is not None:
-        operation["security"] = [{"session": []}]
+        optional = getattr(endpoint.guard, "session_optional", False)
+        operation["security"] = [{}, {"session": []}] if optional else [{"session": []}]
         permission = getattr(endpoint.guard, "permission", None)
         if permission:
             operation["x-permission"] = permission

@@ -108,12 +108,14 @@ def unsupported_media_type(expected: str) -> Problem:
     return Problem(415, "unsupported_media_type", f"Send the body as {expected}.")
 
 
-RETRY_AFTER_UNAVAILABLE_S = 10  # a dependency's blip or failover usually passes by then
+RETRY_AFTER_UNAVAILABLE = timedelta(seconds=10)  # a dependency's blip or failover usually passes
 
 
-def unavailable(detail: str, **extra: Any) -> Problem:
+def unavailable(
+    detail: str, *, retry_after: timedelta = RETRY_AFTER_UNAVAILABLE, **extra: Any
+) -> Problem:
     """503: a dependency is down or too slow; nothing was written."""
-    headers = {"Retry-After": str(RETRY_AFTER_UNAVAILABLE_S)}
+    headers = {"Retry-After": str(max(1, int(retry_after.total_seconds() + 0.999)))}
     return Problem(503, "unavailable", detail, headers=headers, **extra)
 
 

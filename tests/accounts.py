@@ -9,6 +9,8 @@ from __future__ import annotations
 import email
 import re
 import secrets
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -19,7 +21,7 @@ from typing import Any
 import httpx
 import pyotp
 
-from tests.conftest import Host
+from tests.conftest import REPO, Host
 
 COOKIE = "__Host-casai_session"
 DEVICE_COOKIE = "__Host-casai_device"
@@ -311,3 +313,28 @@ def forgot(host: Host, client: httpx.Client, address: str) -> httpx.Response:
         assert time.monotonic() < deadline, "the reset request was never answered"
         time.sleep(0.05)
     return response
+
+
+# --- platform administrators ---------------------------------------------------------
+
+
+def admin_command(host: Host, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m admin ...` against the app's database, as an operator runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "admin", *args],
+        cwd=REPO,
+        env=host.env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def make_admin(host: Host, client: httpx.Client, *, second_factor: bool = True) -> Account:
+    """A new platform administrator, signed in; with a second factor passed unless asked."""
+    account = signed_up(host, client, "admin")
+    granted = admin_command(host, "grant", account.email)
+    assert granted.returncode == 0, granted.stderr
+    if second_factor:
+        step_up_by_email(host, account)
+    return account

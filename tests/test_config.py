@@ -22,6 +22,7 @@ PRODUCTION = {
     "CASAI_EMAIL_BACKEND": "sendgrid",
     "CASAI_SENDGRID_API_KEY": "SG.x",
     "CASAI_PUBLIC_BASE_URL": "https://casai.example",
+    "CASAI_SUPPORT_EMAIL": "support@casai.example",
 }
 
 
@@ -53,6 +54,7 @@ def test_production_refuses_local_defaults_naming_each_setting(
         "CASAI_SECRET_KEY",
         "CASAI_SENDGRID_API_KEY",
         "CASAI_PUBLIC_BASE_URL",
+        "CASAI_SUPPORT_EMAIL",
     ):
         assert name in message
 
@@ -107,6 +109,13 @@ class FakeVault:
 
 
 VAULT_URL = "https://kv-casai.vault.azure.net/"
+# What infra/hooks/postprovision.sh writes (real values or placeholders).
+VAULT_SECRETS = {
+    "casai-secret-key": "v" * 86,
+    "sendgrid-api-key": "SG.from-the-vault",
+    "intercom-secret": "i" * 40,
+    "intercom-access-token": "t" * 40,
+}
 IDENTITY = "0b5d1c1e-7f55-4d6e-9a5c-3f2b8e1d4c7a"
 
 
@@ -130,7 +139,7 @@ def production_without_secrets(monkeypatch: pytest.MonkeyPatch, vault: FakeVault
 
 
 def test_production_reads_its_secrets_from_key_vault(monkeypatch: pytest.MonkeyPatch) -> None:
-    vault = FakeVault({"casai-secret-key": "v" * 86, "sendgrid-api-key": "SG.from-the-vault"})
+    vault = FakeVault(VAULT_SECRETS)
     clients = production_without_secrets(monkeypatch, vault)
 
     settings = load_settings()
@@ -142,14 +151,15 @@ def test_production_reads_its_secrets_from_key_vault(monkeypatch: pytest.MonkeyP
 
 
 def test_the_environment_wins_over_the_vault(monkeypatch: pytest.MonkeyPatch) -> None:
-    vault = FakeVault({"casai-secret-key": "v" * 86, "sendgrid-api-key": "SG.from-the-vault"})
+    vault = FakeVault(VAULT_SECRETS)
     production_without_secrets(monkeypatch, vault)
     monkeypatch.setenv("CASAI_SENDGRID_API_KEY", "SG.overridden")
 
     settings = load_settings()
 
     assert settings.sendgrid_api_key.get_secret_value() == "SG.overridden"
-    assert vault.read == ["casai-secret-key"]
+    assert "sendgrid-api-key" not in vault.read
+    assert "casai-secret-key" in vault.read
 
 
 def test_a_missing_secret_stops_the_app_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -165,3 +175,40 @@ def test_without_a_vault_nothing_is_read(monkeypatch: pytest.MonkeyPatch) -> Non
 
     monkeypatch.setattr(config, "secret_client", no_vault)
     assert Settings().secret_key.get_secret_value()  # the local default
+
+
+def test_intercom_in_production_needs_its_secret_token_and_ticket_type(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("CASAI_INTERCOM_APP_ID", "abc123")
+    with pytest.raises(SettingsError) as raised:
+        load_settings()
+    for name in (
+        "CASAI_INTERCOM_SECRET",
+        "CASAI_INTERCOM_ACCESS_TOKEN",
+        "CASAI_INTERCOM_TICKET_TYPE_ID",
+    ):
+        assert name in str(raised.value)
+    monkeypatch.setenv("CASAI_INTERCOM_SECRET", "s" * 40)
+    monkeypatch.setenv("CASAI_INTERCOM_ACCESS_TOKEN", "t" * 40)
+    monkeypatch.setenv("CASAI_INTERCOM_TICKET_TYPE_ID", "7")
+    assert load_settings().intercom_forwarding
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CASAI_SUPPORT_HOURS", "7.30-16.30"),
+        ("CASAI_SUPPORT_HOURS", "16:30-07:30"),
+        ("CASAI_SUPPORT_TIMEZONE", "Europe/Nowhere"),
+        ("CASAI_RETENTION_DAYS", "0"),
+    ],
+)
+def test_unreadable_support_settings_are_named(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=name):
+        load_settings()

@@ -42,12 +42,11 @@ NOT_SET_IN_PRODUCTION = {
 }
 
 # App settings the deployment provides ahead of the Settings fields that will read
-# them (the Intercom support chat, DESIGN.md §6).
-AHEAD_OF_SETTINGS = {"CASAI_INTERCOM_APP_ID"}
+# them: none now (the Intercom settings have theirs, DESIGN.md §6).
+AHEAD_OF_SETTINGS: set[str] = set()
 
-# Key Vault secrets the hook writes ahead of the field that will read them (Intercom's
-# identity-verification secret, which joins KEY_VAULT_SECRETS with its field).
-SECRETS_AHEAD_OF_SETTINGS = {"intercom-secret"}
+# Key Vault secrets the hook writes ahead of the field that will read them: none now.
+SECRETS_AHEAD_OF_SETTINGS: set[str] = set()
 
 
 def _strip_comments(text: str) -> str:
@@ -280,6 +279,7 @@ DEPLOYED_SAMPLES = {
     "identityClientId": "00000000-0000-0000-0000-000000000001",
     "emailFrom": "CASAI <no-reply@example.se>",
     "keyVaultUri": "https://kv-example.vault.azure.net/",
+    "supportEmail": "support@example.se",
 }
 
 

@@ -99,7 +99,12 @@ def test_private_networking_opens_for_this_machine_only_and_closes_again(
     # The work was done: three secrets, the identity's database user.
     assert state["secrets"]["sendgrid-api-key"] == "SG.from-the-pipeline"
     assert len(state["secrets"]["casai-secret-key"]) >= 64
-    assert set(state["secrets"]) == {"casai-secret-key", "sendgrid-api-key", "intercom-secret"}
+    assert set(state["secrets"]) == {
+        "casai-secret-key",
+        "sendgrid-api-key",
+        "intercom-secret",
+        "intercom-access-token",
+    }
     assert state["sql_scripts"] == [
         {
             "script": "grant-app-identity.sql",

@@ -19,6 +19,7 @@ import projects.models  # noqa: F401
 import quantities.models  # noqa: F401
 import shared.audit  # the audit outbox
 import shared.throttle  # noqa: F401
+import support.models  # noqa: F401
 from shared.db import Base
 from tests.conftest import BACKENDS, REPO, forget_database, new_database
 

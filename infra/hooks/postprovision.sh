@@ -102,6 +102,8 @@ ensure_secret casai-secret-key
 ensure_secret sendgrid-api-key SENDGRID_API_KEY
 # Intercom identity-verification secret of the workspace in intercomAppId.
 ensure_secret intercom-secret INTERCOM_SECRET
+# Intercom REST API access token (creates support tickets).
+ensure_secret intercom-access-token INTERCOM_ACCESS_TOKEN
 
 # --- 2. The managed identity as a database user --------------------------------
 

@@ -32,6 +32,8 @@ param logLevel string
 param sessionIdleMinutes int
 param sessionAbsoluteHours int
 param intercomAppId string
+param intercomTicketTypeId string
+param supportEmail string
 
 @description('Subnet for outbound VNet integration; empty when private networking is off.')
 param subnetId string = ''
@@ -216,8 +218,41 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           value: '1'
         }
         {
+          // Every database statement ends by then (lock waits included): a stuck database
+          // answers 503 well before host.json's functionTimeout of two minutes.
+          name: 'CASAI_DATABASE_TIMEOUT_SECONDS'
+          value: '30'
+        }
+        {
           name: 'CASAI_INTERCOM_APP_ID'
           value: intercomAppId
+        }
+        {
+          name: 'CASAI_INTERCOM_TICKET_TYPE_ID'
+          value: intercomTicketTypeId
+        }
+        {
+          // https://api.eu.intercom.io for a workspace hosted in the EU.
+          name: 'CASAI_INTERCOM_API_BASE_URL'
+          value: 'https://api.intercom.io'
+        }
+        {
+          // Tickets go here when Intercom is not configured or cannot take them.
+          name: 'CASAI_SUPPORT_EMAIL'
+          value: supportEmail
+        }
+        {
+          name: 'CASAI_SUPPORT_HOURS'
+          value: '07:30-16:30'
+        }
+        {
+          name: 'CASAI_SUPPORT_TIMEZONE'
+          value: 'Europe/Stockholm'
+        }
+        {
+          // Audit events and closed tickets are deleted after this many days.
+          name: 'CASAI_RETENTION_DAYS'
+          value: '365'
         }
       ]
     }

@@ -4,7 +4,8 @@
 // with its managed identity (shared/config.py, CASAI_KEY_VAULT_URL):
 //   casai-secret-key   CASAI_SECRET_KEY        generated once (64 random bytes)
 //   sendgrid-api-key   CASAI_SENDGRID_API_KEY  from the operator
-//   intercom-secret    (Intercom, to come)     from the operator
+//   intercom-secret    CASAI_INTERCOM_SECRET   from the operator
+//   intercom-access-token CASAI_INTERCOM_ACCESS_TOKEN from the operator
 
 param name string
 param location string

@@ -1,0 +1,57 @@
+"""Request and response models of platform administration."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field, field_validator
+
+from shared.schemas import refused_character
+
+
+class AdminAction(StrEnum):
+    """What a platform administrator (or the admin command) did: the audit actions of
+    the `platform` trail, also written to the affected account's own security log."""
+
+    USER_DISABLED = "user_disabled"
+    USER_ENABLED = "user_enabled"
+    SESSIONS_ENDED = "sessions_ended_by_admin"
+    TICKET_CLOSED = "ticket_closed"
+    ADMIN_GRANTED = "platform_admin_granted"
+    ADMIN_REVOKED = "platform_admin_revoked"
+
+
+class UserQuery(BaseModel):
+    q: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Part of the e-mail address or the name, any case.",
+    )
+    limit: int = Field(default=50, ge=1, le=500)
+    cursor: str | None = Field(default=None, max_length=2048)
+
+    @field_validator("q")
+    @classmethod
+    def _clean(cls, value: str | None) -> str | None:
+        if value is not None and (char := refused_character(value, multiline=False)):
+            raise ValueError(f"holds a control character (U+{ord(char):04X})")
+        return value
+
+
+class AdminUserOut(BaseModel):
+    id: uuid.UUID
+    email: str
+    display_name: str
+    created_at: datetime
+    email_verified: bool
+    disabled_at: datetime | None
+    deleted_at: datetime | None
+    platform_admin: bool
+    live_sessions: int
+
+
+class AdminUserList(BaseModel):
+    items: list[AdminUserOut]
+    next_cursor: str | None

@@ -1,0 +1,300 @@
+"""Platform administration over HTTP: the authorisation matrix of every admin endpoint,
+disabling and enabling accounts, ending their sessions, tickets, and the admin command.
+
+Nobody is an administrator by default; `python -m admin grant` makes one. Every admin
+endpoint needs an administrator's session that passed a second factor: anyone else
+gets 403 (401 without a session).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from support.models import TicketStatus
+from tests import bad_input
+from tests.accounts import (
+    Account,
+    Browser,
+    admin_command,
+    make_admin,
+    sign_in,
+    signed_up,
+    simultaneously,
+    unique_email,
+    user_id,
+    with_email_otp,
+)
+from tests.conftest import Host
+
+ACCOUNT_TABLES = ["users", "sessions", "support_tickets"]
+
+
+@dataclass
+class World:
+    host: Host
+    client: httpx.Client
+    callers: dict[str, Account | None]
+
+    def fresh_user(self) -> str:
+        return user_id(signed_up(self.host, self.client, "target"))
+
+    def fresh_ticket(self) -> str:
+        response = self.client.post(
+            "/api/support/tickets",
+            json={
+                "subject": "Hjälp",
+                "message": "Något gick fel.",
+                "category": "problem",
+                "email": unique_email("ticket"),
+            },
+        )
+        assert response.status_code == 202, response.text
+        [(ticket_id,)] = self.host.query(
+            "SELECT id FROM support_tickets WHERE reference = :r", r=response.json()["reference"]
+        )
+        return str(uuid.UUID(str(ticket_id)))
+
+
+CALLERS = [
+    "no session",
+    "a user",
+    "a user with a second factor",
+    "an admin without a second factor",
+    "an admin",
+]
+EXPECTED = {
+    "no session": (401, "unauthenticated"),
+    "a user": (403, "forbidden"),
+    "a user with a second factor": (403, "forbidden"),
+    "an admin without a second factor": (403, "mfa_required"),
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str  # "{target}" is a fresh account or ticket per allowed call
+    allowed: int
+    fresh: Callable[[World], str] | None = None
+
+
+ROWS = [
+    Row("GET", "/admin/users", 200),
+    Row("POST", "/admin/users/{target}/disable", 200, World.fresh_user),
+    Row("POST", "/admin/users/{target}/enable", 200, World.fresh_user),
+    Row("DELETE", "/admin/users/{target}/sessions", 204, World.fresh_user),
+    Row("GET", "/admin/tickets", 200),
+    Row("POST", "/admin/tickets/{target}/close", 200, World.fresh_ticket),
+]
+
+
+@pytest.fixture(scope="module")
+def world(host: Host) -> Iterator[World]:
+    with host.client() as client:
+        user = signed_up(host, client, "plain")
+        strong = signed_up(host, client, "strong")
+        with_email_otp(host, strong)  # its session passed a second factor
+        callers: dict[str, Account | None] = {
+            "no session": None,
+            "a user": user,
+            "a user with a second factor": strong,
+            "an admin without a second factor": make_admin(host, client, second_factor=False),
+            "an admin": make_admin(host, client),
+        }
+        yield World(host, client, callers)
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: f"{r.method} {r.path}")
+def test_admin_authorisation_matrix(world: World, host: Host, row: Row, caller: str) -> None:
+    allowed = caller == "an admin"
+    target = row.fresh(world) if (row.fresh and allowed) else None
+    if target is None:  # a real account and ticket: a refusal must not depend on the target
+        target = user_id(signed_up(host, world.client, "bystander"))
+        if "tickets" in row.path:
+            target = world.fresh_ticket()
+    account = world.callers[caller]
+    browser = account.browser if account is not None else Browser(world.client)
+    path = "/api" + row.path.format(target=target)
+    if allowed:
+        response = browser.request(row.method, path)
+        assert response.status_code == row.allowed, response.text
+        return
+    with bad_input.unchanged(host, ACCOUNT_TABLES, caller, row.path):
+        response = browser.request(row.method, path)
+    status, code = EXPECTED[caller]
+    assert response.status_code == status, f"{caller}: {response.text}"
+    assert response.json()["code"] == code
+
+
+def test_every_admin_endpoint_has_a_row(client: httpx.Client) -> None:
+    document = client.get("/api/openapi.json").json()
+    served = {
+        (method.upper(), path.replace("{user_id}", "{target}").replace("{ticket_id}", "{target}"))
+        for path, operations in document["paths"].items()
+        if path.startswith("/admin")
+        for method in operations
+    }
+    assert served == {(row.method, row.path) for row in ROWS}
+
+
+def test_a_disabled_users_session_is_refused_on_its_next_request(
+    host: Host, client: httpx.Client, world: World
+) -> None:
+    admin = world.callers["an admin"]
+    assert admin is not None
+    victim = signed_up(host, client, "disabled")
+    second_browser, _ = sign_in(client, victim)
+    victim_id = user_id(victim)
+    assert victim.browser.get("/api/me").status_code == 200
+    disabled = admin.browser.post(f"/api/admin/users/{victim_id}/disable")
+    assert disabled.status_code == 200, disabled.text
+    assert disabled.json()["disabled_at"] is not None
+    assert disabled.json()["live_sessions"] == 0
+    for browser in (victim.browser, second_browser):
+        refused = browser.get("/api/me")
+        assert refused.status_code == 401
+        assert refused.json()["code"] == "unauthenticated"
+    left = victim.browser.get("/api/auth/sessions")
+    assert left.status_code == 401
+    _, login = sign_in(client, victim)
+    assert login.status_code == 403
+    assert login.json()["code"] == "account_disabled"
+    enabled = admin.browser.post(f"/api/admin/users/{victim_id}/enable")
+    assert enabled.status_code == 200
+    assert enabled.json()["disabled_at"] is None
+    browser, login = sign_in(client, victim)
+    assert login.status_code == 200, login.text
+    log = browser.get("/api/me/security-log?limit=100").json()["items"]
+    actions = [event["action"] for event in log]
+    assert actions.count("user_disabled") == 1
+    assert actions.count("user_enabled") == 1
+
+
+def test_simultaneous_disables_disable_once(host: Host, client: httpx.Client, world: World) -> None:
+    admin = world.callers["an admin"]
+    assert admin is not None
+    victim = signed_up(host, client, "raced")
+    victim_id = user_id(victim)
+    call: tuple[Account, str, str, dict[str, Any]] = (
+        admin,
+        "POST",
+        f"/api/admin/users/{victim_id}/disable",
+        {},
+    )
+    statuses = [r.status_code for r in simultaneously(host, [call] * 6)]
+    assert statuses == [200] * 6
+    assert admin.browser.post(f"/api/admin/users/{victim_id}/enable").status_code == 200
+    browser, _ = sign_in(client, victim)
+    actions = [e["action"] for e in browser.get("/api/me/security-log?limit=100").json()["items"]]
+    assert actions.count("user_disabled") == 1
+
+
+def test_ending_a_users_sessions_leaves_them_able_to_sign_in(
+    host: Host, client: httpx.Client, world: World
+) -> None:
+    admin = world.callers["an admin"]
+    assert admin is not None
+    victim = signed_up(host, client, "ended")
+    ended = admin.browser.delete(f"/api/admin/users/{user_id(victim)}/sessions")
+    assert ended.status_code == 204
+    assert victim.browser.get("/api/me").status_code == 401
+    _, login = sign_in(client, victim)
+    assert login.status_code == 200
+
+
+def test_an_admin_cannot_disable_themselves_and_unknown_accounts_are_404(
+    host: Host, world: World
+) -> None:
+    admin = world.callers["an admin"]
+    assert admin is not None
+    with bad_input.unchanged(host, ACCOUNT_TABLES):
+        own = admin.browser.post(f"/api/admin/users/{user_id(admin)}/disable")
+        assert own.status_code == 409
+        for method, path in (
+            ("POST", "/api/admin/users/{}/disable"),
+            ("POST", "/api/admin/users/{}/enable"),
+            ("DELETE", "/api/admin/users/{}/sessions"),
+            ("POST", "/api/admin/tickets/{}/close"),
+        ):
+            unknown = admin.browser.request(method, path.format(uuid.uuid4()))
+            assert unknown.status_code == 404, (path, unknown.text)
+            assert unknown.json()["code"] == "not_found"
+
+
+def test_searching_users_by_part_of_the_address_or_name(
+    host: Host, client: httpx.Client, world: World
+) -> None:
+    admin = world.callers["an admin"]
+    assert admin is not None
+    someone = signed_up(host, client, "findme")
+    found = admin.browser.get("/api/admin/users", params={"q": someone.email[3:12].upper()})
+    assert found.status_code == 200, found.text
+    assert [u["email"] for u in found.json()["items"]] == [someone.email]
+    # LIKE's wildcards are searched for as themselves
+    assert admin.browser.get("/api/admin/users", params={"q": "%"}).json()["items"] == []
+    assert admin.browser.get("/api/admin/users", params={"q": "_"}).json()["items"] == []
+    for hostile in ("\x00", "a\u202eb", "x" * 101):
+        refused = admin.browser.get("/api/admin/users", params={"q": hostile})
+        assert refused.status_code == 400, hostile
+    page = admin.browser.get("/api/admin/users", params={"limit": 1}).json()
+    assert page["next_cursor"]
+    other_query = admin.browser.get(
+        "/api/admin/users", params={"q": "a", "cursor": page["next_cursor"]}
+    )
+    assert other_query.status_code == 400  # a cursor is bound to its search
+
+
+def test_admins_see_tickets_and_close_them_once(
+    host: Host, client: httpx.Client, world: World
+) -> None:
+    admin = world.callers["an admin"]
+    assert admin is not None
+    ticket_id = world.fresh_ticket()
+    listed = admin.browser.get("/api/admin/tickets", params={"status": "open", "limit": 500})
+    assert ticket_id in {t["id"] for t in listed.json()["items"]}
+    close: tuple[Account, str, str, dict[str, Any]] = (
+        admin,
+        "POST",
+        f"/api/admin/tickets/{ticket_id}/close",
+        {},
+    )
+    answers = simultaneously(host, [close] * 4)
+    assert [r.status_code for r in answers] == [200] * 4
+    assert len({r.json()["closed_at"] for r in answers}) == 1
+    assert {r.json()["status"] for r in answers} == {"closed"}
+    closed = admin.browser.get("/api/admin/tickets", params={"status": "closed", "limit": 500})
+    assert ticket_id in {t["id"] for t in closed.json()["items"]}
+    bad = admin.browser.get("/api/admin/tickets", params={"status": "lost"})
+    assert bad.status_code == 400
+    assert {str(s) for s in TicketStatus} == {"open", "closed"}  # what the filter offers
+
+
+def test_the_admin_command_grants_and_revokes(host: Host, client: httpx.Client) -> None:
+    account = signed_up(host, client, "promoted")
+    assert account.browser.get("/api/admin/users").status_code == 403
+    assert admin_command(host, "grant", unique_email("nobody")).returncode == 1
+    granted = admin_command(host, "grant", account.email.upper())
+    assert granted.returncode == 0, granted.stderr
+    assert "is now a platform administrator" in granted.stdout
+    assert account.email in admin_command(host, "list").stdout
+    # An admin needs a second factor for every admin endpoint.
+    assert account.browser.get("/api/admin/users").json()["code"] == "mfa_required"
+    revoked = admin_command(host, "revoke", account.email)
+    assert revoked.returncode == 0, revoked.stderr
+    assert account.browser.get("/api/admin/users").json()["code"] == "forbidden"
+
+
+def test_nobody_makes_themselves_an_admin_over_http(host: Host, client: httpx.Client) -> None:
+    account = signed_up(host, client, "climber")
+    with bad_input.unchanged(host, ["users"]):
+        for body in ({"platform_admin": True}, {"display_name": "X", "platform_admin": True}):
+            response = account.browser.patch("/api/me", json=body)
+            assert response.status_code == 400
+    assert account.browser.get("/api/admin/users").status_code == 403
