@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DATA_DIR ?= .data
 
-.PHONY: run test migrate deps odbc-driver rehearse bench clean
+.PHONY: run test migrate deps odbc-driver rehearse bench load clean
 
 deps: $(VENV)/.installed node_modules/.installed
 
@@ -65,6 +65,12 @@ rehearse: deps odbc-driver
 ## Benchmarks with their budgets (bench/); prints a table, fails when over budget.
 bench: deps
 	$(PY) -m bench.bench_schedules
+	$(PY) -m bench.bench_edits
+
+## 50 clients for 60 s against the dev host on local PostgreSQL (not in `make test`);
+## PASS/FAIL checks, fails when one fails. Options: make load LOAD_ARGS="--seconds 30".
+load: deps
+	$(PY) -m bench.load $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules $(DATA_DIR)
