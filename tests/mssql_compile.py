@@ -22,6 +22,7 @@ from typing import Any, cast
 from sqlalchemy import Engine, event
 from sqlalchemy.dialects import mssql
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.compiler import DDLCompiler
 
 FAILURES_ENV = "MSSQL_COMPILE_FAILURES"
 
@@ -50,6 +51,10 @@ def compile_for_sql_server(statement: str, context: Any) -> None:
     compiled = getattr(context, "compiled", None)
     if compiled is None or statement in _compiled:
         return  # raw driver SQL (PRAGMA, test queries), or compiled already
+    if isinstance(compiled, DDLCompiler) or _reads_the_catalog(compiled.statement):
+        # Migrations' DDL (Alembic renders it per dialect: infra/rehearse.py renders it for
+        # SQL Server) and the dialect's own introspection: not the app's statements.
+        return
     try:
         if getattr(compiled.statement, "_for_update_arg", None) is not None:
             # It compiles, but SQL Server's dialect drops FOR UPDATE: no lock at all.
@@ -61,6 +66,25 @@ def compile_for_sql_server(statement: str, context: Any) -> None:
         raise MssqlCompileError(f"does not compile for SQL Server: {failure}") from exc
     with _lock:
         _compiled.add(statement)
+
+
+_CATALOGS = {"pg_catalog", "information_schema"}
+
+
+def _reads_the_catalog(statement: Any) -> bool:
+    """Whether the statement reads a database catalog, as only dialect introspection does."""
+    froms: list[Any] = getattr(statement, "get_final_froms", list)()
+    return any(getattr(table, "schema", None) in _CATALOGS for table in _tables(froms))
+
+
+def _tables(froms: list[Any]) -> list[Any]:
+    found = []
+    for each in froms:
+        if hasattr(each, "left") and hasattr(each, "right"):  # a join
+            found += _tables([each.left, each.right])
+        else:
+            found.append(each)
+    return found
 
 
 def _record(failure: str) -> None:
