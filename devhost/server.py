@@ -185,6 +185,15 @@ def read_route_prefix(host_json_path: str | os.PathLike[str]) -> str:
     return str(prefix).strip("/")
 
 
+def worker_threads() -> int:
+    """How many sync functions run at once: the Python worker's PYTHON_THREADPOOL_THREAD_COUNT,
+    by default Python's ThreadPoolExecutor size, min(32, CPUs + 4)."""
+    configured = os.environ.get("PYTHON_THREADPOOL_THREAD_COUNT", "")
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return min(32, (os.cpu_count() or 1) + 4)
+
+
 class DevHost:
     """The functions of one `FunctionApp`, answerable over HTTP and on their schedules.
 
@@ -207,6 +216,7 @@ class DevHost:
         self._servers_lock = threading.Lock()
         self._stop_timers = threading.Event()
         self._timer_thread: threading.Thread | None = None
+        self._executions = threading.BoundedSemaphore(worker_threads())
         for function in app.get_functions():
             self._register(function)
 
@@ -274,7 +284,10 @@ class DevHost:
         return internal_error().to_response()
 
     def _invoke(self, function: _Function, argument: object) -> Any:
-        result = function.call(**{function.argument: argument})
+        # As in the Functions Python worker, sync functions run on a bounded thread pool:
+        # a burst of requests queues here, before a function runs, not for the database.
+        with self._executions:
+            result = function.call(**{function.argument: argument})
         if asyncio.iscoroutine(result):
             return self._loop.run(result)
         return result

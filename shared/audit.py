@@ -7,18 +7,20 @@ first. Never put a password, code or token in `details`.
 Events go through a transactional outbox: `record` adds the event to the SQL table
 `audit_outbox` in the same transaction as the change it describes, so a rolled-back
 change leaves no event and a committed one always has its event. After the commit
-the request forwards its own events to Table storage (`forward_recorded`), and the
-`forward_audit_events` timer forwards whatever is left behind every minute (Table
-storage down, an instance gone). Forwarding is idempotent: the RowKey is fixed when
-the event is recorded, so forwarding twice writes one entity. The read endpoints
-read Table storage: an event shows there when its request answers, or within a
-minute after Table storage is back.
+the request hands its events to the instance's forwarder thread, which writes them
+to Table storage in batches (`forward_recorded`); the timers forward whatever is left
+behind (Table storage down, an instance gone). Forwarding is idempotent: the RowKey is
+fixed when the event is recorded, so forwarding twice writes one entity. The read
+endpoints read Table storage, after waiting for their own instance's forwarder: an
+event shows there a moment after its request answers, or once a timer forwarded it
+after Table storage is back.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import queue
 import threading
 import uuid
 from collections.abc import Sequence
@@ -32,7 +34,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from shared import clock, storage
 from shared.client import Client
 from shared.config import get_settings
-from shared.db import Base, UtcDateTime
+from shared.db import Base, UtcDateTime, new_session
 from shared.pagination import seal, unseal
 
 log = logging.getLogger("casai.audit")
@@ -40,7 +42,8 @@ log = logging.getLogger("casai.audit")
 _MAX_TICKS = 10**19  # inverted microseconds since the epoch keep RowKeys sortable
 _RECORDED = "casai_audit_recorded"  # Session.info key: ids of the events this session added
 _left_behind = threading.Event()  # see left_behind_here
-FORWARD_BATCH = 200  # events per round of the timer; SQL Server takes 2100 parameters
+FORWARD_BATCH = 200
+TABLE_TRANSACTION_MAX = 100  # events per round of the timer; SQL Server takes 2100 parameters
 
 
 def user(user_id: uuid.UUID) -> str:
@@ -119,22 +122,72 @@ def record(
 
 
 def forward_recorded(db: Session) -> None:
-    """Forward the events `db` recorded, once its transaction has committed.
+    """Hand the events `db` recorded to this instance's forwarder, once it has committed.
 
-    Best effort: when Table storage is down the events stay in the outbox for the
-    timers, and the request that made them still succeeds. An event added inside a
-    savepoint that rolled back is not persistent, and is not forwarded.
+    The forwarder writes them to Table storage in the background, in batches, so the
+    request neither waits for Table storage nor fails with it: when it is down the
+    events stay in the outbox for the timers. An event added inside a savepoint that
+    rolled back is not persistent, and is not forwarded.
     """
     recorded: list[OutboxEvent] = db.info.pop(_RECORDED, [])
     events = [event for event in recorded if inspect(event).persistent]
-    if not events:
-        return
-    try:
-        _forward(db, events)  # the commit released the connection: none is held meanwhile
-    except Exception:
-        db.rollback()
-        _left_behind.set()
-        log.warning("audit: Table storage unreachable; the outbox keeps %d event(s)", len(events))
+    if events:
+        _forwarder.submit([(event.id, _entity(event)) for event in events])
+
+
+class _Forwarder:
+    """One thread per instance that forwards recorded events in batches.
+
+    Only a shortcut: the outbox is what guarantees delivery (see the module docstring),
+    so events it holds when the instance goes are forwarded by the timers.
+    """
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[tuple[uuid.UUID, dict[str, str]]] = queue.SimpleQueue()
+        self._pending = 0
+        self._settled = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, events: list[tuple[uuid.UUID, dict[str, str]]]) -> None:
+        with self._settled:
+            self._pending += len(events)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="casai-audit-forwarder", daemon=True
+                )
+                self._thread.start()
+        for event in events:
+            self._queue.put(event)
+
+    def flush(self, timeout: float) -> None:
+        """Wait (at most `timeout` seconds) until what was submitted here is forwarded."""
+        with self._settled:
+            self._settled.wait_for(lambda: self._pending == 0, timeout)
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < FORWARD_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                _write_entities([entity for _, entity in batch])
+                with new_session() as db:
+                    db.execute(delete(OutboxEvent).where(OutboxEvent.id.in_([i for i, _ in batch])))
+                    db.commit()
+            except Exception:
+                _left_behind.set()
+                log.warning("audit: could not forward; the outbox keeps %d event(s)", len(batch))
+            finally:
+                with self._settled:
+                    self._pending -= len(batch)
+                    self._settled.notify_all()
+
+
+_forwarder = _Forwarder()
+FLUSH_WAIT_S = 5  # a read waits this long at most for this instance's events to be forwarded
 
 
 def left_behind_here() -> bool:
@@ -161,32 +214,48 @@ def forward_left_behind(db: Session) -> int:
 
 def _forward(db: Session, events: Sequence[OutboxEvent]) -> None:
     """Write the events to Table storage, then remove them from the outbox."""
+    _write_entities([_entity(event) for event in events])
+    db.execute(delete(OutboxEvent).where(OutboxEvent.id.in_([event.id for event in events])))
+    db.commit()
+
+
+def _entity(event: OutboxEvent) -> dict[str, str]:
+    return {
+        "PartitionKey": event.partition_key,
+        "RowKey": event.row_key,
+        "action": event.action,
+        "at": event.at.isoformat(),
+        "actor_id": event.actor_id,
+        "target": event.target,
+        "ip": event.ip,
+        "details": event.details,
+    }
+
+
+def _write_entities(entities: Sequence[dict[str, str]]) -> None:
+    """Upsert the entities: an event forwarded twice (by its instance and by a timer) is
+    one entity. One transaction per partition and 100 entities, Table storage's limit."""
     from azure.data.tables import UpdateMode
 
     table = _table()
-    for event in events:
-        # Upsert: an event forwarded twice (by its request and by a timer) is one entity.
-        table.upsert_entity(
-            {
-                "PartitionKey": event.partition_key,
-                "RowKey": event.row_key,
-                "action": event.action,
-                "at": event.at.isoformat(),
-                "actor_id": event.actor_id,
-                "target": event.target,
-                "ip": event.ip,
-                "details": event.details,
-            },
-            mode=UpdateMode.REPLACE,
-            retry_total=0,  # the timers retry; a request does not wait out a backoff
-        )
-    db.execute(delete(OutboxEvent).where(OutboxEvent.id.in_([event.id for event in events])))
-    db.commit()
+    by_partition: dict[str, list[dict[str, str]]] = {}
+    for entity in entities:
+        by_partition.setdefault(entity["PartitionKey"], []).append(entity)
+    for same_partition in by_partition.values():
+        for start in range(0, len(same_partition), TABLE_TRANSACTION_MAX):
+            table.submit_transaction(
+                [
+                    ("upsert", entity, {"mode": UpdateMode.REPLACE})
+                    for entity in same_partition[start : start + TABLE_TRANSACTION_MAX]
+                ],
+                retry_total=0,  # the timers retry; nobody waits out a backoff
+            )
 
 
 def read_all(partition: str, most: int = 10_000) -> list[AuditEvent]:
     """Every event of a partition in Table storage, newest first (at most `most`); those
     still in the outbox are read with `pending`."""
+    _forwarder.flush(FLUSH_WAIT_S)
     table = _table()
     entities = table.query_entities(
         "PartitionKey eq @partition", parameters={"partition": partition}, results_per_page=1000
@@ -270,6 +339,7 @@ def read(partition: str, limit: int, cursor: str | None) -> tuple[list[AuditEven
     The cursor seals the SDK's continuation token to the partition (shared.pagination):
     the SDK only ever gets back a token it gave out for this partition.
     """
+    _forwarder.flush(FLUSH_WAIT_S)  # this instance's own recent events show
     scope = f"audit:{partition}"
     continuation = unseal(scope, cursor) if cursor else None
     pages = (

@@ -60,8 +60,10 @@ NAMING_CONVENTION = {
 _activity: ContextVar[DatabaseActivity | None] = ContextVar("casai_db_activity", default=None)
 
 # The pool, set explicitly: Azure Functions runs many instances, each with its own pool,
-# and Azure SQL's serverless tier caps sessions. A request waits at most POOL_TIMEOUT_S
-# for a connection (then 503), and connections are renewed before network gear drops them.
+# and Azure SQL's serverless tier caps sessions. POOL_SIZE is at least the Python worker's
+# thread pool (PYTHON_THREADPOOL_THREAD_COUNT, by default CPUs + 4, so 5 or 6 on Flex),
+# so requests never queue for a connection, only for row locks. A request waits at most
+# POOL_TIMEOUT_S for one (then 503); connections are renewed before network gear drops them.
 POOL_SIZE = 10
 POOL_MAX_OVERFLOW = 10
 POOL_TIMEOUT_S = 10

@@ -282,8 +282,6 @@ def app_settings(
 ) -> Iterator[dict[str, str]]:
     """This process's settings as an app under test has them, for tests that call
     services directly (get_settings and the storage clients are cached per process)."""
-    from shared import storage as app_storage
-    from shared.config import get_settings
 
     env = app_environment(tmp_path, f"sqlite:///{tmp_path / 'casai.db'}", storage.connection_string)
     for name in [n for n in os.environ if n.startswith("CASAI_")]:
@@ -292,9 +290,19 @@ def app_settings(
         if name.startswith("CASAI_"):
             monkeypatch.setenv(name, value)
     create_storage_resources(env)
-    get_settings.cache_clear()
-    app_storage.table_service.cache_clear()
+    forget_cached_clients()
     yield env
     monkeypatch.undo()
+    forget_cached_clients()
+
+
+def forget_cached_clients() -> None:
+    """The settings and what is built from them once per process: storage, the database."""
+    from shared import db
+    from shared import storage as app_storage
+    from shared.config import get_settings
+
     get_settings.cache_clear()
     app_storage.table_service.cache_clear()
+    db.get_engine.cache_clear()
+    db._session_factory.cache_clear()

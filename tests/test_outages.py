@@ -79,6 +79,14 @@ def audit_events(desk: Desk) -> list[dict[str, Any]]:
     return items
 
 
+def wait_until_forwarded(host: Host) -> None:
+    """Until the instance's forwarder has emptied the outbox (it works in the background)."""
+    deadline = time.monotonic() + 20
+    while host.query("SELECT COUNT(*) FROM audit_outbox") != [(0,)]:
+        assert time.monotonic() < deadline, "the outbox was not emptied"
+        time.sleep(0.05)
+
+
 def assert_unavailable(response: httpx.Response) -> None:
     assert response.status_code == 503, response.text
     assert response.json()["code"] == "unavailable"
@@ -96,6 +104,7 @@ def test_an_edit_while_table_storage_is_down_succeeds_and_its_event_arrives_once
     with running_host(env, "--migrate") as host, host.client() as client:
         desk = new_desk(host, client)
         row = desk.add(kind="text", title="Före")
+        wait_until_forwarded(host)
         own_storage.stop()
         edited = desk.owner.browser.patch(
             f"{desk.base}/rows/{row['id']}", json={"title": "Under"}, headers={"If-Match": '"1"'}
@@ -157,6 +166,7 @@ def test_database_cut_off_answers_503_and_changes_nothing(
 ) -> None:
     host, proxy, desk = proxied
     row = desk.rows()[0]
+    wait_until_forwarded(host)
     before = contents(host)
     events_before = audit_events(desk)
     proxy.cut()
@@ -182,6 +192,7 @@ def test_a_stuck_database_answers_503_within_the_timeout(
 ) -> None:
     host, proxy, desk = proxied
     row = desk.rows()[0]
+    wait_until_forwarded(host)
     before = contents(host)
     proxy.freeze()
     started = time.monotonic()

@@ -74,7 +74,13 @@ def trail(monkeypatch: pytest.MonkeyPatch) -> list[Event]:
     events: list[Event] = []
 
     def record(
-        trail: str, action: str, who: audit.Actor, *, target: object = None, **details: Any
+        _db: Session,
+        trail: str,
+        action: str,
+        who: audit.Actor,
+        *,
+        target: object = None,
+        **details: Any,
     ) -> None:
         events.append(Event(trail, action, who, target, details))
 
