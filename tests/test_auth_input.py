@@ -68,6 +68,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any], bool]] = [
     ("DELETE", "/api/auth/mfa/totp", {"password": PASSWORD, "code": "123456"}, True),
     ("POST", "/api/auth/mfa/recovery-codes", {"password": PASSWORD}, True),
     ("PATCH", "/api/me", {"display_name": "Name", "locale": "en"}, True),
+    ("DELETE", "/api/me", {"password": PASSWORD}, True),  # only bad bodies are sent
 ]
 
 
