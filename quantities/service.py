@@ -50,7 +50,7 @@ from quantities.tree import NODE_FIELDS, EditError, Node, Tree, id_taken
 from shared import audit, clock
 from shared.db import lock_row, uuid_text
 from shared.pagination import PageQuery, page
-from shared.preconditions import check_if_match
+from shared.preconditions import check_if_match, etag
 from shared.problems import Problem, not_found
 
 RowOperation = CreateOp | UpdateOp | DeleteOp | MoveOp
@@ -359,12 +359,13 @@ def edit_problem(error: EditError, operation_index: int | None = None) -> Proble
     )
 
 
-def _edit_working(db: Session, who: ProjectAccess, schedule_id: uuid.UUID) -> RowEditor:
-    """An editor of the schedule's working revision, with the schedule's row lock taken.
-
-    Only database statements run from here to the commit, so the lock is held briefly.
+def _edit_working(
+    db: Session, who: ProjectAccess, schedule_id: uuid.UUID, *, lock: bool = True
+) -> RowEditor:
+    """An editor of the schedule's working revision; with `lock`, the schedule's row lock
+    taken. Only database statements run from there to the commit: it is held briefly.
     """
-    schedule = find_schedule(db, who, schedule_id, lock=True)
+    schedule = find_schedule(db, who, schedule_id, lock=lock)
     return RowEditor(db, _working_revision(db, schedule.id).id, who.caller.user.id)
 
 
@@ -430,10 +431,16 @@ def create_row(
 
 
 def _if_match_row(
-    db: Session, who: ProjectAccess, schedule_id: uuid.UUID, row_id: uuid.UUID, if_match: str | None
+    db: Session,
+    who: ProjectAccess,
+    schedule_id: uuid.UUID,
+    row_id: uuid.UUID,
+    if_match: str | None,
+    *,
+    lock: bool = True,
 ) -> tuple[RowEditor, Node]:
-    """The row, with If-Match checked under the schedule's lock."""
-    editor = _edit_working(db, who, schedule_id)
+    """The row, with If-Match checked (under the schedule's lock with `lock`)."""
+    editor = _edit_working(db, who, schedule_id, lock=lock)
     try:
         node = editor.get(row_id)
     except EditError:
@@ -450,10 +457,22 @@ def update_row(
     if_match: str | None,
     changes: RowPatch,
 ) -> RowOut:
-    editor, node = _if_match_row(db, who, schedule_id, row_id, if_match)
+    """Change one row's content without the schedule's lock: a content edit leaves the
+    tree's shape alone, so the version check in SQL is all it needs, and edits of
+    different rows of one schedule run side by side. (Issuing a revision must therefore
+    copy the working rows into the issued one, never turn the working one into it.)"""
+    editor, node = _if_match_row(db, who, schedule_id, row_id, if_match, lock=False)
+    read_version = node.version
     try:
         editor.update(node.id, node.version, _content(changes))
     except EditError as error:
+        if error.status == 412:  # written or deleted by someone else since we read it
+            current = _edit_working(db, who, schedule_id, lock=False)
+            try:
+                now = current.get(row_id)
+            except EditError:
+                raise not_found("No such row in this schedule.") from None
+            check_if_match(etag(read_version), now.version, lambda: _row(current, now))
         raise edit_problem(error) from None
     _record_rows(db, who, schedule_id, updated=[node.id])
     return _row(editor, node)

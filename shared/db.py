@@ -72,6 +72,9 @@ CONNECT_TIMEOUT_S = 5
 # After the server's own statement timeout, this long before the client gives up on an
 # answer that never comes (see StatementDeadlines).
 DEADLINE_GRACE_S = 5
+# A pooled connection idle longer than this is pinged before use (StatementDeadlines).
+PING_AFTER_IDLE_S = 2.0
+_RETURNED_AT = "casai_returned_at"
 
 log = logging.getLogger("casai.db")
 
@@ -271,6 +274,7 @@ class StatementDeadlines:
         event.listen(engine, "after_cursor_execute", self._after)
         event.listen(engine, "handle_error", self._failed)
         event.listen(engine, "checkout", self._ping)
+        event.listen(engine, "checkin", self._returned)
 
     def _arm(self, cursor: Any) -> None:
         with self._guard:
@@ -295,7 +299,14 @@ class StatementDeadlines:
         if cursor is not None:
             self._disarm(cursor)
 
-    def _ping(self, dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    @staticmethod
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_RETURNED_AT] = time.monotonic()
+
+    def _ping(self, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get(_RETURNED_AT, -PING_AFTER_IDLE_S) < PING_AFTER_IDLE_S:
+            return  # in use a moment ago: a ping would cost a round trip per request
         cursor = dbapi_connection.cursor()
         self._arm(cursor)
         try:
