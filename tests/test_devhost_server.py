@@ -692,3 +692,19 @@ def test_route_prefix_from_host_json(tmp_path: Path, settings: object, prefix: s
     path = tmp_path / "host.json"
     path.write_text(json.dumps(settings), encoding="utf-8")
     assert read_route_prefix(path) == prefix
+
+
+def test_answers_are_not_held_back_by_nagles_algorithm() -> None:
+    """The server side of a connection has TCP_NODELAY (see _Handler)."""
+    from devhost.server import _Handler
+
+    with (
+        socket.create_server(("127.0.0.1", 0)) as listener,
+        socket.create_connection(listener.getsockname()),
+    ):
+        accepted, _ = listener.accept()
+        with accepted:
+            handler = _Handler.__new__(_Handler)
+            handler.connection = handler.request = accepted
+            handler.setup()
+            assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
