@@ -101,6 +101,35 @@ def test_simultaneous_deletes_of_one_row_delete_once(host: Host, team: Team) -> 
     assert rows_of(team.owner, schedule) == []
 
 
+def test_simultaneous_patches_of_one_version_change_the_row_once(host: Host, team: Team) -> None:
+    """A content PATCH takes no schedule lock: the version check in SQL alone must let
+    exactly one of them through, and tell the others what it became."""
+    schedule = new_schedule(team.owner, team.project_id)
+    row = add_row(team.owner, schedule, kind="text", title="Före")
+    patches = [
+        call(
+            team.owner,
+            "PATCH",
+            f"{schedule}/rows/{row['id']}",
+            headers=IF_MATCH,
+            json={"title": f"Version {n}"},
+        )
+        for n in range(6)
+    ]
+    answers = simultaneously(host, patches)
+    assert sorted(r.status_code for r in answers) == [200, 412, 412, 412, 412, 412]
+    [won] = [r.json() for r in answers if r.status_code == 200]
+    assert won["version"] == 2
+    for refused in (r for r in answers if r.status_code == 412):
+        assert refused.json()["current"]["title"] == won["title"]
+        assert refused.headers["ETag"] == '"2"'
+    [stored] = rows_of(team.owner, schedule)
+    assert (stored["title"], stored["version"]) == (won["title"], 2)
+    events = team.owner.browser.get(f"/api/projects/{team.project_id}/audit").json()["items"]
+    edits = [e for e in events if e["action"] == "rows_changed" and e["details"].get("updated")]
+    assert len(edits) == 1  # one event: for the one edit that was made
+
+
 # --- probing: another project's schedule, another schedule's row ----------------
 
 
