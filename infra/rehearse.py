@@ -70,6 +70,14 @@ def deployed_environment(sql_port: int, storage_port: int) -> dict[str, str]:
         "CASAI_SESSION_ABSOLUTE_HOURS": "12",
         "CASAI_TRUST_FORWARDED_FOR": "true",
         "CASAI_FORWARDED_FOR_PROXIES": "1",
+        "CASAI_DATABASE_TIMEOUT_SECONDS": "30",
+        "CASAI_INTERCOM_APP_ID": "",  # the main.bicep default: no chat, tickets by e-mail
+        "CASAI_INTERCOM_TICKET_TYPE_ID": "",
+        "CASAI_INTERCOM_API_BASE_URL": "https://api.intercom.io",
+        "CASAI_SUPPORT_EMAIL": "support@rehearsal.example",
+        "CASAI_SUPPORT_HOURS": "07:30-16:30",
+        "CASAI_SUPPORT_TIMEZONE": "Europe/Stockholm",
+        "CASAI_RETENTION_DAYS": "365",
     }
 
 

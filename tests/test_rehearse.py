@@ -47,7 +47,7 @@ def test_the_rehearsal_sets_what_the_bicep_deploys() -> None:
         if name.startswith("CASAI_")
     }
     rehearsed = set(rehearse.deployed_environment(1, 2))
-    assert rehearsed == deployed - {"CASAI_INTERCOM_APP_ID"}  # read by no setting yet
+    assert rehearsed == deployed
 
 
 def test_the_checklist_is_short_and_printed_from_the_readme() -> None:
