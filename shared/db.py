@@ -265,7 +265,8 @@ class StatementDeadlines:
 
     def __init__(self, seconds: float) -> None:
         self._seconds = seconds
-        self._armed: dict[int, tuple[float, int]] = {}  # id(cursor) → (deadline, socket fd)
+        # id(cursor) → (deadline, its connection, that connection's socket fd then)
+        self._armed: dict[int, tuple[float, Any, int]] = {}
         self._guard = threading.Lock()
         self._started = False
 
@@ -282,7 +283,8 @@ class StatementDeadlines:
                 threading.Thread(target=self._watch, name="casai-db-deadlines", daemon=True).start()
                 self._started = True
             deadline = time.monotonic() + self._seconds
-            self._armed[id(cursor)] = (deadline, cursor.connection.fileno())
+            connection = cursor.connection
+            self._armed[id(cursor)] = (deadline, connection, connection.fileno())
 
     def _disarm(self, cursor: Any) -> None:
         with self._guard:
@@ -323,14 +325,24 @@ class StatementDeadlines:
             time.sleep(0.25)
             now = time.monotonic()
             with self._guard:
-                late = [key for key, (deadline, _) in self._armed.items() if deadline < now]
-                sockets = [self._armed.pop(key)[1] for key in late]
-            for fd in sockets:
+                late = [key for key, (deadline, *_) in self._armed.items() if deadline < now]
+                stuck = [self._armed.pop(key)[1:] for key in late]
+            for connection, fd in stuck:
+                if connection.closed or _socket_of(connection) != fd:
+                    continue  # the fd may since belong to another connection: never cut that
                 log.warning("database: no answer in %.0f s; cutting the connection", self._seconds)
-                with contextlib.suppress(OSError):  # already closed: nothing to cut
+                with contextlib.suppress(OSError):  # closed meanwhile: nothing to cut
                     cut = socket.socket(fileno=os.dup(fd))
                     cut.shutdown(socket.SHUT_RDWR)
                     cut.close()
+
+
+def _socket_of(connection: Any) -> int | None:
+    """The fd of a psycopg connection's socket, or None once it has none."""
+    try:
+        return int(connection.fileno())
+    except Exception:  # closed or broken: psycopg raises rather than answer
+        return None
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ValidationError
 from shared.client import Client
 from shared.config import get_settings
 from shared.forwarded import client_ip
-from shared.outages import Dependency, down_dependency
+from shared.outages import Dependency, down_dependency, outage_cause
 from shared.problems import (
     SECURITY_HEADERS,
     Problem,
@@ -260,7 +260,7 @@ def handle(req: func.HttpRequest, handler: Handler, spec: Endpoint) -> func.Http
                 dependency,
                 spec.function_name,
                 request_id,
-                type(exc).__name__,
+                outage_cause(exc),
             )
             response = unavailable(
                 f"The {dependency} is unavailable; try again shortly."

@@ -55,3 +55,13 @@ def down_dependency(error: BaseException) -> Dependency | None:
     if isinstance(error, CredentialUnavailableError):
         return Dependency.IDENTITY
     return None
+
+
+def outage_cause(error: BaseException) -> str:
+    """What the log says about an outage: the error class and the first line of the
+    driver's own message (a timeout, a refused or lost connection, a deadlock), which
+    names no values from the request."""
+    cause = getattr(error, "orig", None) or error  # a DBAPIError wraps the driver's
+    message = str(cause).strip().splitlines()
+    first = message[0][:200] if message else ""
+    return f"{type(error).__name__} ({type(cause).__name__}: {first})"

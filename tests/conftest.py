@@ -14,7 +14,7 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("CASAI_TEST_POSTGRES_URL", "")
+HOST_LOG_LINES_ON_FAILURE = 60
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 
 
@@ -47,6 +48,21 @@ def pytest_configure() -> None:
     compile what this process runs for SQL Server too (the dev hosts do it in theirs)."""
     odbc_driver.use_registration()
     mssql_compile.install()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test's report ends with the last lines of its dev host's log: a 503 or a
+    500 is explained there (the host's warning names the driver's error), not in the
+    answer the test saw."""
+    report: pytest.TestReport = yield
+    started = getattr(item, "funcargs", {}).get("host")
+    if report.failed and isinstance(started, Host) and started.log_path.exists():
+        tail = started.log().splitlines()[-HOST_LOG_LINES_ON_FAILURE:]
+        report.sections.append((f"dev host log, last {len(tail)} lines", "\n".join(tail)))
+    return report
 
 
 def pytest_report_header() -> str:
@@ -302,6 +318,8 @@ def forget_cached_clients() -> None:
     from shared import storage as app_storage
     from shared.config import get_settings
 
+    if db.get_engine.cache_info().currsize:
+        db.get_engine().dispose()  # else its pooled connections stay open until collected
     get_settings.cache_clear()
     app_storage.table_service.cache_clear()
     db.get_engine.cache_clear()
