@@ -59,6 +59,7 @@ def deployed_environment(sql_port: int, storage_port: int) -> dict[str, str]:
         "CASAI_STORAGE_TABLE_URL": f"https://127.0.0.1:{storage_port}/",
         "CASAI_MANAGED_IDENTITY_CLIENT_ID": "00000000-0000-0000-0000-000000000001",
         "CASAI_FILES_CONTAINER": "project-files",
+        "CASAI_FILES_MAX_BYTES": "209715200",
         "CASAI_REVISIONS_CONTAINER": "schedule-revisions",
         "CASAI_AUDIT_TABLE": "auditevents",
         "CASAI_KEY_VAULT_URL": "https://kv-rehearsal.vault.azure.net/",

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 # Each module's tables register on Base.metadata.
 import auth.models  # noqa: F401
 import projects.models  # noqa: F401
+import quantities.file_models  # project files
 import quantities.models  # noqa: F401
 import shared.audit  # the audit outbox
 import shared.throttle  # noqa: F401

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     # Production: the vault the secrets are read from at start (KEY_VAULT_SECRETS).
     key_vault_url: str = ""
     files_container: str = "project-files"
+    # The largest project file accepted at upload and checked again at complete.
+    files_max_bytes: int = Field(default=200 * 1024 * 1024, gt=0)
     revisions_container: str = "schedule-revisions"
     audit_table: str = "auditevents"
     email_backend: Literal["outbox", "sendgrid"] = "outbox"

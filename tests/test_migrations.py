@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, inspect, text
 # so the metadata is complete even when this file runs alone.
 import auth.models  # noqa: F401
 import projects.models  # noqa: F401
+import quantities.file_models  # project files
 import quantities.models  # noqa: F401
 import shared.audit  # the audit outbox
 import shared.throttle  # noqa: F401

@@ -161,6 +161,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
           value: filesContainerName
         }
         {
+          name: 'CASAI_FILES_MAX_BYTES'
+          value: '209715200'
+        }
+        {
           name: 'CASAI_REVISIONS_CONTAINER'
           value: revisionsContainerName
         }
