@@ -396,6 +396,26 @@ def _editing(
         raise
 
 
+def _refused(db: Session, schedule_id: uuid.UUID, error: EditError, named: object) -> EditError:
+    """A row the working revision lacks (`error`, a 404) as 409 when `named` is a row of
+    one of this schedule's issued revisions: those are read-only."""
+    if error.status != 404 or not isinstance(named, uuid.UUID):
+        return error
+    issued = db.scalar(
+        select(ScheduleRow.id)
+        .join(ScheduleRevision, ScheduleRevision.id == ScheduleRow.revision_id)
+        .where(
+            ScheduleRow.id == named,
+            ScheduleRevision.schedule_id == schedule_id,
+            ScheduleRevision.is_working.is_(False),
+        )
+    )
+    if issued is None:
+        return error
+    message = "This row belongs to an issued revision, which cannot change."
+    return EditError(message, error.field_name, status=409)
+
+
 def _row(editor: RowEditor, node: Node) -> RowOut:
     return row_out(node, editor.depth(node))
 
@@ -443,7 +463,10 @@ def _if_match_row(
     editor = _edit_working(db, who, schedule_id, lock=lock)
     try:
         node = editor.get(row_id)
-    except EditError:
+    except EditError as error:
+        refused = _refused(db, schedule_id, error, row_id)
+        if refused is not error:
+            raise edit_problem(refused) from None
         raise not_found("No such row in this schedule.") from None
     check_if_match(if_match, node.version, lambda: _row(editor, node))
     return editor, node
@@ -542,7 +565,8 @@ def batch(
             try:
                 kinds[operation.op].extend(_apply(editor, operation))
             except EditError as error:
-                raise edit_problem(error, index) from None
+                named = getattr(operation, error.field_name, None)
+                raise edit_problem(_refused(db, schedule_id, error, named), index) from None
         editor.save()
 
     _editing(db, chosen, apply_all)

@@ -99,3 +99,28 @@ def test_another_projects_revision_reads_like_an_unknown_one(
 
     assert answer(foreign["id"]) == answer(unknown)
     assert answer(unknown)[0] == 404
+
+
+def test_an_issued_revisions_rows_refuse_every_edit(desk: Desk) -> None:
+    desk.add(kind="item", title="Schakt", unit="m3", quantity="10", unit_price="12.50")
+    revision = issue(desk, "FU").json()
+    frozen_rows = f"{desk.base}/rows"
+    [row] = desk.owner.browser.get(frozen_rows, params={"revision_id": revision["id"]}).json()[
+        "items"
+    ]
+    url = f"{desk.base}/rows/{row['id']}"
+    match = {"If-Match": '"1"'}
+    attempts = [
+        desk.owner.browser.patch(url, json={"quantity": "20"}, headers=match),
+        desk.owner.browser.delete(url, headers=match),
+        desk.batch([{"op": "update", "id": row["id"], "version": 1, "title": "Fyllning"}]),
+        desk.batch([{"op": "delete", "id": row["id"], "version": 1}]),
+        desk.batch([{"op": "move", "id": row["id"], "version": 1, "first": True}]),
+    ]
+    for response in attempts:
+        assert response.status_code == 409, response.text
+        assert response.json()["code"] == "conflict"
+    after = desk.owner.browser.get(frozen_rows, params={"revision_id": revision["id"]}).json()
+    assert after["items"] == [row]
+    listed = desk.owner.browser.get(f"{desk.base}/revisions").json()["items"]
+    assert [(r["row_count"], r["total"]) for r in listed] == [(1, "125.00")]
