@@ -6,8 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from tests.accounts import Browser, user_id
+from tests.accounts import Browser, join, signed_up, user_id
 from tests.conftest import Host
+from tests.test_project_security import require
 from tests.test_schedules import Desk, desk, new_desk
 
 __all__ = ["desk"]  # the fixture, used by name
@@ -124,3 +125,17 @@ def test_an_issued_revisions_rows_refuse_every_edit(desk: Desk) -> None:
     assert after["items"] == [row]
     listed = desk.owner.browser.get(f"{desk.base}/revisions").json()["items"]
     assert [(r["row_count"], r["total"]) for r in listed] == [(1, "125.00")]
+
+
+def test_a_session_without_the_second_factor_is_refused_where_the_project_asks_for_it(
+    host: Host, client: httpx.Client, desk: Desk
+) -> None:
+    member = signed_up(host, client, "member")
+    join(host, desk.owner, desk.team.project_id, member, desk.team.roles["administrator"])
+    require(desk.team)
+    for response in [
+        member.browser.get(f"{desk.base}/revisions"),
+        member.browser.post(f"{desk.base}/revisions", json={"label": "FU"}),
+    ]:
+        assert response.status_code == 403, response.text
+        assert response.json()["code"] == "mfa_required"
