@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Unicode,
+    UniqueConstraint,
     Uuid,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -55,6 +56,10 @@ class ScheduleRevision(Base):
     """The working revision (editable) or an issued one (frozen under a label)."""
 
     __tablename__ = "schedule_revisions"
+    # One working revision (label NULL) per schedule, so this holds on SQL Server too.
+    __table_args__ = (
+        UniqueConstraint("schedule_id", "label", name="uq_schedule_revisions_schedule_id_label"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     schedule_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schedules.id"), index=True)
@@ -63,6 +68,7 @@ class ScheduleRevision(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     issued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     issued_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    snapshot_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class ScheduleRow(Base):

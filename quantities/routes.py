@@ -5,10 +5,13 @@ import azure.functions as func
 from projects.access import ProjectAccess
 from projects.gate import project_gate
 from projects.permissions import Permission
-from quantities import service
+from quantities import revisions, service
 from quantities.schemas import (
     BatchIn,
     BatchOut,
+    RevisionCreate,
+    RevisionList,
+    RevisionOut,
     RowCreate,
     RowList,
     RowOut,
@@ -186,3 +189,28 @@ def batch(ctx: http.Context) -> BatchOut:
 def summary(ctx: http.Context) -> Summary:
     """Totals per heading (its whole subtree), per cost bearer and in all."""
     return service.summary(ctx.db, who(ctx), schedule_id(ctx), ctx.query.revision_id)
+
+
+@bp.endpoint(
+    "POST",
+    SCHEDULE + "/revisions",
+    body=RevisionCreate,
+    response=RevisionOut,
+    status=201,
+    guard=project_gate(Permission.SCHEDULES_MANAGE),
+)
+def issue_revision(ctx: http.Context) -> RevisionOut:
+    """Freeze the working revision under a label ("FU", "PM 1"), unique per schedule."""
+    return revisions.issue(ctx.db, who(ctx), schedule_id(ctx), ctx.body.label)
+
+
+@bp.endpoint(
+    "GET",
+    SCHEDULE + "/revisions",
+    query=PageQuery,
+    response=RevisionList,
+    guard=project_gate(Permission.SCHEDULES_VIEW),
+)
+def list_revisions(ctx: http.Context) -> RevisionList:
+    """The issued revisions with row count and total (the working one is not listed)."""
+    return revisions.list_revisions(ctx.db, who(ctx), schedule_id(ctx), ctx.query)

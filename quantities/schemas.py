@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     StrictBool,
+    StringConstraints,
 )
 
 from shared.schemas import Patch, Request
@@ -256,3 +257,25 @@ class Summary(BaseModel):
     unpriced_items: int
     headings: list[HeadingTotal]
     cost_bearers: list[CostBearerTotal]
+
+
+# --- revisions ------------------------------------------------------------------
+
+
+class RevisionCreate(Request):
+    label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
+class RevisionOut(BaseModel):
+    id: uuid.UUID
+    schedule_id: uuid.UUID
+    label: str
+    issued_at: datetime
+    issued_by: uuid.UUID
+    row_count: int
+    total: Money
+
+
+class RevisionList(BaseModel):
+    items: list[RevisionOut]
+    next_cursor: str | None

@@ -80,7 +80,7 @@ def _schedule_out(schedule: Schedule, working: ScheduleRevision) -> ScheduleOut:
     )
 
 
-def _working_revision(db: Session, schedule_id: uuid.UUID) -> ScheduleRevision:
+def working_revision(db: Session, schedule_id: uuid.UUID) -> ScheduleRevision:
     revision = db.scalar(
         select(ScheduleRevision).where(
             ScheduleRevision.schedule_id == schedule_id, ScheduleRevision.is_working.is_(True)
@@ -150,13 +150,13 @@ def create_schedule(db: Session, who: ProjectAccess, values: ScheduleCreate) -> 
     working = ScheduleRevision(schedule_id=schedule.id, is_working=True, created_at=now)
     db.add(working)
     db.flush()
-    _record(db, who, "schedule_created", schedule.id, name=values.name)
+    record(db, who, "schedule_created", schedule.id, name=values.name)
     return _schedule_out(schedule, working)
 
 
 def get_schedule(db: Session, who: ProjectAccess, schedule_id: uuid.UUID) -> ScheduleOut:
     schedule = find_schedule(db, who, schedule_id)
-    return _schedule_out(schedule, _working_revision(db, schedule.id))
+    return _schedule_out(schedule, working_revision(db, schedule.id))
 
 
 def update_schedule(
@@ -167,13 +167,13 @@ def update_schedule(
     changes: SchedulePatch,
 ) -> ScheduleOut:
     schedule = find_schedule(db, who, schedule_id, lock=True)
-    working = _working_revision(db, schedule.id)
+    working = working_revision(db, schedule.id)
     check_if_match(if_match, schedule.version, lambda: _schedule_out(schedule, working))
     for name in changes.model_fields_set:
         setattr(schedule, name, getattr(changes, name))
     schedule.version += 1
     changed = ",".join(sorted(changes.model_fields_set))
-    _record(db, who, "schedule_changed", schedule.id, fields=changed)
+    record(db, who, "schedule_changed", schedule.id, fields=changed)
     return _schedule_out(schedule, working)
 
 
@@ -184,14 +184,14 @@ def delete_schedule(
     check_if_match(
         if_match,
         schedule.version,
-        lambda: _schedule_out(schedule, _working_revision(db, schedule.id)),
+        lambda: _schedule_out(schedule, working_revision(db, schedule.id)),
     )
     schedule.deleted_at = clock.now()
     schedule.version += 1
-    _record(db, who, "schedule_deleted", schedule.id)
+    record(db, who, "schedule_deleted", schedule.id)
 
 
-def _record(
+def record(
     db: Session, who: ProjectAccess, action: str, schedule_id: uuid.UUID, **details: Any
 ) -> None:
     """An event in the project's trail about one of its schedules."""
@@ -283,7 +283,7 @@ def row_out(node: Node, depth: int) -> RowOut:
 
 def _revision_of(db: Session, schedule: Schedule, revision_id: uuid.UUID | None) -> uuid.UUID:
     if revision_id is None:
-        return _working_revision(db, schedule.id).id
+        return working_revision(db, schedule.id).id
     revision = db.get(ScheduleRevision, revision_id)
     if revision is None or revision.schedule_id != schedule.id:
         raise not_found("No such revision of this schedule.")
@@ -366,7 +366,7 @@ def _edit_working(
     taken. Only database statements run from there to the commit: it is held briefly.
     """
     schedule = find_schedule(db, who, schedule_id, lock=lock)
-    return RowEditor(db, _working_revision(db, schedule.id).id, who.caller.user.id)
+    return RowEditor(db, working_revision(db, schedule.id).id, who.caller.user.id)
 
 
 def _refuse_taken(db: Session, chosen: Mapping[uuid.UUID, int | None]) -> None:
@@ -394,6 +394,26 @@ def _editing(
     except IntegrityError:
         _refuse_taken(db, chosen)
         raise
+
+
+def _refused(db: Session, schedule_id: uuid.UUID, error: EditError, named: object) -> EditError:
+    """A row the working revision lacks (`error`, a 404) as 409 when `named` is a row of
+    one of this schedule's issued revisions: those are read-only."""
+    if error.status != 404 or not isinstance(named, uuid.UUID):
+        return error
+    issued = db.scalar(
+        select(ScheduleRow.id)
+        .join(ScheduleRevision, ScheduleRevision.id == ScheduleRow.revision_id)
+        .where(
+            ScheduleRow.id == named,
+            ScheduleRevision.schedule_id == schedule_id,
+            ScheduleRevision.is_working.is_(False),
+        )
+    )
+    if issued is None:
+        return error
+    message = "This row belongs to an issued revision, which cannot change."
+    return EditError(message, error.field_name, status=409)
 
 
 def _row(editor: RowEditor, node: Node) -> RowOut:
@@ -443,7 +463,10 @@ def _if_match_row(
     editor = _edit_working(db, who, schedule_id, lock=lock)
     try:
         node = editor.get(row_id)
-    except EditError:
+    except EditError as error:
+        refused = _refused(db, schedule_id, error, row_id)
+        if refused is not error:
+            raise edit_problem(refused) from None
         raise not_found("No such row in this schedule.") from None
     check_if_match(if_match, node.version, lambda: _row(editor, node))
     return editor, node
@@ -542,7 +565,8 @@ def batch(
             try:
                 kinds[operation.op].extend(_apply(editor, operation))
             except EditError as error:
-                raise edit_problem(error, index) from None
+                named = getattr(operation, error.field_name, None)
+                raise edit_problem(_refused(db, schedule_id, error, named), index) from None
         editor.save()
 
     _editing(db, chosen, apply_all)
@@ -570,4 +594,4 @@ def _record_rows(
 ) -> None:
     counts = {name: len(ids) for name, ids in changes.items()}
     named = [str(i) for ids in changes.values() for i in ids][:AUDITED_IDS]
-    _record(db, who, "rows_changed", schedule_id, row_ids=",".join(named), **counts)
+    record(db, who, "rows_changed", schedule_id, row_ids=",".join(named), **counts)

@@ -117,6 +117,8 @@ ROWS = [
     Row("PATCH", "/schedules/{schedule}/rows/{row}", "schedules.edit", 400, body=INVALID_BODY),
     Row("DELETE", "/schedules/{schedule}/rows/{row}", "schedules.edit", 428),
     Row("GET", "/schedules/{schedule}/summary", "schedules.view", 200),
+    Row("GET", "/schedules/{schedule}/revisions", "schedules.view", 200),
+    Row("POST", "/schedules/{schedule}/revisions", "schedules.manage", 400, body=INVALID_BODY),
 ]
 
 

@@ -102,7 +102,7 @@ class Model:
 
 
 def stored(editor: Editor, schedule_id: uuid.UUID) -> list[tuple[str, int]]:
-    tree = service.load_tree(editor.db, service._working_revision(editor.db, schedule_id).id)
+    tree = service.load_tree(editor.db, service.working_revision(editor.db, schedule_id).id)
     return [(str(node.id), depth) for node, depth in tree.walk()]
 
 
@@ -220,7 +220,7 @@ def test_a_batch_of_mixed_edits_lands_as_the_model_says(editor: Editor) -> None:
 
 
 def versions(editor: Editor, schedule_id: uuid.UUID) -> dict[str, int]:
-    revision = service._working_revision(editor.db, schedule_id).id
+    revision = service.working_revision(editor.db, schedule_id).id
     rows = editor.db.execute(
         select(ScheduleRow.id, ScheduleRow.version).where(ScheduleRow.revision_id == revision)
     )
@@ -249,7 +249,7 @@ def test_a_refused_operation_leaves_the_batch_unwritten(editor: Editor) -> None:
 
 
 def keys(editor: Editor, schedule_id: uuid.UUID) -> dict[uuid.UUID, int]:
-    revision = service._working_revision(editor.db, schedule_id).id
+    revision = service.working_revision(editor.db, schedule_id).id
     rows = editor.db.execute(
         select(ScheduleRow.id, ScheduleRow.position).where(ScheduleRow.revision_id == revision)
     )

@@ -1,0 +1,141 @@
+"""Issued revisions over HTTP: freezing the working revision under a label, listing them."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+
+from tests.accounts import Browser, join, signed_up, user_id
+from tests.conftest import Host
+from tests.test_project_security import require
+from tests.test_schedules import Desk, desk, new_desk
+
+__all__ = ["desk"]  # the fixture, used by name
+
+
+def issue(desk: Desk, label: str) -> httpx.Response:
+    return desk.owner.browser.post(f"{desk.base}/revisions", json={"label": label})
+
+
+def test_issue_copies_the_rows_and_leaves_the_working_revision_editable(desk: Desk) -> None:
+    heading = desk.add(kind="heading", code="D", title="Markarbeten")
+    item = desk.add(
+        kind="item",
+        title="Schakt",
+        unit="m3",
+        quantity="10",
+        unit_price="12.50",
+        parent_id=heading["id"],
+    )
+    working = desk.rows()
+    issued = issue(desk, "  PM 1 ")
+    assert issued.status_code == 201, issued.text
+    revision = issued.json()
+    assert revision["label"] == "PM 1"
+    assert revision["row_count"] == 2
+    assert revision["total"] == "125.00"
+    assert revision["issued_by"] == user_id(desk.owner)
+
+    frozen = desk.owner.browser.get(f"{desk.base}/rows", params={"revision_id": revision["id"]})
+    assert frozen.status_code == 200, frozen.text
+    copies = frozen.json()["items"]
+    assert [r["stable_key"] for r in copies] == [r["stable_key"] for r in working]
+    assert {r["id"] for r in copies}.isdisjoint(r["id"] for r in working)
+    assert copies[1]["parent_id"] == copies[0]["id"]
+
+    edited = desk.owner.browser.patch(
+        f"{desk.base}/rows/{item['id']}", json={"quantity": "20"}, headers={"If-Match": '"1"'}
+    )
+    assert edited.status_code == 200, edited.text
+    assert desk.summary()["total"] == "250.00"
+    again = desk.owner.browser.get(f"{desk.base}/summary", params={"revision_id": revision["id"]})
+    assert again.json()["total"] == "125.00"
+
+    listed = desk.owner.browser.get(f"{desk.base}/revisions")
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["next_cursor"] is None
+    assert [(r["label"], r["row_count"], r["total"]) for r in listed.json()["items"]] == [
+        ("PM 1", 2, "125.00")
+    ]
+
+
+def test_labels_are_unique_per_schedule_and_checked(desk: Desk) -> None:
+    assert issue(desk, "FU").status_code == 201
+    duplicate = issue(desk, "FU")
+    assert duplicate.status_code == 409, duplicate.text
+    assert duplicate.json()["code"] == "conflict"
+    for bad in ["", "   ", "x" * 41, "Rev\x07A"]:
+        assert issue(desk, bad).status_code == 400, bad
+    assert issue(desk, "Rev A").status_code == 201
+
+
+def test_simultaneous_issues_of_one_label_let_exactly_one_through(host: Host, desk: Desk) -> None:
+    desk.add(kind="text", title="Allmänt")
+
+    def attempt(_: int) -> int:
+        with host.client() as own:
+            browser = Browser(own, cookie=desk.owner.browser.cookie, csrf=desk.owner.browser.csrf)
+            response = browser.post(f"{desk.base}/revisions", json={"label": "PM 1"})
+            return response.status_code
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert sorted(pool.map(attempt, range(4))) == [201, 409, 409, 409]
+    listed = desk.owner.browser.get(f"{desk.base}/revisions").json()["items"]
+    assert [r["label"] for r in listed] == ["PM 1"]
+
+
+def test_another_projects_revision_reads_like_an_unknown_one(
+    host: Host, client: httpx.Client, desk: Desk
+) -> None:
+    other = new_desk(host, client)
+    foreign = other.owner.browser.post(f"{other.base}/revisions", json={"label": "FU"}).json()
+    unknown = "00000000-0000-4000-8000-000000000000"
+
+    def answer(revision_id: str) -> tuple[int, dict[str, object]]:
+        response = desk.owner.browser.get(f"{desk.base}/rows", params={"revision_id": revision_id})
+        body = response.json()
+        body.pop("request_id", None)
+        return response.status_code, body
+
+    assert answer(foreign["id"]) == answer(unknown)
+    assert answer(unknown)[0] == 404
+
+
+def test_an_issued_revisions_rows_refuse_every_edit(desk: Desk) -> None:
+    desk.add(kind="item", title="Schakt", unit="m3", quantity="10", unit_price="12.50")
+    revision = issue(desk, "FU").json()
+    frozen_rows = f"{desk.base}/rows"
+    [row] = desk.owner.browser.get(frozen_rows, params={"revision_id": revision["id"]}).json()[
+        "items"
+    ]
+    url = f"{desk.base}/rows/{row['id']}"
+    match = {"If-Match": '"1"'}
+    attempts = [
+        desk.owner.browser.patch(url, json={"quantity": "20"}, headers=match),
+        desk.owner.browser.delete(url, headers=match),
+        desk.batch([{"op": "update", "id": row["id"], "version": 1, "title": "Fyllning"}]),
+        desk.batch([{"op": "delete", "id": row["id"], "version": 1}]),
+        desk.batch([{"op": "move", "id": row["id"], "version": 1, "first": True}]),
+    ]
+    for response in attempts:
+        assert response.status_code == 409, response.text
+        assert response.json()["code"] == "conflict"
+    after = desk.owner.browser.get(frozen_rows, params={"revision_id": revision["id"]}).json()
+    assert after["items"] == [row]
+    listed = desk.owner.browser.get(f"{desk.base}/revisions").json()["items"]
+    assert [(r["row_count"], r["total"]) for r in listed] == [(1, "125.00")]
+
+
+def test_a_session_without_the_second_factor_is_refused_where_the_project_asks_for_it(
+    host: Host, client: httpx.Client, desk: Desk
+) -> None:
+    member = signed_up(host, client, "member")
+    join(host, desk.owner, desk.team.project_id, member, desk.team.roles["administrator"])
+    require(desk.team)
+    for response in [
+        member.browser.get(f"{desk.base}/revisions"),
+        member.browser.post(f"{desk.base}/revisions", json={"label": "FU"}),
+    ]:
+        assert response.status_code == 403, response.text
+        assert response.json()["code"] == "mfa_required"
