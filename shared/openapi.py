@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from shared.http import Endpoint
+from shared.problems import ProblemCode
 
 _PARAMETER = re.compile(r"\{\*{0,2}(?P<name>\w+)(?P<constraints>(:[^}=?]+)*)\??(=[^}]*)?\}")
 _CONSTRAINT_SCHEMAS: dict[str, dict[str, str]] = {
@@ -31,7 +32,11 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "title": {"type": "string"},
         "status": {"type": "integer"},
         "detail": {"type": "string"},
-        "code": {"type": "string", "description": "Stable machine-readable error code."},
+        "code": {
+            "type": "string",
+            "enum": [code.value for code in ProblemCode],
+            "description": "Stable machine-readable error code.",
+        },
         "errors": {
             "type": "array",
             "items": {
