@@ -44,6 +44,11 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                 "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
             },
         },
+        # The optional members some problems carry, as the server sends them.
+        "attempts_left": {"type": "integer", "description": "invalid_code: guesses left."},
+        "current": {"type": "object", "description": "precondition_failed: the current row."},
+        "operation_index": {"type": "integer", "description": "The failing batch operation."},
+        "checks": {"type": "object", "description": "unavailable (health): each check's state."},
     },
 }
 
