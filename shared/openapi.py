@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from shared.http import Endpoint
+from shared.problems import ProblemCode
 
 _PARAMETER = re.compile(r"\{\*{0,2}(?P<name>\w+)(?P<constraints>(:[^}=?]+)*)\??(=[^}]*)?\}")
 _CONSTRAINT_SCHEMAS: dict[str, dict[str, str]] = {
@@ -31,7 +32,11 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "title": {"type": "string"},
         "status": {"type": "integer"},
         "detail": {"type": "string"},
-        "code": {"type": "string", "description": "Stable machine-readable error code."},
+        "code": {
+            "type": "string",
+            "enum": [code.value for code in ProblemCode],
+            "description": "Stable machine-readable error code.",
+        },
         "errors": {
             "type": "array",
             "items": {
@@ -39,6 +44,11 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                 "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
             },
         },
+        # The optional members some problems carry, as the server sends them.
+        "attempts_left": {"type": "integer", "description": "invalid_code: guesses left."},
+        "current": {"type": "object", "description": "precondition_failed: the current row."},
+        "operation_index": {"type": "integer", "description": "The failing batch operation."},
+        "checks": {"type": "object", "description": "unavailable (health): each check's state."},
     },
 }
 

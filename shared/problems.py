@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import timedelta
+from enum import StrEnum
 from http import HTTPStatus
 from typing import Any
 
@@ -27,6 +28,32 @@ SECURITY_HEADERS: Mapping[str, str] = {
 }
 
 
+class ProblemCode(StrEnum):
+    """Every `code` a problem can carry: the API contract's list, declared once."""
+
+    ACCOUNT_DISABLED = "account_disabled"
+    CHALLENGE_EXPIRED = "challenge_expired"
+    CONFLICT = "conflict"
+    CSRF_FAILED = "csrf_failed"
+    EMAIL_NOT_VERIFIED = "email_not_verified"
+    FORBIDDEN = "forbidden"
+    INTERNAL_ERROR = "internal_error"
+    INVALID_CODE = "invalid_code"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    MFA_REQUIRED = "mfa_required"
+    NOT_FOUND = "not_found"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    PRECONDITION_FAILED = "precondition_failed"
+    PRECONDITION_REQUIRED = "precondition_required"
+    RATE_LIMITED = "rate_limited"
+    TOTP_REQUIRED = "totp_required"
+    UNAUTHENTICATED = "unauthenticated"
+    UNAVAILABLE = "unavailable"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    VALIDATION_ERROR = "validation_error"
+
+
 class Problem(Exception):  # noqa: N818 (RFC 9457 calls it a problem)
     """An expected failure with an HTTP status and a stable machine-readable code.
 
@@ -38,7 +65,7 @@ class Problem(Exception):  # noqa: N818 (RFC 9457 calls it a problem)
     def __init__(
         self,
         status: int,
-        code: str,
+        code: ProblemCode | str,
         detail: str = "",
         *,
         errors: list[dict[str, str]] | None = None,
@@ -49,7 +76,8 @@ class Problem(Exception):  # noqa: N818 (RFC 9457 calls it a problem)
         super().__init__(detail or code)
         self.keep_writes = keep_writes
         self.status = status
-        self.code = code
+        # ValueError here means a code the contract does not list: add it to ProblemCode.
+        self.code = ProblemCode(code)
         self.detail = detail
         self.errors = errors
         self.headers = dict(headers or {})

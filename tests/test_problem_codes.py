@@ -1,0 +1,19 @@
+"""The problem codes are declared once, and the OpenAPI document states them."""
+
+import pytest
+
+from shared.openapi import PROBLEM_SCHEMA
+from shared.problems import Problem, ProblemCode
+
+
+def test_problem_schema_code_enum_is_every_problem_code() -> None:
+    assert PROBLEM_SCHEMA["properties"]["code"]["enum"] == [code.value for code in ProblemCode]
+
+
+def test_problem_refuses_a_code_the_contract_does_not_list() -> None:
+    with pytest.raises(ValueError, match="no_such_code"):
+        Problem(400, "no_such_code")
+
+
+def test_problem_body_carries_the_plain_code_string() -> None:
+    assert Problem(404, ProblemCode.NOT_FOUND).body()["code"] == "not_found"
