@@ -1,4 +1,5 @@
-"""Issued revisions of a schedule: freezing the working revision under a label, listing.
+"""Issued revisions of a schedule: freezing the working revision under a label, listing,
+comparing two of them.
 
 Issuing copies the working rows into a new issued revision (new row ids; stable_key,
 position and the parent mapping kept): the working revision keeps its id and stays
@@ -9,15 +10,17 @@ Only database statements run under the lock.
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from projects.access import ProjectAccess
+from quantities import compare
 from quantities.models import ScheduleRevision, ScheduleRow
-from quantities.schemas import RevisionList, RevisionOut
-from quantities.service import find_schedule, load_tree, record, working_revision
+from quantities.schemas import Comparison, RevisionList, RevisionOut
+from quantities.service import find_schedule, load_tree, record, revision_of, working_revision
 from quantities.totals import summarize
 from shared import clock
 from shared.pagination import PageQuery, page
@@ -117,3 +120,19 @@ def list_revisions(
         scope=f"revisions:{schedule.id}",
     )
     return RevisionList(items=[_revision_out(db, r) for r in revisions], next_cursor=cursor)
+
+
+def compared(
+    db: Session,
+    who: ProjectAccess,
+    schedule_id: uuid.UUID,
+    old: Literal["working"] | uuid.UUID,
+    new: Literal["working"] | uuid.UUID,
+) -> Comparison:
+    """The differences from revision `old` to `new` (`working` names the working one)."""
+    schedule = find_schedule(db, who, schedule_id)
+    old_id = revision_of(db, schedule, None if old == "working" else old)
+    new_id = revision_of(db, schedule, None if new == "working" else new)
+    return compare.compare(
+        schedule.id, old_id, load_tree(db, old_id), new_id, load_tree(db, new_id)
+    )

@@ -9,6 +9,8 @@ from quantities import revisions, service
 from quantities.schemas import (
     BatchIn,
     BatchOut,
+    CompareQuery,
+    Comparison,
     RevisionCreate,
     RevisionList,
     RevisionOut,
@@ -214,3 +216,17 @@ def issue_revision(ctx: http.Context) -> RevisionOut:
 def list_revisions(ctx: http.Context) -> RevisionList:
     """The issued revisions with row count and total (the working one is not listed)."""
     return revisions.list_revisions(ctx.db, who(ctx), schedule_id(ctx), ctx.query)
+
+
+@bp.endpoint(
+    "GET",
+    SCHEDULE + "/compare",
+    query=CompareQuery,
+    response=Comparison,
+    guard=project_gate(Permission.SCHEDULES_VIEW),
+)
+def compare_revisions(ctx: http.Context) -> Comparison:
+    """What changed from revision `from` to `to` (`working` names the working revision):
+    rows added, removed, moved and changed, matched by stable key, and the totals."""
+    query = ctx.query
+    return revisions.compared(ctx.db, who(ctx), schedule_id(ctx), query.from_, query.to)

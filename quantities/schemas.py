@@ -279,3 +279,62 @@ class RevisionOut(BaseModel):
 class RevisionList(BaseModel):
     items: list[RevisionOut]
     next_cursor: str | None
+
+
+# --- compare --------------------------------------------------------------------
+
+
+class CompareQuery(BaseModel):
+    """Two revisions of the schedule: their ids, or `working` for the working one."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: Annotated[Literal["working"] | uuid.UUID, Field(alias="from")]
+    to: Literal["working"] | uuid.UUID
+
+
+class ComparedRow(BaseModel):
+    id: uuid.UUID  # in the revision it is listed from (`to`; `from` for removed rows)
+    stable_key: uuid.UUID
+    kind: str
+    code: str | None
+    title: str
+
+
+class FieldChange(BaseModel):
+    field: str
+    old: str | None
+    new: str | None
+
+
+class RowChange(ComparedRow):
+    changes: list[FieldChange]
+
+
+class TotalChange(BaseModel):
+    old: Money
+    new: Money
+    difference: Money
+
+
+class HeadingTotalChange(BaseModel):
+    stable_key: uuid.UUID
+    code: str | None
+    title: str
+    old: Money | None  # None: the heading is not in that revision
+    new: Money | None
+    difference: Money
+    subtree_changed: bool
+
+
+class Comparison(BaseModel):
+    schedule_id: uuid.UUID
+    from_revision_id: uuid.UUID
+    to_revision_id: uuid.UUID
+    added: list[ComparedRow]
+    removed: list[ComparedRow]
+    moved: list[ComparedRow]
+    changed: list[RowChange]
+    total: TotalChange
+    top_headings: list[HeadingTotalChange]
+    marked_headings: list[uuid.UUID]  # stable keys of the headings above any difference

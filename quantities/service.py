@@ -281,7 +281,7 @@ def row_out(node: Node, depth: int) -> RowOut:
     return RowOut.model_validate(row_fields([getattr(node, name) for name in NODE_FIELDS], depth))
 
 
-def _revision_of(db: Session, schedule: Schedule, revision_id: uuid.UUID | None) -> uuid.UUID:
+def revision_of(db: Session, schedule: Schedule, revision_id: uuid.UUID | None) -> uuid.UUID:
     if revision_id is None:
         return working_revision(db, schedule.id).id
     revision = db.get(ScheduleRevision, revision_id)
@@ -299,7 +299,7 @@ def list_rows(
     json.dumps, which would take a third of the read budget each (bench/bench_schedules.py).
     """
     schedule = find_schedule(db, who, schedule_id)
-    tree = _rows_for_display(db, _revision_of(db, schedule, revision_id))
+    tree = _rows_for_display(db, revision_of(db, schedule, revision_id))
     items = [row_fields(row, depth) for row, depth in tree.walk()]
     return orjson.dumps({"items": items, "next_cursor": None}).decode()
 
@@ -308,7 +308,7 @@ def summary(
     db: Session, who: ProjectAccess, schedule_id: uuid.UUID, revision_id: uuid.UUID | None
 ) -> Summary:
     schedule = find_schedule(db, who, schedule_id)
-    revision = _revision_of(db, schedule, revision_id)
+    revision = revision_of(db, schedule, revision_id)
     totals = summarize(load_tree(db, revision))
     return Summary(
         schedule_id=schedule.id,

@@ -52,6 +52,12 @@ class ProblemCode(StrEnum):
     UNAVAILABLE = "unavailable"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     VALIDATION_ERROR = "validation_error"
+    # A request that is not HTTP the host can take (`http_error`): named after the status.
+    BAD_REQUEST = "bad_request"
+    REQUEST_URI_TOO_LONG = "request_uri_too_long"
+    REQUEST_HEADER_FIELDS_TOO_LARGE = "request_header_fields_too_large"
+    NOT_IMPLEMENTED = "not_implemented"
+    HTTP_VERSION_NOT_SUPPORTED = "http_version_not_supported"
 
 
 class Problem(Exception):  # noqa: N818 (RFC 9457 calls it a problem)

@@ -119,6 +119,7 @@ ROWS = [
     Row("GET", "/schedules/{schedule}/summary", "schedules.view", 200),
     Row("GET", "/schedules/{schedule}/revisions", "schedules.view", 200),
     Row("POST", "/schedules/{schedule}/revisions", "schedules.manage", 400, body=INVALID_BODY),
+    Row("GET", "/schedules/{schedule}/compare?from=working&to=working", "schedules.view", 200),
 ]
 
 

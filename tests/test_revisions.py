@@ -1,8 +1,10 @@
-"""Issued revisions over HTTP: freezing the working revision under a label, listing them."""
+"""Issued revisions over HTTP: freezing the working revision under a label, listing and
+comparing them."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 
@@ -136,6 +138,100 @@ def test_a_session_without_the_second_factor_is_refused_where_the_project_asks_f
     for response in [
         member.browser.get(f"{desk.base}/revisions"),
         member.browser.post(f"{desk.base}/revisions", json={"label": "FU"}),
+        member.browser.get(f"{desk.base}/compare", params={"from": "working", "to": "working"}),
     ]:
         assert response.status_code == 403, response.text
         assert response.json()["code"] == "mfa_required"
+
+
+def compare(desk: Desk, old: str, new: str) -> httpx.Response:
+    return desk.owner.browser.get(f"{desk.base}/compare", params={"from": old, "to": new})
+
+
+def keys(rows: list[dict[str, Any]]) -> list[str]:
+    return [r["stable_key"] for r in rows]
+
+
+def test_compare_shows_exactly_the_edits_made_since_the_revision(desk: Desk) -> None:
+    a = desk.add(kind="heading", code="D", title="Markarbeten")
+    a1 = desk.add(
+        kind="item", title="Schakt", unit="m3", quantity="10", unit_price="12.50", parent_id=a["id"]
+    )
+    a2 = desk.add(
+        kind="item", title="Fyll", unit="m3", quantity="2", unit_price="100", parent_id=a["id"]
+    )
+    b = desk.add(kind="heading", code="E", title="Ledningar")
+    b1 = desk.add(
+        kind="item", title="Rör", unit="m", quantity="1", unit_price="50", parent_id=b["id"]
+    )
+    revision = issue(desk, "PM 1").json()
+    assert compare(desk, revision["id"], "working").json()["changed"] == []
+
+    match = {"If-Match": '"1"'}
+    edited = desk.owner.browser.patch(
+        f"{desk.base}/rows/{a1['id']}", json={"quantity": "20"}, headers=match
+    )
+    assert edited.status_code == 200, edited.text
+    a3 = desk.add(
+        kind="item", title="Packning", unit="m2", quantity="1", unit_price="10", parent_id=a["id"]
+    )
+    assert (
+        desk.owner.browser.delete(f"{desk.base}/rows/{b1['id']}", headers=match).status_code == 204
+    )
+    moved = desk.batch([{"op": "move", "id": a2["id"], "version": 1, "parent_id": b["id"]}])
+    assert moved.status_code == 200, moved.text
+
+    answer = compare(desk, revision["id"], "working")
+    assert answer.status_code == 200, answer.text
+    diff = answer.json()
+    assert keys(diff["added"]) == [a3["stable_key"]]
+    assert keys(diff["removed"]) == [b1["stable_key"]]
+    assert keys(diff["moved"]) == [a2["stable_key"]]  # the insert beside a1 moved nothing
+    assert [(c["stable_key"], c["changes"]) for c in diff["changed"]] == [
+        (a1["stable_key"], [{"field": "quantity", "old": "10.000", "new": "20.000"}])
+    ]
+    assert diff["total"] == {"old": "375.00", "new": "460.00", "difference": "85.00"}
+    assert [
+        (h["code"], h["old"], h["new"], h["difference"], h["subtree_changed"])
+        for h in diff["top_headings"]
+    ] == [("D", "325.00", "260.00", "-65.00", True), ("E", "50.00", "200.00", "150.00", True)]
+    assert sorted(diff["marked_headings"]) == sorted([a["stable_key"], b["stable_key"]])
+
+    backwards = compare(desk, "working", revision["id"]).json()
+    assert keys(backwards["added"]) == [b1["stable_key"]]
+    assert keys(backwards["removed"]) == [a3["stable_key"]]
+    assert backwards["total"]["difference"] == "-85.00"
+    same = compare(desk, "working", "working").json()
+    assert (same["added"], same["removed"], same["moved"], same["changed"]) == ([], [], [], [])
+
+
+def test_reordering_siblings_marks_only_the_row_that_moved(desk: Desk) -> None:
+    rows = [desk.add(kind="text", title=f"Rad {n}") for n in range(5)]
+    revision = issue(desk, "FU").json()
+    last = rows[-1]
+    moved = desk.batch([{"op": "move", "id": last["id"], "version": 1, "first": True}])
+    assert moved.status_code == 200, moved.text
+    diff = compare(desk, revision["id"], "working").json()
+    assert keys(diff["moved"]) == [last["stable_key"]]
+    assert diff["added"] == diff["removed"] == diff["changed"] == []
+
+
+def test_compare_refuses_bad_and_foreign_revisions_alike(
+    host: Host, client: httpx.Client, desk: Desk
+) -> None:
+    other = new_desk(host, client)
+    foreign = other.owner.browser.post(f"{other.base}/revisions", json={"label": "FU"}).json()
+    unknown = "00000000-0000-4000-8000-000000000000"
+
+    def answer(revision_id: str) -> tuple[int, dict[str, object]]:
+        response = compare(desk, revision_id, "working")
+        body = response.json()
+        body.pop("request_id", None)
+        return response.status_code, body
+
+    assert answer(foreign["id"]) == answer(unknown)
+    assert answer(unknown)[0] == 404
+    for bad in ["", "Working", "1; DROP TABLE schedule_rows", "\x00"]:
+        assert answer(bad)[0] == 400, bad
+    missing = desk.owner.browser.get(f"{desk.base}/compare", params={"from": "working"})
+    assert missing.status_code == 400, missing.text
