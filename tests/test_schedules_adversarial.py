@@ -202,7 +202,14 @@ def valid_body(method: str, path: str) -> Any:
         return ROW
     if "/rows/" in path:
         return {"title": "T"}
+    if path.endswith("/revisions"):
+        return {"label": "FU"}
     return {"name": "MF"}
+
+
+def valid_query(path: str) -> str:
+    """The query a route requires, for the same reason."""
+    return "?from=working&to=working" if path.endswith("/compare") else ""
 
 
 def test_another_projects_schedule_answers_like_an_unknown_one_everywhere(
@@ -221,9 +228,9 @@ def test_another_projects_schedule_answers_like_an_unknown_one_everywhere(
     unknown = str(uuid.uuid4())
     for method, path in endpoints:
         body = valid_body(method, path)
-        template = f"/api{path}".replace("{project_id}", desk.project_id).replace(
-            "{row_id}", desk.foreign_row["id"]
-        )
+        template = f"/api{path}{valid_query(path)}".replace(
+            "{project_id}", desk.project_id
+        ).replace("{row_id}", desk.foreign_row["id"])
         response = same_answer(
             desk.owner,
             method,
@@ -272,6 +279,12 @@ def test_another_schedules_rows_and_revisions_answer_like_unknown_ones(
             f"{desk.schedule}/{read}?revision_id={desk.foreign_revision_id}",
             f"{desk.schedule}/{read}?revision_id={uuid.uuid4()}",
         )
+    same_answer(
+        desk.owner,
+        "GET",
+        f"{desk.schedule}/compare?from={desk.foreign_revision_id}&to=working",
+        f"{desk.schedule}/compare?from={uuid.uuid4()}&to=working",
+    )
     assert bad_input.snapshot(host, TABLES) == before
 
 
@@ -315,6 +328,7 @@ def bodies(desk: Desk) -> list[tuple[str, str, dict[str, Any]]]:
         ("POST", f"{desk.schedule}/rows", item),
         ("PATCH", row, {k: v for k, v in item.items() if k != "kind"}),
         ("POST", f"{desk.schedule}/rows/batch", {"operations": [{"op": "create", **item}]}),
+        ("POST", f"{desk.schedule}/revisions", {"label": "PM 1"}),
     ]
 
 

@@ -123,6 +123,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any], frozenset[str]]] = [
     ("POST", "rows", ITEM, frozenset({"unit", "quantity", "unit_price"})),
     ("PATCH", "row", {"title": "T", "quantity": "2"}, frozenset({"title", "quantity"})),
     ("POST", "batch", {"operations": [{"op": "create", **ITEM}]}, frozenset()),
+    ("POST", "revisions", {"label": "PM 1"}, frozenset()),
 ]
 
 
@@ -142,6 +143,7 @@ def test_bad_bodies(host: Host, place: Place, method: str, where: str, body: Any
         "rows": f"{place.schedule}/rows",
         "row": place.row,
         "batch": f"{place.schedule}/rows/batch",
+        "revisions": f"{place.schedule}/revisions",
     }[where]
     before = bad_input.snapshot(host, TABLES)
     response = send(place, method, path, body)
@@ -165,6 +167,7 @@ def test_every_schedule_endpoint_with_a_body_has_a_row(client: httpx.Client) -> 
         "rows": "/{schedule_id}/rows",
         "row": "/{schedule_id}/rows/{row_id}",
         "batch": "/{schedule_id}/rows/batch",
+        "revisions": "/{schedule_id}/revisions",
     }
     assert with_body == {(method, where[name]) for method, name, _, _ in ENDPOINTS}
 
