@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,9 +40,6 @@ def _label_taken() -> Problem:
 
 def _revision_out(db: Session, revision: ScheduleRevision) -> RevisionOut:
     tree = load_tree(db, revision.id)
-    rows = db.scalar(
-        select(func.count()).select_from(ScheduleRow).where(ScheduleRow.revision_id == revision.id)
-    )
     # An issued revision has all three (the working one is never shown here).
     assert revision.label is not None
     assert revision.issued_at is not None
@@ -53,7 +50,7 @@ def _revision_out(db: Session, revision: ScheduleRevision) -> RevisionOut:
         label=revision.label,
         issued_at=revision.issued_at,
         issued_by=revision.issued_by,
-        row_count=rows or 0,
+        row_count=len(tree.nodes),
         total=summarize(tree).total,
     )
 

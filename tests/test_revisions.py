@@ -12,6 +12,7 @@ from tests.accounts import Browser, join, signed_up, user_id
 from tests.conftest import Host
 from tests.test_project_security import require
 from tests.test_schedules import Desk, desk, new_desk
+from tests.test_schedules_adversarial import same_answer
 
 __all__ = ["desk"]  # the fixture, used by name
 
@@ -92,16 +93,10 @@ def test_another_projects_revision_reads_like_an_unknown_one(
 ) -> None:
     other = new_desk(host, client)
     foreign = other.owner.browser.post(f"{other.base}/revisions", json={"label": "FU"}).json()
+    rows = f"{desk.base}/rows?revision_id="
     unknown = "00000000-0000-4000-8000-000000000000"
-
-    def answer(revision_id: str) -> tuple[int, dict[str, object]]:
-        response = desk.owner.browser.get(f"{desk.base}/rows", params={"revision_id": revision_id})
-        body = response.json()
-        body.pop("request_id", None)
-        return response.status_code, body
-
-    assert answer(foreign["id"]) == answer(unknown)
-    assert answer(unknown)[0] == 404
+    answer = same_answer(desk.owner, "GET", rows + foreign["id"], rows + unknown)
+    assert answer.status_code == 404
 
 
 def test_an_issued_revisions_rows_refuse_every_edit(desk: Desk) -> None:
@@ -222,16 +217,12 @@ def test_compare_refuses_bad_and_foreign_revisions_alike(
     other = new_desk(host, client)
     foreign = other.owner.browser.post(f"{other.base}/revisions", json={"label": "FU"}).json()
     unknown = "00000000-0000-4000-8000-000000000000"
-
-    def answer(revision_id: str) -> tuple[int, dict[str, object]]:
-        response = compare(desk, revision_id, "working")
-        body = response.json()
-        body.pop("request_id", None)
-        return response.status_code, body
-
-    assert answer(foreign["id"]) == answer(unknown)
-    assert answer(unknown)[0] == 404
+    url = f"{desk.base}/compare?to=working&from="
+    answer = same_answer(desk.owner, "GET", url + foreign["id"], url + unknown)
+    assert answer.status_code == 404
     for bad in ["", "Working", "1; DROP TABLE schedule_rows", "\x00"]:
-        assert answer(bad)[0] == 400, bad
+        refused = compare(desk, bad, "working")
+        assert refused.status_code == 400, bad
+        assert refused.json()["code"] in {"validation_error", "bad_request"}, bad
     missing = desk.owner.browser.get(f"{desk.base}/compare", params={"from": "working"})
     assert missing.status_code == 400, missing.text
