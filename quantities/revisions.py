@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from projects.access import ProjectAccess
 from quantities import compare
+from quantities.events import ScheduleEvent
 from quantities.models import ScheduleRevision, ScheduleRow
 from quantities.schemas import Comparison, RevisionList, RevisionOut
 from quantities.service import find_schedule, load_tree, record, revision_of, working_revision
@@ -95,7 +96,9 @@ def issue(db: Session, who: ProjectAccess, schedule_id: uuid.UUID, label: str) -
         copies.append({"id": new_ids[row[0]], "revision_id": issued.id, **values})
     if copies:
         db.execute(insert(ScheduleRow), copies)
-    record(db, who, "revision_issued", schedule.id, revision=str(issued.id), label=label)
+    record(
+        db, who, ScheduleEvent.REVISION_ISSUED, schedule.id, revision=str(issued.id), label=label
+    )
     return _revision_out(db, issued)
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from projects.access import ProjectAccess
 from quantities.edits import CHUNK, RowEditor
+from quantities.events import ScheduleEvent
 from quantities.models import Schedule, ScheduleRevision, ScheduleRow, Unit
 from quantities.money import amount_of
 from quantities.schemas import (
@@ -150,7 +151,7 @@ def create_schedule(db: Session, who: ProjectAccess, values: ScheduleCreate) -> 
     working = ScheduleRevision(schedule_id=schedule.id, is_working=True, created_at=now)
     db.add(working)
     db.flush()
-    record(db, who, "schedule_created", schedule.id, name=values.name)
+    record(db, who, ScheduleEvent.SCHEDULE_CREATED, schedule.id, name=values.name)
     return _schedule_out(schedule, working)
 
 
@@ -173,7 +174,7 @@ def update_schedule(
         setattr(schedule, name, getattr(changes, name))
     schedule.version += 1
     changed = ",".join(sorted(changes.model_fields_set))
-    record(db, who, "schedule_changed", schedule.id, fields=changed)
+    record(db, who, ScheduleEvent.SCHEDULE_CHANGED, schedule.id, fields=changed)
     return _schedule_out(schedule, working)
 
 
@@ -188,11 +189,11 @@ def delete_schedule(
     )
     schedule.deleted_at = clock.now()
     schedule.version += 1
-    record(db, who, "schedule_deleted", schedule.id)
+    record(db, who, ScheduleEvent.SCHEDULE_DELETED, schedule.id)
 
 
 def record(
-    db: Session, who: ProjectAccess, action: str, schedule_id: uuid.UUID, **details: Any
+    db: Session, who: ProjectAccess, action: ScheduleEvent, schedule_id: uuid.UUID, **details: Any
 ) -> None:
     """An event in the project's trail about one of its schedules."""
     audit.record(
@@ -594,4 +595,4 @@ def _record_rows(
 ) -> None:
     counts = {name: len(ids) for name, ids in changes.items()}
     named = [str(i) for ids in changes.values() for i in ids][:AUDITED_IDS]
-    record(db, who, "rows_changed", schedule_id, row_ids=",".join(named), **counts)
+    record(db, who, ScheduleEvent.ROWS_CHANGED, schedule_id, row_ids=",".join(named), **counts)

@@ -1,0 +1,15 @@
+"""What the project's audit trail says happened to its schedules and files.
+
+One name per kind of event, as Warehouse names its event tags: a reader of the
+trail, a test and the code that records an event spell it the same way.
+"""
+
+from enum import StrEnum
+
+
+class ScheduleEvent(StrEnum):
+    SCHEDULE_CREATED = "schedule_created"
+    SCHEDULE_CHANGED = "schedule_changed"
+    SCHEDULE_DELETED = "schedule_deleted"
+    ROWS_CHANGED = "rows_changed"
+    REVISION_ISSUED = "revision_issued"
