@@ -53,6 +53,7 @@ def _revision_out(db: Session, revision: ScheduleRevision) -> RevisionOut:
         issued_by=revision.issued_by,
         row_count=len(tree.nodes),
         total=summarize(tree).total,
+        snapshot_sha256=revision.snapshot_sha256,
     )
 
 

@@ -5,7 +5,7 @@ import azure.functions as func
 from projects.access import ProjectAccess
 from projects.gate import project_gate
 from projects.permissions import Permission
-from quantities import revisions, service
+from quantities import revisions, service, snapshots
 from quantities.schemas import (
     BatchIn,
     BatchOut,
@@ -26,7 +26,7 @@ from quantities.schemas import (
     Summary,
     UnitList,
 )
-from shared import http
+from shared import housekeeping, http
 from shared.pagination import PageQuery
 from shared.preconditions import etag
 
@@ -202,8 +202,14 @@ def summary(ctx: http.Context) -> Summary:
     guard=project_gate(Permission.SCHEDULES_MANAGE),
 )
 def issue_revision(ctx: http.Context) -> RevisionOut:
-    """Freeze the working revision under a label ("FU", "PM 1"), unique per schedule."""
-    return revisions.issue(ctx.db, who(ctx), schedule_id(ctx), ctx.body.label)
+    """Freeze the working revision under a label ("FU", "PM 1"), unique per schedule.
+
+    Its JSON snapshot goes to Blob storage once the answer is out; `snapshot_sha256`
+    shows in the list when it is there (quantities.snapshots).
+    """
+    issued = revisions.issue(ctx.db, who(ctx), schedule_id(ctx), ctx.body.label)
+    ctx.after_response(snapshots.store_waiting)
+    return issued
 
 
 @bp.endpoint(
@@ -230,3 +236,18 @@ def compare_revisions(ctx: http.Context) -> Comparison:
     rows added, removed, moved and changed, matched by stable key, and the totals."""
     query = ctx.query
     return revisions.compared(ctx.db, who(ctx), schedule_id(ctx), query.from_, query.to)
+
+
+@bp.timer_trigger(schedule="0 */5 * * * *", arg_name="timer", run_on_startup=False)
+def write_revision_snapshots(timer: func.TimerRequest) -> None:
+    """Every 5 minutes, when writing a snapshot failed on this instance: try again.
+    The database is touched only then (housekeeping.ON_DEMAND)."""
+    if snapshots.left_waiting_here():
+        snapshots.store_waiting()
+
+
+@bp.timer_trigger(schedule=housekeeping.DAILY, arg_name="timer", run_on_startup=False)
+def sweep_revision_snapshots(timer: func.TimerRequest) -> None:
+    """Daily (shared.housekeeping): write every snapshot still missing, from any instance."""
+
+    housekeeping.run(snapshots.store_waiting, "sweep_revision_snapshots")

@@ -274,6 +274,10 @@ class RevisionOut(BaseModel):
     issued_by: uuid.UUID
     row_count: int
     total: Money
+    snapshot_sha256: str | None = Field(
+        description="SHA-256 (hex) of the revision's JSON snapshot in Blob storage; "
+        "null for the moment between issuing and the snapshot being written",
+    )
 
 
 class RevisionList(BaseModel):

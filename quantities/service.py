@@ -214,7 +214,7 @@ def load_tree(db: Session, revision_id: uuid.UUID) -> Tree[Node]:
     return Tree.build([Node(*row) for row in rows])  # columns in NODE_FIELDS order
 
 
-def _rows_for_display(db: Session, revision_id: uuid.UUID) -> Tree[Any]:
+def rows_for_display(db: Session, revision_id: uuid.UUID) -> Tree[Any]:
     """All rows of a revision with their ids as text, made by the database: turning
     30,000 ids into UUID objects and back into text would take a quarter of a read."""
     as_text = {"id", "parent_id", "stable_key"}
@@ -233,7 +233,7 @@ def _rows_for_display(db: Session, revision_id: uuid.UUID) -> Tree[Any]:
 
 
 def row_fields(values: Sequence[Any], depth: int) -> dict[str, Any]:
-    """A row's values in NODE_FIELDS order (a row of _rows_for_display, or node_values) as
+    """A row's values in NODE_FIELDS order (a row of rows_for_display, or node_values) as
     JSON-ready values: the one place a row's wire format is made. Unpacked by position,
     as attribute access on 10,000 result rows costs a third of a read."""
     (
@@ -300,7 +300,7 @@ def list_rows(
     json.dumps, which would take a third of the read budget each (bench/bench_schedules.py).
     """
     schedule = find_schedule(db, who, schedule_id)
-    tree = _rows_for_display(db, revision_of(db, schedule, revision_id))
+    tree = rows_for_display(db, revision_of(db, schedule, revision_id))
     items = [row_fields(row, depth) for row, depth in tree.walk()]
     return orjson.dumps({"items": items, "next_cursor": None}).decode()
 
@@ -309,7 +309,11 @@ def summary(
     db: Session, who: ProjectAccess, schedule_id: uuid.UUID, revision_id: uuid.UUID | None
 ) -> Summary:
     schedule = find_schedule(db, who, schedule_id)
-    revision = revision_of(db, schedule, revision_id)
+    return summary_of(db, schedule, revision_of(db, schedule, revision_id))
+
+
+def summary_of(db: Session, schedule: Schedule, revision: uuid.UUID) -> Summary:
+    """Totals per heading, per cost bearer and in all of one revision of `schedule`."""
     totals = summarize(load_tree(db, revision))
     return Summary(
         schedule_id=schedule.id,

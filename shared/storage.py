@@ -20,6 +20,10 @@ if TYPE_CHECKING:
 
 # Fail fast instead of hanging a request when storage is unreachable.
 CLIENT_OPTIONS: dict[str, Any] = {"connection_timeout": 5, "read_timeout": 20}
+# Blob storage's own retry waits 15, 18 and 24 s between tries: a request would wait a
+# minute to learn that storage is down. Two quick retries ride out a blip; what fails
+# after them is retried by a timer.
+BLOB_RETRY: dict[str, Any] = {"retry_total": 2, "initial_backoff": 1, "increment_base": 2}
 
 
 def uses_identity(settings: Settings) -> bool:
@@ -31,10 +35,13 @@ def build_blob_service(settings: Settings) -> BlobServiceClient:
 
     if uses_identity(settings):
         return BlobServiceClient(
-            settings.storage_blob_url, credential=credential(settings), **CLIENT_OPTIONS
+            settings.storage_blob_url,
+            credential=credential(settings),
+            **CLIENT_OPTIONS,
+            **BLOB_RETRY,
         )
     return BlobServiceClient.from_connection_string(
-        settings.storage_connection_string, **CLIENT_OPTIONS
+        settings.storage_connection_string, **CLIENT_OPTIONS, **BLOB_RETRY
     )
 
 

@@ -3,18 +3,23 @@ comparing them."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from tests.accounts import Browser, join, signed_up, user_id
-from tests.conftest import Host
+from tests.conftest import Host, app_environment, create_storage_resources, running_host
+from tests.test_outages import OwnStorage, own_database, own_storage
 from tests.test_project_security import require
 from tests.test_schedules import Desk, desk, new_desk
 from tests.test_schedules_adversarial import same_answer
 
-__all__ = ["desk"]  # the fixture, used by name
+__all__ = ["desk", "own_database", "own_storage"]  # the fixtures, used by name
 
 
 def issue(desk: Desk, label: str) -> httpx.Response:
@@ -226,3 +231,96 @@ def test_compare_refuses_bad_and_foreign_revisions_alike(
         assert refused.json()["code"] in {"validation_error", "bad_request"}, bad
     missing = desk.owner.browser.get(f"{desk.base}/compare", params={"from": "working"})
     assert missing.status_code == 400, missing.text
+
+
+# --- the snapshot in Blob storage -----------------------------------------------
+
+
+def listed(desk: Desk) -> list[dict[str, Any]]:
+    response = desk.owner.browser.get(f"{desk.base}/revisions")
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+def snapshot_hashes(desk: Desk, wait_s: float = 10) -> list[str | None]:
+    """The listed revisions' snapshot hashes, once every one is written (or the wait ends)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        hashes = [r["snapshot_sha256"] for r in listed(desk)]
+        if all(hashes) or time.monotonic() > deadline:
+            return hashes
+        time.sleep(0.1)
+
+
+def snapshot_blobs(host: Host) -> dict[str, bytes]:
+    from azure.storage.blob import BlobServiceClient
+
+    service = BlobServiceClient.from_connection_string(host.env["CASAI_STORAGE_CONNECTION_STRING"])
+    container = service.get_container_client(host.env["CASAI_REVISIONS_CONTAINER"])
+    return {
+        blob.name: container.download_blob(blob.name).readall() for blob in container.list_blobs()
+    }
+
+
+def test_an_issued_revision_is_kept_in_blob_storage_under_its_hash(host: Host, desk: Desk) -> None:
+    heading = desk.add(kind="heading", code="D", title="Markarbeten")
+    desk.add(
+        kind="item",
+        title="Schakt",
+        unit="m3",
+        quantity="10",
+        unit_price="12.50",
+        parent_id=heading["id"],
+        cost_bearer="Etapp 1",
+    )
+    revision = issue(desk, "FU").json()
+    [digest] = snapshot_hashes(desk)
+    assert digest is not None, "the snapshot was not written"
+
+    name = f"{desk.team.project_id}/{desk.schedule_id}/{revision['id']}.json"
+    content = snapshot_blobs(host)[name]
+    assert hashlib.sha256(content).hexdigest() == digest
+    snapshot = json.loads(content)
+    assert snapshot["revision"]["label"] == "FU"
+    assert snapshot["schedule"]["doc_no"] == "10.01"
+    frozen = {"revision_id": revision["id"]}
+    rows = desk.owner.browser.get(f"{desk.base}/rows", params=frozen).json()["items"]
+    assert snapshot["rows"] == rows
+    summary = desk.owner.browser.get(f"{desk.base}/summary", params=frozen).json()
+    assert snapshot["summary"] == summary
+    assert snapshot["summary"]["total"] == "125.00"
+
+    desk.add(kind="text", title="Efter FU")  # the working copy changes; the snapshot not
+    host.run_timer("sweep_revision_snapshots")
+    assert snapshot_blobs(host)[name] == content
+    assert snapshot_hashes(desk) == [digest]
+
+
+def test_a_revision_issued_while_blob_storage_is_down_gets_its_snapshot_once_it_is_back(
+    own_database: str, own_storage: OwnStorage, tmp_path: Path
+) -> None:
+    env = app_environment(tmp_path / "app", own_database, own_storage.connection_string)
+    create_storage_resources(env)
+    with running_host(env, "--migrate") as host, host.client() as client:
+        desk = new_desk(host, client)
+        desk.add(kind="item", title="Schakt", unit="m3", quantity="2", unit_price="3.00")
+        own_storage.stop()
+        issued = issue(desk, "PM 1")
+        # SQL holds the revision; its snapshot waits for storage, like an audit event.
+        assert issued.status_code == 201, issued.text
+        assert issued.json()["snapshot_sha256"] is None
+        time.sleep(1)  # the request's own attempt after its answer fails meanwhile
+        assert snapshot_hashes(desk, wait_s=0) == [None]
+        host.run_timer("sweep_revision_snapshots")  # still down: nothing lost, nothing written
+        assert snapshot_hashes(desk, wait_s=0) == [None]
+
+        own_storage.start()
+        create_storage_resources(env)
+        host.run_timer("sweep_revision_snapshots")
+        host.run_timer("sweep_revision_snapshots")  # twice: one blob, one hash
+        [digest] = snapshot_hashes(desk, wait_s=0)
+        assert digest is not None
+        [content] = snapshot_blobs(host).values()
+        assert hashlib.sha256(content).hexdigest() == digest
+        assert json.loads(content)["summary"]["total"] == "6.00"
