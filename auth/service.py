@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from auth import emails, otp, passwords, policy, sessions
+from auth.events import AccountEvent
 from auth.models import (
     OtpChallenge,
     RecoveryCode,
@@ -96,7 +97,7 @@ class SignedIn:
 
 
 def _security_event(
-    db: Session, user_id: uuid.UUID, action: str, who: audit.Actor, **details: Any
+    db: Session, user_id: uuid.UUID, action: AccountEvent, who: audit.Actor, **details: Any
 ) -> None:
     """An event of the account's own security log (GET /me/security-log)."""
     audit.record(db, audit.user(user_id), action, who, target=user_id, **details)
@@ -185,7 +186,7 @@ def require_password(db: Session, me: Principal, password: str) -> None:
     _check_login_throttle(db, me.user.email, me.client.ip, trusted_device=me.trusted_device)
     if not passwords.verify_password(me.user.password_hash, password):
         _count_failure(db, me.user.email, me.client.ip)
-        _security_event(db, me.user.id, "password_check_failed", me.actor)
+        _security_event(db, me.user.id, AccountEvent.PASSWORD_CHECK_FAILED, me.actor)
         raise Problem(403, "invalid_credentials", "The password is wrong.", keep_writes=True)
 
 
@@ -213,7 +214,7 @@ def _start_session(db: Session, client: Client, user: User, factors: list[str]) 
     _security_event(
         db,
         user.id,
-        "login_succeeded",
+        AccountEvent.LOGIN_SUCCEEDED,
         audit.Actor(user.id, client),
         factor=factors[-1],
         session_id=str(session.id),
@@ -253,13 +254,13 @@ def register(db: Session, client: Client, body: RegisterIn) -> StatusOut:
         pass  # a parallel request is creating the account and has not committed yet
     elif user.email_verified_at is None:
         otp.open_challenge(db, user, Purpose.VERIFY_EMAIL, registration=registration)
-        _security_event(db, user.id, "registered", audit.Actor(user.id, client))
+        _security_event(db, user.id, AccountEvent.REGISTERED, audit.Actor(user.id, client))
     else:
         _send_account_exists(db, user)
         _security_event(
             db,
             user.id,
-            "registration_refused",
+            AccountEvent.REGISTRATION_REFUSED,
             audit.Actor(user.id, client),
             reason="address_taken",
         )
@@ -346,7 +347,9 @@ def verify_email(db: Session, client: Client, body: VerifyEmailIn) -> VerifiedOu
     )
     if chosen is None or chosen.password_hash is None:
         _count_failure(db, body.email, client.ip)
-        _security_event(db, user.id, "email_verification_failed", actor, reason="password")
+        _security_event(
+            db, user.id, AccountEvent.EMAIL_VERIFICATION_FAILED, actor, reason="password"
+        )
         raise Problem(
             400,
             "invalid_credentials",
@@ -373,7 +376,7 @@ def verify_email(db: Session, client: Client, body: VerifyEmailIn) -> VerifiedOu
             OtpChallenge.user_id == user.id, OtpChallenge.purpose == Purpose.VERIFY_EMAIL
         )
     )
-    _security_event(db, user.id, "email_verified", actor)
+    _security_event(db, user.id, AccountEvent.EMAIL_VERIFIED, actor)
     return VerifiedOut(verified=True)
 
 
@@ -414,7 +417,11 @@ def login(db: Session, client: Client, body: LoginIn, device_token: str | None) 
         _count_failure(db, body.email, client.ip)
         if user is not None:
             _security_event(
-                db, user.id, "login_failed", audit.Actor(user.id, client), factor="password"
+                db,
+                user.id,
+                AccountEvent.LOGIN_FAILED,
+                audit.Actor(user.id, client),
+                factor="password",
             )
         raise Problem(
             401,
@@ -428,15 +435,15 @@ def login(db: Session, client: Client, body: LoginIn, device_token: str | None) 
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(body.password)
     if user.disabled_at is not None:
-        _security_event(db, user.id, "login_refused", actor, reason="account_disabled")
+        _security_event(db, user.id, AccountEvent.LOGIN_REFUSED, actor, reason="account_disabled")
         raise Problem(403, "account_disabled", "This account is disabled.", keep_writes=True)
     if not policy.second_factor_required(db, user):
         return _start_session(db, client, user, ["password"])
     methods = available_methods(db, user)
     challenge = otp.open_challenge(db, user, Purpose.LOGIN, send="email" in methods)
-    _security_event(db, user.id, "password_accepted", actor, second_factor_required=True)
+    _security_event(db, user.id, AccountEvent.PASSWORD_ACCEPTED, actor, second_factor_required=True)
     if "email" in methods:
-        _security_event(db, user.id, "otp_sent", actor, purpose="login")
+        _security_event(db, user.id, AccountEvent.OTP_SENT, actor, purpose="login")
     required = OtpRequired.model_validate(challenge_out(challenge, methods), from_attributes=True)
     return SignedIn(LoginResult(required))
 
@@ -492,7 +499,7 @@ def verify_otp(
     factor = _second_factor_matches(db, user, challenge, body.code, body.method)
     actor = audit.Actor(user.id, client)
     if factor is None:
-        _security_event(db, user.id, "otp_failed", actor, purpose=purpose)
+        _security_event(db, user.id, AccountEvent.OTP_FAILED, actor, purpose=purpose)
         raise otp.wrong_code(db, purpose, subject, max(0, otp.MAX_ATTEMPTS - challenge.attempts))
     if not otp.consume(db, challenge):
         raise otp.challenge_ended()
@@ -502,7 +509,12 @@ def verify_otp(
     session = caller.session
     token = sessions.rotate(db, session, [*session.factor_list, factor])
     _security_event(
-        db, user.id, "step_up_succeeded", actor, factor=factor, session_id=str(session.id)
+        db,
+        user.id,
+        AccountEvent.STEP_UP_SUCCEEDED,
+        actor,
+        factor=factor,
+        session_id=str(session.id),
     )
     return SignedIn(LoginResult(authenticated(user, session)), session_token=token)
 
@@ -520,7 +532,7 @@ def resend_code(db: Session, client: Client, body: OtpResendIn) -> StatusOut:
     _security_event(
         db,
         user.id,
-        "otp_sent",
+        AccountEvent.OTP_SENT,
         audit.Actor(user.id, client),
         purpose=challenge.purpose,
         resend=True,
@@ -536,7 +548,7 @@ def step_up(db: Session, me: Principal) -> Challenge:
         db, me.user, Purpose.STEP_UP, session_id=me.session.id, send="email" in methods
     )
     if "email" in methods:
-        _security_event(db, me.user.id, "otp_sent", me.actor, purpose="step_up")
+        _security_event(db, me.user.id, AccountEvent.OTP_SENT, me.actor, purpose="step_up")
     return challenge_out(challenge, methods)
 
 
@@ -551,7 +563,12 @@ def logout(db: Session, me: Principal) -> None:
     """End the caller's session; the route clears its cookie."""
     sessions.end(db, UserSession.id == me.session.id)
     _security_event(
-        db, me.user.id, "session_ended", me.actor, reason="logout", session_id=str(me.session.id)
+        db,
+        me.user.id,
+        AccountEvent.SESSION_ENDED,
+        me.actor,
+        reason="logout",
+        session_id=str(me.session.id),
     )
 
 
@@ -586,7 +603,7 @@ def end_session(db: Session, me: Principal, session_id: uuid.UUID) -> bool:
     _security_event(
         db,
         me.user.id,
-        "session_ended",
+        AccountEvent.SESSION_ENDED,
         me.actor,
         reason="ended_by_user",
         session_id=str(session_id),
@@ -596,7 +613,9 @@ def end_session(db: Session, me: Principal, session_id: uuid.UUID) -> bool:
 
 def end_other_sessions(db: Session, me: Principal) -> None:
     count = sessions.end_others(db, me)
-    _security_event(db, me.user.id, "session_ended", me.actor, reason="ended_others", count=count)
+    _security_event(
+        db, me.user.id, AccountEvent.SESSION_ENDED, me.actor, reason="ended_others", count=count
+    )
 
 
 # --- passwords ------------------------------------------------------------------
@@ -607,7 +626,9 @@ def change_password(db: Session, me: Principal, body: PasswordChangeIn) -> None:
     _refuse_weak_password(body.new_password, me.user.email, me.user.display_name, "new_password")
     me.user.password_hash = passwords.hash_password(body.new_password)
     ended = sessions.end_others(db, me)
-    _security_event(db, me.user.id, "password_changed", me.actor, other_sessions_ended=ended)
+    _security_event(
+        db, me.user.id, AccountEvent.PASSWORD_CHANGED, me.actor, other_sessions_ended=ended
+    )
 
 
 def forgot_password(db: Session, client: Client, body: PasswordForgotIn) -> StatusOut:
@@ -652,7 +673,7 @@ def _answer_reset_request(db: Session, queued: ResetRequest) -> None:
     )
     otp.open_challenge(db, user, purpose)
     requester = audit.Actor(user.id, Client(ip=queued.ip))
-    _security_event(db, user.id, "otp_sent", requester, purpose=purpose)
+    _security_event(db, user.id, AccountEvent.OTP_SENT, requester, purpose=purpose)
 
 
 def reset_password(db: Session, client: Client, body: PasswordResetIn) -> None:
@@ -675,7 +696,7 @@ def reset_password(db: Session, client: Client, body: PasswordResetIn) -> None:
     ended = sessions.end(db, UserSession.user_id == user.id)
     LOGIN_FAILURES.clear(db, otp.address_subject(user.email))
     _security_event(
-        db, user.id, "password_reset", audit.Actor(user.id, client), sessions_ended=ended
+        db, user.id, AccountEvent.PASSWORD_RESET, audit.Actor(user.id, client), sessions_ended=ended
     )
 
 
@@ -702,7 +723,12 @@ def set_email_otp(db: Session, me: Principal, body: MfaEmailIn) -> MfaStatus:
     me.user.email_otp_enabled = body.enabled
     ended = _end_other_sessions_for_factor_change(db, me)
     _security_event(
-        db, me.user.id, "mfa_changed", me.actor, email_otp=body.enabled, other_sessions_ended=ended
+        db,
+        me.user.id,
+        AccountEvent.MFA_CHANGED,
+        me.actor,
+        email_otp=body.enabled,
+        other_sessions_ended=ended,
     )
     return mfa_status(db, me.user)
 
@@ -743,7 +769,9 @@ def confirm_totp(db: Session, me: Principal, body: TotpConfirmIn) -> RecoveryCod
     credential.confirmed_at = clock.now()
     codes = otp.new_recovery_codes(db, me.user)
     ended = _end_other_sessions_for_factor_change(db, me)
-    _security_event(db, me.user.id, "mfa_changed", me.actor, totp=True, other_sessions_ended=ended)
+    _security_event(
+        db, me.user.id, AccountEvent.MFA_CHANGED, me.actor, totp=True, other_sessions_ended=ended
+    )
     return RecoveryCodes(recovery_codes=codes)
 
 
@@ -756,7 +784,9 @@ def remove_totp(db: Session, me: Principal, body: TotpDeleteIn) -> None:
     db.delete(credential)
     db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == me.user.id))
     ended = _end_other_sessions_for_factor_change(db, me)
-    _security_event(db, me.user.id, "mfa_changed", me.actor, totp=False, other_sessions_ended=ended)
+    _security_event(
+        db, me.user.id, AccountEvent.MFA_CHANGED, me.actor, totp=False, other_sessions_ended=ended
+    )
 
 
 def regenerate_recovery_codes(db: Session, me: Principal, password: str) -> RecoveryCodes:
@@ -766,7 +796,11 @@ def regenerate_recovery_codes(db: Session, me: Principal, password: str) -> Reco
     codes = otp.new_recovery_codes(db, me.user)
     ended = _end_other_sessions_for_factor_change(db, me)
     _security_event(
-        db, me.user.id, "recovery_codes_regenerated", me.actor, other_sessions_ended=ended
+        db,
+        me.user.id,
+        AccountEvent.RECOVERY_CODES_REGENERATED,
+        me.actor,
+        other_sessions_ended=ended,
     )
     return RecoveryCodes(recovery_codes=codes)
 
@@ -779,7 +813,7 @@ def update_me(db: Session, me: Principal, body: MePatch) -> UserOut:
         me.user.display_name = body.display_name
     if body.locale is not None:
         me.user.locale = body.locale
-    _security_event(db, me.user.id, "profile_changed", me.actor)
+    _security_event(db, me.user.id, AccountEvent.PROFILE_CHANGED, me.actor)
     return user_out(me.user)
 
 

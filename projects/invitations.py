@@ -12,6 +12,7 @@ from auth.models import User
 from auth.sessions import Principal
 from projects import emails
 from projects.access import ProjectAccess, role_permissions
+from projects.events import ProjectEvent
 from projects.models import (
     Invitation,
     InvitationStatus,
@@ -131,7 +132,7 @@ def create_invitation(db: Session, who: ProjectAccess, values: InvitationCreate)
     audit.record(
         db,
         audit.project(who.project.id),
-        "invitation_sent",
+        ProjectEvent.INVITATION_SENT,
         who.actor,
         target=values.email,
         role=role.key,
@@ -196,7 +197,7 @@ def revoke_invitation(db: Session, who: ProjectAccess, invitation_id: uuid.UUID)
     audit.record(
         db,
         audit.project(who.project.id),
-        "invitation_revoked",
+        ProjectEvent.INVITATION_REVOKED,
         who.actor,
         target=invitation.email,
         invitation_id=str(invitation.id),
@@ -294,7 +295,7 @@ def accept_invitation(db: Session, caller: Principal, values: AcceptIn) -> Accep
     audit.record(
         db,
         audit.project(project.id),
-        "invitation_accepted",
+        ProjectEvent.INVITATION_ACCEPTED,
         caller.actor,
         target=caller.user.id,
         invitation_id=str(invitation.id),

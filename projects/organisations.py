@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from auth.models import User
 from auth.sessions import Principal
 from projects.access import OrgAccess, role_permissions
+from projects.events import OrgEvent
 from projects.models import (
     Invitation,
     InvitationStatus,
@@ -108,7 +109,7 @@ def create_org(db: Session, caller: Principal, values: OrgCreate) -> OrgOut:
             RolePermission(role_id=role.id, permission=p) for p in sorted(builtin.permissions)
         )
     audit.record(
-        db, audit.org(org.id), "org_created", caller.actor, target=org.id, name=values.name
+        db, audit.org(org.id), OrgEvent.ORG_CREATED, caller.actor, target=org.id, name=values.name
     )
     return _org_out(org, ORG_ADMIN)
 
@@ -139,7 +140,7 @@ def get_org(who: OrgAccess) -> OrgOut:
 
 def rename_org(db: Session, who: OrgAccess, values: OrgPatch) -> OrgOut:
     who.org.name = values.name
-    audit.record(db, audit.org(who.org.id), "org_renamed", who.actor, name=values.name)
+    audit.record(db, audit.org(who.org.id), OrgEvent.ORG_RENAMED, who.actor, name=values.name)
     return get_org(who)
 
 
@@ -173,7 +174,7 @@ def set_org_role(
     audit.record(
         db,
         audit.org(who.org.id),
-        "org_role_changed",
+        OrgEvent.ORG_ROLE_CHANGED,
         who.actor,
         target=user_id,
         org_role=values.org_role,
@@ -246,7 +247,7 @@ def create_role(db: Session, who: OrgAccess, values: RoleCreate) -> RoleOut:
     audit.record(
         db,
         audit.org(who.org.id),
-        "role_created",
+        OrgEvent.ROLE_CREATED,
         who.actor,
         target=role.id,
         permissions=",".join(values.permissions),
@@ -275,7 +276,7 @@ def update_role(db: Session, who: OrgAccess, role_id: uuid.UUID, values: RolePat
         audit.record(
             db,
             trail,
-            "role_changed",
+            OrgEvent.ROLE_CHANGED,
             who.actor,
             target=role.id,
             role=role.key,
@@ -353,4 +354,4 @@ def delete_role(db: Session, who: OrgAccess, role_id: uuid.UUID) -> None:
     # Ended invitations still name the role; the audit trail keeps their story.
     db.execute(delete(Invitation).where(Invitation.role_id == role.id))
     db.delete(role)
-    audit.record(db, audit.org(who.org.id), "role_deleted", who.actor, target=role_id)
+    audit.record(db, audit.org(who.org.id), OrgEvent.ROLE_DELETED, who.actor, target=role_id)

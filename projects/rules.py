@@ -20,6 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from auth.models import User
 from projects.access import ProjectAccess, second_factor_problem
+from projects.events import OrgEvent
 from projects.models import (
     Organization,
     OrgMember,
@@ -134,7 +135,7 @@ def end_projectless_memberships(db: Session, actor: audit.Actor, org_id: uuid.UU
         return
     db.execute(delete(OrgMember).where(projectless).execution_options(synchronize_session=False))
     for user_id in leaving:
-        audit.record(db, audit.org(org_id), "org_member_left", actor, target=user_id)
+        audit.record(db, audit.org(org_id), OrgEvent.MEMBER_LEFT, actor, target=user_id)
 
 
 def keeps_a_manager(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from auth.models import User
 from auth.sessions import Principal
 from projects.access import ProjectAccess, role_permissions
+from projects.events import ProjectEvent
 from projects.models import (
     OrgMember,
     Project,
@@ -89,7 +90,9 @@ def create_project(db: Session, caller: Principal, values: ProjectCreate) -> Pro
         project_id=project.id, user_id=caller.user.id, role_id=owner.id, added_at=now
     )
     db.add(membership)
-    audit.record(db, audit.project(project.id), "project_created", caller.actor, target=project.id)
+    audit.record(
+        db, audit.project(project.id), ProjectEvent.PROJECT_CREATED, caller.actor, target=project.id
+    )
     return project_out(ProjectAccess(caller, project, membership, owner, owner_permissions))
 
 
@@ -133,7 +136,7 @@ def update_project(db: Session, who: ProjectAccess, values: ProjectPatch) -> Pro
     audit.record(
         db,
         audit.project(who.project.id),
-        "project_changed",
+        ProjectEvent.PROJECT_CHANGED,
         who.actor,
         fields=",".join(sorted(values.model_fields_set)),
     )
@@ -149,7 +152,7 @@ def delete_project(db: Session, who: ProjectAccess) -> None:
     )
     if not updated_one(db, deleting):  # a simultaneous request deleted it first
         raise not_found("No such project.")
-    audit.record(db, audit.project(who.project.id), "project_deleted", who.actor)
+    audit.record(db, audit.project(who.project.id), ProjectEvent.PROJECT_DELETED, who.actor)
     end_projectless_memberships(db, who.actor, who.project.org_id)
 
 
@@ -160,7 +163,7 @@ def set_security(db: Session, who: ProjectAccess, values: ProjectSecurity) -> Pr
     audit.record(
         db,
         audit.project(who.project.id),
-        "security_changed",
+        ProjectEvent.SECURITY_CHANGED,
         who.actor,
         require_2fa=who.project.require_2fa,
         require_totp=who.project.require_totp,
@@ -234,7 +237,7 @@ def update_member(
     audit.record(
         db,
         audit.project(who.project.id),
-        "member_changed",
+        ProjectEvent.MEMBER_CHANGED,
         who.actor,
         target=user_id,
         role=role.key,
@@ -248,7 +251,9 @@ def remove_member(db: Session, who: ProjectAccess, user_id: uuid.UUID) -> None:
     if not keeps_a_manager(db, who.project.id, without=user_id):
         raise Problem(409, "conflict", "The project would have nobody who manages members.")
     db.delete(member)
-    audit.record(db, audit.project(who.project.id), "member_removed", who.actor, target=user_id)
+    audit.record(
+        db, audit.project(who.project.id), ProjectEvent.MEMBER_REMOVED, who.actor, target=user_id
+    )
     end_projectless_memberships(db, who.actor, who.project.org_id)
 
 
