@@ -51,11 +51,14 @@ $(VENV)/etc/odbcinst.ini: $(VENV)/.installed infra/odbc_driver.py
 	$(PY) infra/odbc_driver.py register
 
 ## Lint, type-check and run every test (PostgreSQL too when CASAI_TEST_POSTGRES_URL is set).
+## Two workers (pytest-xdist), a test file each at a time: most of a test's time is its dev
+## host answering, so two keep both cores busy. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
 test: deps infra-checks odbc-driver
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## What `azd up` would run, run here without Azure, then what a first deployment must confirm
 ## (infra/README.md, Rehearsal). Not part of `make test`; its pieces are.
