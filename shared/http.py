@@ -267,8 +267,11 @@ def handle(req: func.HttpRequest, handler: Handler, spec: Endpoint) -> func.Http
             ).to_response()
     finally:
         _close(context)
+    # One look at the names present: a werkzeug lookup of a missing header raises and
+    # catches inside, which was most of the wrapper's cost on a small answer.
+    present = {name.lower() for name, _ in response.headers.items()}
     for name, value in SECURITY_HEADERS.items():
-        if name not in response.headers:
+        if name.lower() not in present:
             response.headers[name] = value
     response.headers[REQUEST_ID_HEADER] = request_id
     _log_request(req, spec, response.status_code, request_id, started, activity, dependency)
