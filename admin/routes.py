@@ -8,7 +8,7 @@ from auth import guards
 from auth.sessions import Principal
 from shared import db, housekeeping, http
 from shared.config import get_settings
-from shared.problems import Problem
+from shared.problems import Problem, ProblemCode
 from support.schemas import TicketList, TicketOut, TicketQuery
 
 bp = http.Blueprint()
@@ -16,6 +16,13 @@ log = logging.getLogger("casai.admin")
 USER = "admin/users/{user_id:guid}"
 
 
+@http.declare_guard(
+    http.GuardContract(
+        "required",
+        {**guards.SIGNED_IN.refusals, 403: [ProblemCode.FORBIDDEN, ProblemCode.MFA_REQUIRED]},
+        {"x-casai-platform-admin": "true", **guards.SECOND_FACTOR},
+    )
+)
 def platform_admin(ctx: http.Context) -> None:
     """Guard of every admin endpoint: a platform administrator's session that passed a
     second factor; 403 `forbidden` for everyone else, `mfa_required` without the factor."""
@@ -47,7 +54,13 @@ def enable_user(ctx: http.Context) -> AdminUserOut:
     return service.enable_user(ctx.db, ctx.established(Principal), ctx.route_id("user_id"))
 
 
-@bp.endpoint("DELETE", f"{USER}/sessions", status=204, guard=platform_admin)
+@bp.endpoint(
+    "DELETE",
+    f"{USER}/sessions",
+    status=204,
+    guard=platform_admin,
+    response_headers=["Set-Cookie"],  # when it was the admin's own
+)
 def end_user_sessions(ctx: http.Context) -> None:
     """End every session of an account; it stays able to sign in."""
     if service.end_sessions(ctx.db, ctx.established(Principal), ctx.route_id("user_id")):

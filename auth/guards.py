@@ -14,8 +14,8 @@ from auth import sessions
 from auth.models import User, UserSession
 from auth.sessions import Principal, Visitor
 from shared import crypto
-from shared.http import Context
-from shared.problems import Problem
+from shared.http import Context, GuardContract, declare_guard
+from shared.problems import Problem, ProblemCode
 
 SESSION_COOKIE = "__Host-casai_session"
 DEVICE_COOKIE = "__Host-casai_device"
@@ -59,6 +59,10 @@ def device_token(ctx: Context) -> str | None:
     return cookie(ctx, DEVICE_COOKIE)
 
 
+SIGNED_IN = GuardContract("required", {401: [ProblemCode.UNAUTHENTICATED]})
+
+
+@declare_guard(SIGNED_IN)
 def signed_in(ctx: Context) -> None:
     """Guard: a live session, and the CSRF token on unsafe methods."""
     token = cookie(ctx, SESSION_COOKIE)
@@ -84,6 +88,7 @@ def _principal(ctx: Context, user: User, session: UserSession) -> Principal:
     return Principal(user, session, ctx.client, trusted_device=trusted)
 
 
+@declare_guard(GuardContract("optional", {}))
 def signed_in_or_anonymous(ctx: Context) -> None:
     """Guard of endpoints open to everyone: a `Visitor`, with its `Principal` when the
     request carries a live session. A request that does must pass the CSRF check on
@@ -95,9 +100,17 @@ def signed_in_or_anonymous(ctx: Context) -> None:
     ctx.establish(Visitor(ctx.client, principal))
 
 
-signed_in_or_anonymous.session_optional = True  # type: ignore[attr-defined]  # see shared.openapi
+# What a guard asking for a passed second factor adds to signed_in's contract.
+SECOND_FACTOR = {"x-casai-second-factor": "required"}
 
 
+@declare_guard(
+    GuardContract(
+        "required",
+        {**SIGNED_IN.refusals, 403: [ProblemCode.MFA_REQUIRED]},
+        SECOND_FACTOR,
+    )
+)
 def signed_in_with_second_factor(ctx: Context) -> None:
     """Guard: as `signed_in`, and the session has passed a second factor."""
     signed_in(ctx)

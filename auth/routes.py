@@ -67,14 +67,22 @@ def verify_email(ctx: http.Context) -> VerifiedOut:
     return service.verify_email(ctx.db, ctx.client, ctx.body)
 
 
-@bp.endpoint("POST", "auth/login", body=LoginIn, response=LoginResult)
+@bp.endpoint(
+    "POST", "auth/login", body=LoginIn, response=LoginResult, response_headers=["Set-Cookie"]
+)
 def login(ctx: http.Context) -> LoginResult:
     """Sign in with e-mail and password; either a session or `otp_required`."""
     signed = service.login(ctx.db, ctx.client, ctx.body, guards.device_token(ctx))
     return _with_cookies(ctx, signed)
 
 
-@bp.endpoint("POST", "auth/otp/verify", body=OtpVerifyIn, response=LoginResult)
+@bp.endpoint(
+    "POST",
+    "auth/otp/verify",
+    body=OtpVerifyIn,
+    response=LoginResult,
+    response_headers=["Set-Cookie"],
+)
 def verify_otp(ctx: http.Context) -> LoginResult:
     """Complete a sign-in (or a step-up) with an e-mail, authenticator or recovery code."""
     caller = None
@@ -102,7 +110,7 @@ def current_session(ctx: http.Context) -> SessionView:
     return service.current_session(ctx.established(Principal))
 
 
-@bp.endpoint("POST", "auth/logout", guard=signed_in, status=204)
+@bp.endpoint("POST", "auth/logout", guard=signed_in, status=204, response_headers=["Set-Cookie"])
 def logout(ctx: http.Context) -> None:
     """End this session on the server and clear its cookie."""
     service.logout(ctx.db, ctx.established(Principal))
@@ -115,7 +123,13 @@ def list_sessions(ctx: http.Context) -> SessionList:
     return service.list_sessions(ctx.db, ctx.established(Principal))
 
 
-@bp.endpoint("DELETE", "auth/sessions/{session_id:guid}", guard=signed_in, status=204)
+@bp.endpoint(
+    "DELETE",
+    "auth/sessions/{session_id:guid}",
+    guard=signed_in,
+    status=204,
+    response_headers=["Set-Cookie"],  # when it was this session
+)
 def end_session(ctx: http.Context) -> None:
     """End one of the caller's sessions."""
     if service.end_session(ctx.db, ctx.established(Principal), ctx.route_id("session_id")):
@@ -238,7 +252,14 @@ def export_me(ctx: http.Context) -> PrivacyExport:
     return privacy.export(ctx.db, ctx.established(Principal))
 
 
-@bp.endpoint("DELETE", "me", body=DeleteMeIn, guard=signed_in, status=204)
+@bp.endpoint(
+    "DELETE",
+    "me",
+    body=DeleteMeIn,
+    guard=signed_in,
+    status=204,
+    response_headers=["Set-Cookie"],
+)
 def delete_me(ctx: http.Context) -> None:
     """Delete the account: the password, and a second factor when the account has one.
 

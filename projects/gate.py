@@ -13,7 +13,7 @@ context; routes read it with `ctx.established(ProjectAccess)`.
 
 from __future__ import annotations
 
-from auth.guards import signed_in
+from auth.guards import SIGNED_IN, signed_in
 from auth.sessions import Principal
 from projects.access import (
     OrgAccess,
@@ -24,17 +24,31 @@ from projects.access import (
     second_factor_problem,
 )
 from projects.permissions import ORG_ADMIN, Permission
-from shared.http import Context
-from shared.problems import Problem
+from shared.http import Context, GuardContract
+from shared.problems import Problem, ProblemCode
 
 __all__ = ["OrgAccess", "ProjectAccess", "org_gate", "project_gate"]
+
+# A session may lack the second factor a project (or the caller's membership) asks for.
+_SECOND_FACTOR_REFUSALS = [ProblemCode.MFA_REQUIRED, ProblemCode.TOTP_REQUIRED]
+# `x-casai-second-factor: project`: needed where the project or membership requires it.
+_AS_THE_PROJECT_REQUIRES = {"x-casai-second-factor": "project"}
 
 
 class project_gate:  # noqa: N801  (used like a function: guard=project_gate(Permission.X))
     """The guard for routes under `projects/{project_id}` that need `permission`."""
 
     def __init__(self, permission: Permission) -> None:
-        self.permission = permission  # also shown in the OpenAPI document
+        self.permission = permission
+        self.contract = GuardContract(
+            "required",
+            {
+                **SIGNED_IN.refusals,
+                403: [ProblemCode.FORBIDDEN, *_SECOND_FACTOR_REFUSALS],
+                404: [ProblemCode.NOT_FOUND],  # not a member: the project is not revealed
+            },
+            {"x-casai-permission": permission.value, **_AS_THE_PROJECT_REQUIRES},
+        )
 
     def __call__(self, ctx: Context) -> None:
         signed_in(ctx)
@@ -58,6 +72,15 @@ class org_gate:  # noqa: N801  (used like a function: guard=org_gate(admin=True)
 
     def __init__(self, *, admin: bool) -> None:
         self.admin = admin
+        self.contract = GuardContract(
+            "required",
+            {
+                **SIGNED_IN.refusals,
+                403: [*([ProblemCode.FORBIDDEN] if admin else []), *_SECOND_FACTOR_REFUSALS],
+                404: [ProblemCode.NOT_FOUND],
+            },
+            {"x-casai-org-role": "admin" if admin else "member", **_AS_THE_PROJECT_REQUIRES},
+        )
 
     def __call__(self, ctx: Context) -> None:
         signed_in(ctx)

@@ -83,6 +83,7 @@ def list_schedules(ctx: http.Context) -> ScheduleList:
     response=ScheduleOut,
     status=201,
     guard=project_gate(Permission.SCHEDULES_MANAGE),
+    response_headers=["ETag"],
 )
 def create_schedule(ctx: http.Context) -> ScheduleOut:
     """Create a mängdförteckning with an empty working revision."""
@@ -91,7 +92,13 @@ def create_schedule(ctx: http.Context) -> ScheduleOut:
     return schedule
 
 
-@bp.endpoint("GET", SCHEDULE, response=ScheduleOut, guard=project_gate(Permission.SCHEDULES_VIEW))
+@bp.endpoint(
+    "GET",
+    SCHEDULE,
+    response=ScheduleOut,
+    guard=project_gate(Permission.SCHEDULES_VIEW),
+    response_headers=["ETag"],
+)
 def get_schedule(ctx: http.Context) -> ScheduleOut:
     """One mängdförteckning, with its version as ETag."""
     schedule = service.get_schedule(ctx.db, who(ctx), schedule_id(ctx))
@@ -105,6 +112,8 @@ def get_schedule(ctx: http.Context) -> ScheduleOut:
     body=SchedulePatch,
     response=ScheduleOut,
     guard=project_gate(Permission.SCHEDULES_MANAGE),
+    if_match=True,
+    response_headers=["ETag"],
 )
 def update_schedule(ctx: http.Context) -> ScheduleOut:
     """Rename it or change its number, standard or currency (If-Match required)."""
@@ -113,7 +122,13 @@ def update_schedule(ctx: http.Context) -> ScheduleOut:
     return schedule
 
 
-@bp.endpoint("DELETE", SCHEDULE, status=204, guard=project_gate(Permission.SCHEDULES_MANAGE))
+@bp.endpoint(
+    "DELETE",
+    SCHEDULE,
+    status=204,
+    guard=project_gate(Permission.SCHEDULES_MANAGE),
+    if_match=True,
+)
 def delete_schedule(ctx: http.Context) -> None:
     """Delete the mängdförteckning (If-Match required)."""
     service.delete_schedule(ctx.db, who(ctx), schedule_id(ctx), if_match(ctx))
@@ -139,6 +154,7 @@ def list_rows(ctx: http.Context) -> func.HttpResponse:
     response=RowOut,
     status=201,
     guard=project_gate(Permission.SCHEDULES_EDIT),
+    response_headers=["ETag"],
 )
 def create_row(ctx: http.Context) -> RowOut:
     """Add a row: last under `parent_id`, first with `first`, or after `after_id`."""
@@ -148,7 +164,13 @@ def create_row(ctx: http.Context) -> RowOut:
 
 
 @bp.endpoint(
-    "PATCH", ROW, body=RowPatch, response=RowOut, guard=project_gate(Permission.SCHEDULES_EDIT)
+    "PATCH",
+    ROW,
+    body=RowPatch,
+    response=RowOut,
+    guard=project_gate(Permission.SCHEDULES_EDIT),
+    if_match=True,
+    response_headers=["ETag"],
 )
 def update_row(ctx: http.Context) -> RowOut:
     """Change a row's fields (If-Match required; 412 returns the current row)."""
@@ -159,7 +181,9 @@ def update_row(ctx: http.Context) -> RowOut:
     return row
 
 
-@bp.endpoint("DELETE", ROW, status=204, guard=project_gate(Permission.SCHEDULES_EDIT))
+@bp.endpoint(
+    "DELETE", ROW, status=204, guard=project_gate(Permission.SCHEDULES_EDIT), if_match=True
+)
 def delete_row(ctx: http.Context) -> None:
     """Delete a row and everything under it (If-Match required)."""
     service.delete_row(ctx.db, who(ctx), schedule_id(ctx), row_id(ctx), if_match(ctx))

@@ -21,10 +21,10 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import azure.functions as func
 from pydantic import BaseModel, ValidationError
@@ -36,6 +36,7 @@ from shared.outages import Dependency, down_dependency, outage_cause
 from shared.problems import (
     SECURITY_HEADERS,
     Problem,
+    ProblemCode,
     internal_error,
     not_found,
     payload_too_large,
@@ -69,6 +70,42 @@ Handler = Callable[["Context"], "BaseModel | func.HttpResponse | None"]
 Guard = Callable[["Context"], None]
 Model = TypeVar("Model", bound=BaseModel)
 Established = TypeVar("Established")
+GuardT = TypeVar("GuardT", bound=Guard)
+# What a guard or a handler may answer instead of success: status → the problem codes.
+Refusals = Mapping[int, Sequence[ProblemCode]]
+
+
+@dataclass(frozen=True)
+class GuardContract:
+    """What a guard tells the OpenAPI document (shared.openapi) about the requests it
+    lets through and the refusals it answers.
+
+    `session` is whether a signed-in session is needed or only read when present; a
+    guard that reads a session also checks the CSRF header on unsafe methods (403
+    `csrf_failed`), which the document adds by itself. `extensions` are the
+    operation's `x-casai-*` members: the permission and the second-factor rule.
+    """
+
+    session: Literal["required", "optional"]
+    refusals: Refusals
+    extensions: Mapping[str, str] = field(default_factory=dict)
+
+
+def declare_guard(contract: GuardContract) -> Callable[[GuardT], GuardT]:
+    """Attach `contract` to a guard function (a guard object has a `contract` attribute)."""
+
+    def declared(guard: GuardT) -> GuardT:
+        guard.contract = contract  # type: ignore[attr-defined]
+        return guard
+
+    return declared
+
+
+def guard_contract(guard: Guard) -> GuardContract:
+    contract = getattr(guard, "contract", None)
+    if not isinstance(contract, GuardContract):
+        raise TypeError(f"guard {guard!r} declares no GuardContract")
+    return contract
 
 
 @dataclass(frozen=True)
@@ -87,6 +124,9 @@ class Endpoint:
     status: int
     max_body: int | None
     guard: Guard | None
+    errors: Refusals = field(default_factory=dict)
+    if_match: bool = False  # the handler needs If-Match: 428 without it, 412 when stale
+    response_headers: tuple[str, ...] = ()  # names in shared.openapi.RESPONSE_HEADERS
 
 
 # Filled as the area blueprints are imported; read by the OpenAPI document.
@@ -190,8 +230,18 @@ class Blueprint(func.Blueprint):
         max_body: int | None = None,
         tag: str = "",
         guard: Guard | None = None,
+        errors: Refusals | None = None,
+        if_match: bool = False,
+        response_headers: Sequence[str] = (),
     ) -> Callable[[Handler], Handler]:
-        """Register `handler` as the function answering `method` on `route` (under /api)."""
+        """Register `handler` as the function answering `method` on `route` (under /api).
+
+        `errors` are the refusals the handler itself answers (the wrapper's and the
+        guard's are known already), `if_match` that it needs the header, and
+        `response_headers` the headers its success sets: all for the OpenAPI document.
+        """
+        if guard is not None:
+            guard_contract(guard)  # every guard says what it refuses
 
         def register(handler: Handler) -> Handler:
             doc = (handler.__doc__ or "").strip()
@@ -209,6 +259,9 @@ class Blueprint(func.Blueprint):
                 status=status,
                 max_body=max_body,
                 guard=guard,
+                errors=dict(errors or {}),
+                if_match=if_match,
+                response_headers=tuple(response_headers),
             )
             ENDPOINTS.append(spec)
             function = _wrap(handler, spec)

@@ -9,7 +9,7 @@ from typing import Any, cast
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from shared.http import Endpoint
+from shared.http import Endpoint, Refusals, guard_contract
 from shared.problems import ProblemCode
 
 _PARAMETER = re.compile(r"\{\*{0,2}(?P<name>\w+)(?P<constraints>(:[^}=?]+)*)\??(=[^}]*)?\}")
@@ -53,6 +53,71 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The response headers an endpoint may declare it sets (Endpoint.response_headers).
+RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
+    "ETag": {
+        "description": "The version of what was answered; send it back in If-Match.",
+        "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
+    },
+    "Set-Cookie": {
+        "description": "The session cookie (`__Host-casai_session`, HttpOnly, Secure, "
+        "SameSite=Lax), set or cleared; on sign-in also the trusted-device cookie.",
+        "schema": {"type": "string"},
+    },
+}
+RETRY_AFTER = {
+    "description": "Seconds to wait before trying again.",
+    "schema": {"type": "integer", "minimum": 1},
+}
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": True,
+    "description": "The ETag last read (`*` for any version): 412 with the current "
+    "version when it is stale, 428 when missing.",
+    "schema": {"type": "string"},
+}
+# Refusals the one wrapper (shared.http) answers for every endpoint, and for those with
+# a query, a body or an id in the path.
+_ALWAYS: Refusals = {
+    413: [ProblemCode.PAYLOAD_TOO_LARGE],
+    503: [ProblemCode.UNAVAILABLE],
+}
+_WITH_QUERY: Refusals = {400: [ProblemCode.VALIDATION_ERROR]}
+_WITH_BODY: Refusals = {
+    400: [ProblemCode.VALIDATION_ERROR],
+    415: [ProblemCode.UNSUPPORTED_MEDIA_TYPE],
+}
+_WITH_IF_MATCH: Refusals = {
+    412: [ProblemCode.PRECONDITION_FAILED],
+    428: [ProblemCode.PRECONDITION_REQUIRED],
+}
+_WITH_CSRF: Refusals = {403: [ProblemCode.CSRF_FAILED]}
+
+
+def refusals(endpoint: Endpoint) -> dict[int, list[ProblemCode]]:
+    """Every status `endpoint` can answer other than success, with its problem codes:
+    the wrapper's, the guard's and the handler's own."""
+    parts: list[Refusals] = [_ALWAYS, endpoint.errors]
+    if endpoint.query is not None:
+        parts.append(_WITH_QUERY)
+    if endpoint.body is not None:
+        parts.append(_WITH_BODY)
+    if endpoint.if_match:
+        parts.append(_WITH_IF_MATCH)
+    if endpoint.guard is not None:
+        parts.append(guard_contract(endpoint.guard).refusals)
+        if endpoint.method in UNSAFE_METHODS:
+            parts.append(_WITH_CSRF)
+    merged: dict[int, list[ProblemCode]] = {}
+    for part in parts:
+        for status, codes in part.items():
+            known = merged.setdefault(status, [])
+            known.extend(code for code in codes if code not in known)
+    return dict(sorted(merged.items()))
+
+
 def build_document(endpoints: Iterable[Endpoint], *, title: str, version: str) -> dict[str, Any]:
     endpoints = list(endpoints)
     schemas, refs = _component_schemas(endpoints)
@@ -73,8 +138,15 @@ def build_document(endpoints: Iterable[Endpoint], *, title: str, version: str) -
                     "type": "apiKey",
                     "in": "cookie",
                     "name": "__Host-casai_session",
-                    "description": "Unsafe methods also need the X-CSRF-Token header.",
-                }
+                    "description": "The session cookie sign-in sets.",
+                },
+                "csrf": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-CSRF-Token",
+                    "description": "The session's CSRF token (`csrf_token` of GET /me and "
+                    "of sign-in), on every POST, PUT, PATCH and DELETE with a session.",
+                },
             },
         },
     }
@@ -134,13 +206,21 @@ def _operation(
     if endpoint.description:
         operation["description"] = endpoint.description
     if endpoint.guard is not None:
-        optional = getattr(endpoint.guard, "session_optional", False)
-        operation["security"] = [{}, {"session": []}] if optional else [{"session": []}]
-        permission = getattr(endpoint.guard, "permission", None)
+        contract = guard_contract(endpoint.guard)
+        needed: dict[str, list[str]] = {"session": []}
+        if endpoint.method in UNSAFE_METHODS:
+            needed["csrf"] = []
+        optional = contract.session == "optional"
+        operation["security"] = [{}, needed] if optional else [needed]
+        operation.update(contract.extensions)
+        permission = contract.extensions.get("x-casai-permission")
         if permission:
-            operation["x-permission"] = permission
             needs = f"Needs the project permission `{permission}`."
             operation["description"] = f"{operation.get('description', '')}\n\n{needs}".strip()
+    else:
+        operation["security"] = []
+    if endpoint.if_match:
+        parameters = [*parameters, IF_MATCH]
     if endpoint.query is not None:
         parameters = parameters + _query_parameters(endpoint.query)
     if parameters:
@@ -155,12 +235,38 @@ def _operation(
         success["content"] = {
             "application/json": {"schema": refs[(endpoint.response, "serialization")]}
         }
-    problem = {"$ref": "#/components/schemas/Problem"}
-    operation["responses"] = {
-        str(endpoint.status): success,
-        "default": {
-            "description": "A problem (RFC 9457) with a stable `code`",
-            "content": {"application/problem+json": {"schema": problem}},
+    if endpoint.response_headers:
+        success["headers"] = {name: RESPONSE_HEADERS[name] for name in endpoint.response_headers}
+    responses: dict[str, Any] = {str(endpoint.status): success}
+    for status, codes in refusals(endpoint).items():
+        responses[str(status)] = _problem_response(status, codes)
+    # Until every handler declares its own refusals (issue 13), anything else is a problem.
+    responses["default"] = {
+        "description": "A problem (RFC 9457) with a stable `code`",
+        "content": {"application/problem+json": {"schema": {"$ref": PROBLEM_REF}}},
+    }
+    operation["responses"] = responses
+    return operation
+
+
+PROBLEM_REF = "#/components/schemas/Problem"
+
+
+def _problem_response(status: int, codes: list[ProblemCode]) -> dict[str, Any]:
+    listed = ", ".join(f"`{code}`" for code in codes)
+    response: dict[str, Any] = {
+        "description": f"A problem (RFC 9457): {listed}",
+        "content": {
+            "application/problem+json": {
+                "schema": {
+                    "allOf": [
+                        {"$ref": PROBLEM_REF},
+                        {"properties": {"code": {"enum": [code.value for code in codes]}}},
+                    ]
+                }
+            }
         },
     }
-    return operation
+    if status in (429, 503):
+        response["headers"] = {"Retry-After": RETRY_AFTER}
+    return response
