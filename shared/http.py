@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from urllib.parse import parse_qsl, urlsplit
 
 import azure.functions as func
 from pydantic import BaseModel, ValidationError
@@ -346,7 +347,7 @@ def _answer(
         if spec.guard is not None:
             spec.guard(context)
         if spec.query is not None:
-            context.query = parse_model(spec.query, dict(req.params), where="query")
+            context.query = parse_model(spec.query, _query_values(req), where="query")
         if spec.body is not None:
             context.body = parse_model(spec.body, _read_json(req), where="body")
         result = handler(context)
@@ -420,6 +421,21 @@ def _check_body_size(req: func.HttpRequest, limit: int) -> None:
         raise payload_too_large(limit)
     if len(req.get_body()) > limit:
         raise payload_too_large(limit)
+
+
+def _query_values(req: func.HttpRequest) -> dict[str, str]:
+    """The query parameters as the model reads them, a parameter sent empty included.
+
+    The Functions host leaves `name=` out of `req.params`, which would read as a
+    parameter not sent at all (`revision_id=` as the working revision); the URL still
+    has it, so it is validated as the empty string it is, and refused where the model
+    wants a value.
+    """
+    values = dict(req.params)
+    for name, value in parse_qsl(urlsplit(req.url).query, keep_blank_values=True):
+        if value == "":
+            values.setdefault(name, "")
+    return values
 
 
 def _read_json(req: func.HttpRequest) -> Any:

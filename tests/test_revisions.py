@@ -324,3 +324,12 @@ def test_a_revision_issued_while_blob_storage_is_down_gets_its_snapshot_once_it_
         [content] = snapshot_blobs(host).values()
         assert hashlib.sha256(content).hexdigest() == digest
         assert json.loads(content)["summary"]["total"] == "6.00"
+
+
+def test_an_empty_revision_id_is_refused_not_read_as_the_working_revision(desk: Desk) -> None:
+    desk.add(kind="text", title="Rad")
+    for endpoint in ("rows", "summary"):
+        answer = desk.owner.browser.get(f"{desk.base}/{endpoint}?revision_id=")
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["code"] == "validation_error"
+        assert [e["field"] for e in answer.json()["errors"]] == ["revision_id"]
