@@ -19,6 +19,8 @@ def _a_name_not_a_path(value: str) -> str:
     return value
 
 
+# type/subtype, or nothing (a browser knows no type for .ifc or .dwg).
+MEDIA_TYPE = r"^([A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+)?$"
 FileName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
@@ -28,10 +30,10 @@ FileName = Annotated[
 
 class FileCreate(Request):
     filename: FileName
-    content_type: Annotated[
-        str,
-        StringConstraints(max_length=100, pattern=r"^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$"),
-    ] = Field(description="What the browser says; only audited: `complete` decides the type.")
+    content_type: Annotated[str, StringConstraints(max_length=100, pattern=MEDIA_TYPE)] = Field(
+        description="What the browser says (`File.type`, empty when it does not know); only "
+        "audited: `complete` decides the type from the name and the content."
+    )
     size: Annotated[
         StrictInt, Field(ge=1, description="Bytes; `complete` checks the blob has them.")
     ]
