@@ -72,8 +72,7 @@ def list_files(ctx: http.Context) -> FileList:
 
 @bp.endpoint("GET", FILE, response=FileDownload, guard=project_gate(Permission.FILES_VIEW))
 def get_file(ctx: http.Context) -> FileDownload:
-    """One file, with a read-only download URL valid for 5 minutes that saves it under
-    its original name."""
+    """One file, with a download URL: read only, 5 minutes, saved under its own name."""
     return files.get_file(ctx.db, who(ctx), file_id(ctx))
 
 

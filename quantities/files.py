@@ -332,9 +332,8 @@ def sweep(db: Session) -> int:
     how many were removed."""
     now = clock.now()
     cutoff = now - ABANDONED_AFTER
-    with _unfinished_lock:
-        for file_id in [i for i, sweep_at in _unfinished_here.items() if sweep_at <= now]:
-            del _unfinished_here[file_id]
+    with _unfinished_lock:  # this run sweeps them, whichever instance's they are
+        due = [file_id for file_id, sweep_at in _unfinished_here.items() if sweep_at <= now]
     removed = 0
     while True:
         batch = list(
@@ -354,4 +353,7 @@ def sweep(db: Session) -> int:
             db.commit()
         removed += len(batch)
         if len(batch) < SWEEP_BATCH:
-            return removed
+            break
+    for file_id in due:  # only now: a run that failed leaves the hint for the next
+        _forget(file_id)
+    return removed
