@@ -298,6 +298,7 @@ def delete_file(db: Session, who: ProjectAccess, file_id: uuid.UUID) -> None:
     if getattr(marked, "rowcount", 0) == 1:  # once, however many deletes run
         _record(db, who, ScheduleEvent.FILE_DELETED, file.id, filename=file.filename)
     db.commit()
+    audit.forward_recorded(db)  # the delete counts from here, whatever storage does next
     _remember(file.id, clock.now())
     _remove_blob(_blob(file))
     db.execute(
