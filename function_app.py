@@ -13,6 +13,7 @@ from admin.routes import bp as admin_bp
 from auth.routes import bp as auth_bp
 from meta.routes import bp as meta_bp
 from projects.routes import bp as projects_bp
+from quantities.file_routes import bp as files_bp
 from quantities.routes import bp as quantities_bp
 from shared.config import get_settings
 from support.routes import bp as support_bp
@@ -22,7 +23,7 @@ logging.getLogger("casai").setLevel(settings.log_level)
 logging.getLogger("azure").setLevel(logging.WARNING)  # the SDKs log every HTTP call at INFO
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
-for blueprint in (meta_bp, auth_bp, projects_bp, quantities_bp, support_bp, admin_bp):
+for blueprint in (meta_bp, auth_bp, projects_bp, quantities_bp, files_bp, support_bp, admin_bp):
     app.register_functions(blueprint)
 
 # Everything imported so far lives as long as the process: move it out of the garbage

@@ -13,3 +13,7 @@ class ScheduleEvent(StrEnum):
     SCHEDULE_DELETED = "schedule_deleted"
     ROWS_CHANGED = "rows_changed"
     REVISION_ISSUED = "revision_issued"
+    FILE_UPLOAD_STARTED = "file_upload_started"
+    FILE_UPLOAD_COMPLETED = "file_upload_completed"
+    FILE_DOWNLOAD_URL_ISSUED = "file_download_url_issued"
+    FILE_DELETED = "file_deleted"

@@ -1,7 +1,9 @@
 """Project files: one row per upload; the bytes live in Blob storage, never in SQL.
 
 A row is `pending` from the moment an upload URL is issued until `complete` has
-checked the blob; only then are its type, size and SHA-256 recorded. The blob name
+checked the blob; only then are its type, size and SHA-256 recorded. A deleted file is
+`deleting` from the moment it disappears for readers until its blob and row are gone
+(at once, or by the sweep when storage failed in between). The blob name
 is derived from the ids (`projects/{project_id}/files/{file_id}`), never from the
 user's file name, which is kept only for display and Content-Disposition.
 """
@@ -21,6 +23,7 @@ from shared.db import Base, UtcDateTime
 class FileStatus(StrEnum):
     PENDING = "pending"
     COMPLETE = "complete"
+    DELETING = "deleting"
 
 
 class ProjectFile(Base):

@@ -26,8 +26,16 @@ log = logging.getLogger("casai.housekeeping")
 DAILY = "0 30 3 * * *"  # 03:30 UTC (NCRONTAB, seconds first): night in Sweden
 # Timers that run often but touch the database only when this instance has work for
 # them (shared.audit.left_behind_here, support.service.left_waiting_here,
-# quantities.snapshots.left_waiting_here): they do not keep it awake.
-ON_DEMAND = frozenset({"forward_audit_events", "forward_tickets", "write_revision_snapshots"})
+# quantities.snapshots.left_waiting_here, quantities.files.left_to_sweep_here): they do
+# not keep it awake.
+ON_DEMAND = frozenset(
+    {
+        "forward_audit_events",
+        "forward_tickets",
+        "write_revision_snapshots",
+        "remove_abandoned_uploads",
+    }
+)
 RESUME_ATTEMPTS = 4
 RESUME_WAIT_SECONDS = 25.0
 

@@ -53,6 +53,7 @@ def test_every_timer_lets_the_database_pause_between_runs() -> None:
         "answer_reset_requests",
         "expire_invitations",
         "sweep_audit_outbox",
+        "sweep_abandoned_uploads",
     } <= set(timers)
     start = datetime(2026, 3, 2, tzinfo=UTC)
     fires = sorted(

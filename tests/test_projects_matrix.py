@@ -43,6 +43,7 @@ ROLE_PERMISSIONS = {key: permissions for key, _, _, permissions in BUILTIN_ROLES
 # A body the guard never sees: callers it lets through get 400 from validation,
 # so the matrix changes nothing where a real body would.
 INVALID_BODY = {"unknown_field": True}
+PDF = b"%PDF-1.7\n"
 
 
 @dataclass
@@ -72,6 +73,22 @@ class World:
             json={"email": unique_email("pending"), "role_id": self.roles["viewer"]},
         )
         return str(response.json()["id"])
+
+    def fresh_upload(self) -> str:
+        """A file whose bytes have arrived, not yet completed."""
+        upload = self.owner.browser.post(
+            f"/api/projects/{self.project_id}/files",
+            json={"filename": "Plan.pdf", "content_type": "application/pdf", "size": len(PDF)},
+        ).json()
+        put = httpx.put(upload["upload_url"], content=PDF, headers=upload["upload_headers"])
+        assert put.status_code == 201, put.text
+        return str(upload["id"])
+
+    def fresh_file(self) -> str:
+        file_id = self.fresh_upload()
+        done = self.owner.browser.post(f"/api/projects/{self.project_id}/files/{file_id}/complete")
+        assert done.status_code == 200, done.text
+        return file_id
 
 
 @dataclass(frozen=True)
@@ -120,6 +137,11 @@ ROWS = [
     Row("GET", "/schedules/{schedule}/revisions", "schedules.view", 200),
     Row("POST", "/schedules/{schedule}/revisions", "schedules.manage", 400, body=INVALID_BODY),
     Row("GET", "/schedules/{schedule}/compare?from=working&to=working", "schedules.view", 200),
+    Row("GET", "/files", "files.view", 200),
+    Row("POST", "/files", "files.upload", 400, body=INVALID_BODY),
+    Row("GET", "/files/{target}", "files.view", 200, fresh=World.fresh_file),
+    Row("POST", "/files/{target}/complete", "files.upload", 200, fresh=World.fresh_upload),
+    Row("DELETE", "/files/{target}", "files.delete", 204, fresh=World.fresh_file),
 ]
 
 
@@ -205,6 +227,7 @@ def test_every_project_endpoint_has_a_row(client: httpx.Client) -> None:
             path.removeprefix(prefix)
             .replace("{user_id}", "{target}")
             .replace("{invitation_id}", "{target}")
+            .replace("{file_id}", "{target}")
             .replace("{schedule_id}", "{schedule}")
             .replace("{row_id}", "{row}"),
         )

@@ -97,6 +97,10 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
       enabled: true
       days: softDeleteDays
     }
+    // Browsers move project files themselves: PUT to an upload SAS URL, GET a download
+    // SAS URL, straight to this account (the app never relays the bytes), so the blob
+    // service must answer the SPA's CORS preflights. Azurite gets the same rule from
+    // shared/storage.py (ensure_resources).
     cors: {
       corsRules: [
         {
