@@ -147,6 +147,7 @@ class Context:
     response_headers: list[tuple[str, str]] = field(default_factory=list)
     _session: Session | None = field(default=None, repr=False)
     _after_response: list[Callable[[], object]] = field(default_factory=list, repr=False)
+    problem: ProblemCode | None = None  # the code of the problem answered, for the log line
 
     def establish(self, found: object) -> None:
         """Keep what a guard found (a session, a project membership), one per type."""
@@ -307,6 +308,7 @@ def handle(req: func.HttpRequest, handler: Handler, spec: Endpoint) -> func.Http
         dependency = down_dependency(exc)
         if dependency is None:
             log.exception("unhandled error in %s (request %s)", spec.function_name, request_id)
+            context.problem = ProblemCode.INTERNAL_ERROR
             response = internal_error().to_response()
         else:
             log.warning(
@@ -316,6 +318,7 @@ def handle(req: func.HttpRequest, handler: Handler, spec: Endpoint) -> func.Http
                 request_id,
                 outage_cause(exc),
             )
+            context.problem = ProblemCode.UNAVAILABLE
             response = unavailable(
                 f"The {dependency} is unavailable; try again shortly."
             ).to_response()
@@ -328,7 +331,7 @@ def handle(req: func.HttpRequest, handler: Handler, spec: Endpoint) -> func.Http
         if name.lower() not in present:
             response.headers[name] = value
     response.headers[REQUEST_ID_HEADER] = request_id
-    _log_request(req, spec, response.status_code, request_id, started, activity, dependency)
+    _log_request(req, spec, response.status_code, context, started, activity, dependency)
     if context._after_response and response.status_code < 400:
         threading.Thread(
             target=_run_after_response, args=(context._after_response, request_id), daemon=True
@@ -357,6 +360,7 @@ def _answer(
             _commit(context)  # the refusal itself is remembered (a failed try)
         else:
             _rollback(context)
+        context.problem = problem.code
         return problem.to_response()
     response = _render(result, spec.status)
     for name, value in context.response_headers:
@@ -505,14 +509,14 @@ def _log_request(
     req: func.HttpRequest,
     spec: Endpoint,
     status: int,
-    request_id: str,
+    context: Context,
     started: float,
     activity: DatabaseActivity,
     dependency: Dependency | None,
 ) -> None:
     line: dict[str, object] = {
         "event": "http_request",
-        "request_id": request_id,
+        "request_id": context.request_id,
         "function": spec.function_name,
         "method": req.method,
         "route": spec.route,
@@ -522,6 +526,8 @@ def _log_request(
         "pool_wait_ms": round(activity.pool_wait_ms, 1),
         "lock_wait_ms": round(activity.lock_wait_ms, 1),
     }
+    if context.problem is not None:
+        line["problem"] = str(context.problem)
     if dependency is not None:
         line["unavailable"] = str(dependency)
     log.info(json.dumps(line))

@@ -13,6 +13,7 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
@@ -28,7 +29,7 @@ from devhost import azurite
 from infra import odbc_driver
 from shared.config import Settings
 from shared.storage import ensure_resources
-from tests import mssql_compile
+from tests import mssql_compile, observed_refusals
 
 if TYPE_CHECKING:
     from tests.accounts import Team
@@ -43,11 +44,32 @@ BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 DEVHOST = ["-m", "tests.mssql_devhost"]
 
 
-def pytest_configure() -> None:
+def pytest_configure(config: pytest.Config) -> None:
     """Let pyodbc find the driver `make odbc-driver` registered in the venv (test_azure_sql);
-    compile what this process runs for SQL Server too (the dev hosts do it in theirs)."""
+    compile what this process runs for SQL Server too (the dev hosts do it in theirs); give
+    the run (and the xdist workers it starts) one folder for the refusals its hosts saw."""
     odbc_driver.use_registration()
     mssql_compile.install()
+    if not hasattr(config, "workerinput"):
+        os.environ[observed_refusals.FOLDER_ENV] = tempfile.mkdtemp(prefix="casai-refusals-")
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """The refusals the app answered that its OpenAPI document does not declare."""
+    folder = os.environ.get(observed_refusals.FOLDER_ENV)
+    if hasattr(config, "workerinput") or not folder:
+        return
+    from shared import http
+    from shared.openapi import build_document
+
+    if not http.ENDPOINTS:
+        import function_app  # noqa: F401 (registers the endpoints)
+    document = build_document(http.ENDPOINTS, title="CASAI", version="test")
+    missing = observed_refusals.undeclared(observed_refusals.observed(Path(folder)), document)
+    terminalreporter.section("refusals answered but not declared in the OpenAPI document")
+    for function, status, code in missing:
+        terminalreporter.line(f"{function}: {status} {code}")
+    terminalreporter.line(f"{len(missing)} undeclared")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -232,6 +254,7 @@ class Host:
 
     def stop(self) -> None:
         azurite.stop_process(self.process)
+        observed_refusals.note(self.log_path)
         self.assert_sql_server_compiles()
 
 
