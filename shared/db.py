@@ -301,8 +301,16 @@ class StatementDeadlines:
         if cursor is not None:
             self._disarm(cursor)
 
-    @staticmethod
-    def _returned(_dbapi_connection: Any, record: Any) -> None:
+    def _returned(self, dbapi_connection: Any, record: Any) -> None:
+        """A connection back in the pool has no statement in flight: whatever is still
+        armed for it (a cursor whose end no event reported) must never cut it later,
+        when it serves another request."""
+        with self._guard:
+            left = [key for key, (_, armed, _) in self._armed.items() if armed is dbapi_connection]
+            for key in left:
+                del self._armed[key]
+        if left:
+            log.warning("database: %d statement deadline(s) left armed at check-in", len(left))
         if record is not None:
             record.info[_RETURNED_AT] = time.monotonic()
 
