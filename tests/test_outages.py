@@ -217,3 +217,27 @@ def test_a_stuck_database_answers_503_within_the_timeout(
     # The deadline, a ping and a connect attempt: far below host.json's two minutes.
     assert waited < 45
     assert contents(host) == before
+
+
+def test_a_connection_checked_in_keeps_no_deadline_that_could_cut_it_later() -> None:
+    """A deadline whose statement end went unreported dies with the checkout: the next
+    request on that connection is never cut for it."""
+    from shared.db import StatementDeadlines
+
+    class Connection:
+        closed = False
+
+        def fileno(self) -> int:
+            return 99
+
+    class Cursor:
+        def __init__(self, connection: Connection) -> None:
+            self.connection = connection
+
+    returned, other = Connection(), Connection()
+    deadlines = StatementDeadlines(seconds=3600)  # the watcher never cuts here
+    deadlines._arm(Cursor(returned))
+    kept = Cursor(other)
+    deadlines._arm(kept)
+    deadlines._returned(returned, None)
+    assert [entry[1] for entry in deadlines._armed.values()] == [other]
