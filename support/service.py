@@ -2,7 +2,9 @@
 
 A ticket is stored first, in the request's transaction, and only then handed on:
 right after the response (`forward_pending`, in a thread) and, should that fail or the
-instance stop, by the hourly `forward_tickets` timer. It goes to Intercom's REST API
+instance stop, by the `forward_tickets` timer (every 10 minutes, on the instance where
+a forward failed), after any later ticket's response, and by the daily `sweep_tickets`
+timer from any instance. It goes to Intercom's REST API
 when Intercom is configured and the ticket has an address to answer, else by e-mail to
 the support address. A forward that fails is tried again by the timer; an urgent
 ticket (access_denial, security) whose forward fails is e-mailed to the support
@@ -40,6 +42,7 @@ from shared.pagination import PageQuery, page
 from shared.problems import not_found
 from shared.throttle import Limit, purge_limits
 from support import emails, hours, intercom
+from support.events import SupportEvent
 from support.models import (
     INTAKE_ROW,
     URGENT,
@@ -200,7 +203,7 @@ def submit_ticket(db: Session, visitor: Visitor, body: TicketIn) -> TicketAccept
     audit.record(
         db,
         support_trail(),
-        "ticket_received",
+        SupportEvent.TICKET_RECEIVED,
         actor,
         target=reference,
         category=category,
@@ -208,7 +211,7 @@ def submit_ticket(db: Session, visitor: Visitor, body: TicketIn) -> TicketAccept
         signed_in=me is not None,
     )
     if me is not None:
-        audit.record(db, audit.user(me.user.id), "support_ticket_sent", actor, target=reference)
+        audit.record(db, audit.user(me.user.id), SupportEvent.TICKET_SENT, actor, target=reference)
     return TicketAccepted(reference=reference)
 
 
@@ -341,7 +344,7 @@ def _hand_on(ticket: SupportTicket) -> None:
                 audit.record(
                     db,
                     support_trail(),
-                    "ticket_forwarded",
+                    SupportEvent.TICKET_FORWARDED,
                     _TIMER,
                     target=ticket.reference,
                     to=sent_to,
