@@ -39,7 +39,10 @@ def _record(
 ) -> None:
     audit.record(db, audit.platform(), action, who, target=user_id, **details)
     if user_id is not None:
-        audit.record(db, audit.user(user_id), action, who, target=user_id, **details)
+        # The holder reads (and exports) their own log: what was done to the account,
+        # not where the administrator was, which is the administrator's personal data.
+        unplaced = audit.Actor(who.user_id, Client())
+        audit.record(db, audit.user(user_id), action, unplaced, target=user_id, **details)
 
 
 # --- accounts -------------------------------------------------------------------

@@ -35,6 +35,7 @@ from tests.accounts import (
     join,
     make_admin,
     messages_to,
+    sign_in,
     signed_up,
     text_of,
     unique_email,
@@ -559,6 +560,30 @@ def test_ten_tickets_an_hour_per_client_address_then_429(app: Host) -> None:
     assert refused.status_code == 429
     assert refused.json()["code"] == "rate_limited"
     assert refused.headers["Retry-After"] == "3600"
+
+
+def test_an_administrators_address_stays_out_of_the_accounts_own_log_and_export(
+    app: Host,
+) -> None:
+    """This app sits behind a trusted front end, so every event knows its client
+    address; what an administrator did to an account is in its holder's log and export
+    without the administrator's."""
+    with app.client() as client:
+        admin = make_admin(app, client)
+        holder = signed_up(app, client, "administered")
+        holder_id = user_id(holder)
+        for action in ("disable", "enable"):
+            done = admin.browser.post(f"/api/admin/users/{holder_id}/{action}")
+            assert done.status_code == 200, done.text
+        browser, login = sign_in(client, holder)
+        assert login.status_code == 200, login.text
+        log = browser.get("/api/me/security-log?limit=500").json()["items"]
+        export = browser.get("/api/me/export").json()["security_log"]
+    for events in (log, export):
+        by_action = {e["action"]: e for e in events}
+        assert by_action["login_succeeded"]["ip"] == "127.0.0.1"  # the holder's own
+        assert by_action["user_disabled"]["ip"] is None
+        assert by_action["user_enabled"]["ip"] is None
 
 
 def test_retention_deletes_old_audit_events_and_closed_tickets_and_says_how_many(
