@@ -71,6 +71,12 @@ TICKETS_PER_CLIENT = Limit(
 TICKETS_PER_ADDRESS = Limit(
     "ticket-address", 5, _WINDOW, "Too many tickets from this address; try again later."
 )
+# A signed-in sender answered at their own address: counted per account instead, so
+# that tickets anyone can send naming the address (TICKETS_PER_ADDRESS) never use up
+# its holder's, who can always ask, for instance, to have someone denied access.
+TICKETS_PER_ACCOUNT = Limit(
+    "ticket-account", 5, _WINDOW, "Too many tickets from this account; try again later."
+)
 # Tickets with no address to answer, from anyone: a flood of them would bury the team's
 # inbox, and nobody can be answered through them anyway.
 TICKETS_WITHOUT_ADDRESS = Limit(
@@ -79,7 +85,7 @@ TICKETS_WITHOUT_ADDRESS = Limit(
     _WINDOW,
     "Too many tickets without an e-mail address; give yours to send one.",
 )
-LIMITS = (TICKETS_PER_CLIENT, TICKETS_PER_ADDRESS, TICKETS_WITHOUT_ADDRESS)
+LIMITS = (TICKETS_PER_CLIENT, TICKETS_PER_ADDRESS, TICKETS_PER_ACCOUNT, TICKETS_WITHOUT_ADDRESS)
 _EVERYONE = "everyone"  # the subject TICKETS_WITHOUT_ADDRESS counts
 
 FORWARD_ATTEMPTS = 3  # failed Intercom forwards after which a ticket is e-mailed instead
@@ -150,10 +156,13 @@ def new_reference() -> str:
 
 def _take_limits(db: Session, visitor: Visitor, address: str | None) -> None:
     """Check every limit the ticket falls under, then count it under each (429 first)."""
+    me = visitor.principal
     counted = []
     if visitor.client.ip is not None:
         counted.append((TICKETS_PER_CLIENT, visitor.client.ip))
-    if address is not None:
+    if me is not None and address == me.user.email:
+        counted.append((TICKETS_PER_ACCOUNT, str(me.user.id)))
+    elif address is not None:
         counted.append((TICKETS_PER_ADDRESS, address_subject(address)))
     else:
         counted.append((TICKETS_WITHOUT_ADDRESS, _EVERYONE))

@@ -283,6 +283,27 @@ def test_five_tickets_an_hour_per_address_then_429(host: Host, client: httpx.Cli
     assert client.post("/api/support/tickets", json=ticket()).status_code == 202
 
 
+def test_tickets_naming_an_address_never_use_up_its_holders_own(
+    host: Host, client: httpx.Client
+) -> None:
+    holder = signed_up(host, client, "named")
+    for _ in range(5):  # anyone can name anyone's address, e.g. the person to be denied
+        assert (
+            client.post("/api/support/tickets", json=ticket(email=holder.email)).status_code == 202
+        )
+    assert client.post("/api/support/tickets", json=ticket(email=holder.email)).status_code == 429
+    urgent = ticket(email=None, category="access_denial")
+    for _ in range(5):  # the holder, signed in, still reaches support
+        response = holder.browser.post("/api/support/tickets", json=urgent)
+        assert response.status_code == 202, response.text
+    settled(host)  # earlier tickets' forwards done: only the refusal counts
+    with bad_input.unchanged(host, TICKETS):  # ... within a limit of their own
+        refused = holder.browser.post("/api/support/tickets", json=ticket(email=holder.email))
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "rate_limited"
+    assert count_tickets(host, "WHERE email = :e", e=holder.email) == 10
+
+
 def test_simultaneous_tickets_from_one_address_are_counted_exactly(host: Host) -> None:
     address = unique_email("flood")
     start = threading.Barrier(8, timeout=60)
