@@ -19,9 +19,11 @@ import pytest
 from support.models import TicketStatus
 from tests import bad_input
 from tests.accounts import (
+    PASSWORD,
     Account,
     Browser,
     admin_command,
+    answer,
     make_admin,
     sign_in,
     signed_up,
@@ -31,6 +33,7 @@ from tests.accounts import (
     with_email_otp,
 )
 from tests.conftest import Host
+from tests.test_privacy import stored_id
 from tests.test_support import settled
 
 ACCOUNT_TABLES = ["users", "sessions", "support_tickets"]
@@ -135,6 +138,86 @@ def test_admin_authorisation_matrix(world: World, host: Host, row: Row, caller: 
     assert response.json()["code"] == code
 
 
+@pytest.mark.parametrize("caller", [c for c in CALLERS if c != "an admin"])
+def test_a_refusal_is_alike_for_a_known_and_an_unknown_id(world: World, caller: str) -> None:
+    """Byte for byte: nobody but an administrator learns which accounts or tickets exist."""
+    account = world.callers[caller]
+    browser = account.browser if account is not None else Browser(world.client)
+    known = {"users": world.fresh_user(), "tickets": world.fresh_ticket()}
+    for row in ROWS:
+        if "{target}" not in row.path:
+            continue
+        kind = "tickets" if row.path.startswith("/admin/tickets") else "users"
+        request_id = {"X-Request-Id": uuid.uuid4().hex}
+        answers = [
+            answer(
+                browser.request(
+                    row.method, "/api" + row.path.format(target=target), headers=request_id
+                )
+            )
+            for target in (known[kind], str(uuid.uuid4()))
+        ]
+        assert answers[0] == answers[1], (caller, row.path)
+        assert answers[0][0] in (401, 403)
+
+
+ID_PATHS = [
+    ("POST", "/api/admin/users/{}/disable"),
+    ("POST", "/api/admin/users/{}/enable"),
+    ("DELETE", "/api/admin/users/{}/sessions"),
+    ("POST", "/api/admin/tickets/{}/close"),
+]
+ADMIN_QUERIES = [
+    ("/api/admin/users", {"limit": "0"}),
+    ("/api/admin/users", {"limit": "501"}),
+    ("/api/admin/users", {"limit": "ten"}),
+    ("/api/admin/users", {"cursor": "not-a-cursor"}),
+    ("/api/admin/users", {"cursor": "x" * 3000}),
+    ("/api/admin/users", {"q": "a\nb"}),
+    ("/api/admin/users", {"q": "a\u2066b"}),
+    ("/api/admin/tickets", {"status": "open\x00"}),
+    ("/api/admin/tickets", {"status": "OPEN"}),
+    ("/api/admin/tickets", {"limit": "-1"}),
+    ("/api/admin/tickets", {"cursor": "\x00"}),
+]
+
+
+def test_hostile_queries_and_ids_on_admin_endpoints_are_refused_and_change_nothing(
+    host: Host, world: World
+) -> None:
+    admin = world.callers["an admin"]
+    assert admin is not None
+    # Ids from elsewhere: a ticket's id is no account, an account's no ticket, and a
+    # ticket's reference is no id.
+    ticket_id, account_id = world.fresh_ticket(), world.fresh_user()
+    [(reference,)] = host.query(
+        "SELECT reference FROM support_tickets WHERE id = :i", i=stored_id(host, ticket_id)
+    )
+    elsewhere = [
+        ("POST", f"/api/admin/users/{ticket_id}/disable"),
+        ("POST", f"/api/admin/users/{ticket_id}/enable"),
+        ("DELETE", f"/api/admin/users/{ticket_id}/sessions"),
+        ("POST", f"/api/admin/tickets/{account_id}/close"),
+    ]
+    settled(host)
+    with bad_input.unchanged(host, ACCOUNT_TABLES):
+        for path, params in ADMIN_QUERIES:
+            refused = admin.browser.get(path, params=params)
+            assert refused.status_code == 400, (path, params, refused.text)
+            assert refused.headers["content-type"].startswith("application/problem+json")
+            # (a control character in the query is refused by the host: bad_request)
+            assert refused.json()["code"] in ("validation_error", "bad_request"), refused.text
+        for method, path in ID_PATHS:
+            for wrong in ("not-a-uuid", "..%2F..%2Fme", "%00", reference):
+                refused = admin.browser.request(method, path.format(wrong))
+                assert refused.status_code in (400, 404), (path, wrong, refused.text)
+                assert refused.headers["content-type"].startswith("application/problem+json")
+        for method, path in elsewhere:
+            refused = admin.browser.request(method, path)
+            assert refused.status_code == 404, (path, refused.text)
+            assert refused.json()["code"] == "not_found"
+
+
 def test_every_admin_endpoint_has_a_row(client: httpx.Client) -> None:
     document = client.get("/api/openapi.json").json()
     served = {
@@ -198,6 +281,35 @@ def test_simultaneous_disables_disable_once(host: Host, client: httpx.Client, wo
     assert actions.count("user_disabled") == 1
 
 
+def test_simultaneous_enables_enable_once_and_a_deleted_account_stays_deleted(
+    host: Host, client: httpx.Client, world: World
+) -> None:
+    admin = world.callers["an admin"]
+    assert admin is not None
+    victim = signed_up(host, client, "re-enabled")
+    victim_id = user_id(victim)
+    assert admin.browser.post(f"/api/admin/users/{victim_id}/disable").status_code == 200
+    call: tuple[Account, str, str, dict[str, Any]] = (
+        admin,
+        "POST",
+        f"/api/admin/users/{victim_id}/enable",
+        {},
+    )
+    answers = simultaneously(host, [call] * 6)
+    assert [r.status_code for r in answers] == [200] * 6
+    assert {r.json()["disabled_at"] for r in answers} == {None}
+    browser, _ = sign_in(client, victim)
+    actions = [e["action"] for e in browser.get("/api/me/security-log?limit=100").json()["items"]]
+    assert actions.count("user_enabled") == 1
+    gone = signed_up(host, client, "deleted-by-holder")
+    gone_id = user_id(gone)
+    assert gone.browser.delete("/api/me", json={"password": PASSWORD}).status_code == 204
+    with bad_input.unchanged(host, ACCOUNT_TABLES):
+        refused = admin.browser.post(f"/api/admin/users/{gone_id}/enable")
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "conflict"
+
+
 def test_ending_a_users_sessions_leaves_them_able_to_sign_in(
     host: Host, client: httpx.Client, world: World
 ) -> None:
@@ -219,12 +331,7 @@ def test_an_admin_cannot_disable_themselves_and_unknown_accounts_are_404(
     with bad_input.unchanged(host, ACCOUNT_TABLES):
         own = admin.browser.post(f"/api/admin/users/{user_id(admin)}/disable")
         assert own.status_code == 409
-        for method, path in (
-            ("POST", "/api/admin/users/{}/disable"),
-            ("POST", "/api/admin/users/{}/enable"),
-            ("DELETE", "/api/admin/users/{}/sessions"),
-            ("POST", "/api/admin/tickets/{}/close"),
-        ):
+        for method, path in ID_PATHS:
             unknown = admin.browser.request(method, path.format(uuid.uuid4()))
             assert unknown.status_code == 404, (path, unknown.text)
             assert unknown.json()["code"] == "not_found"
