@@ -18,6 +18,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -563,6 +564,61 @@ def test_an_urgent_ticket_goes_to_the_support_address_at_once_while_intercom_is_
     assert stored(app, reference)["forward_state"] == "emailed"
     [mail] = [m for m in messages_to(app.outbox, INTERCOM_SUPPORT) if reference in m["Subject"]]
     assert "[BRÅDSKANDE / URGENT]" in mail["Subject"]
+
+
+@contextmanager
+def mail_down(host: Host) -> Iterator[None]:
+    """Every e-mail the app sends fails meanwhile: a file stands where its outbox was."""
+    kept = host.outbox.with_name("outbox-kept")
+    host.outbox.mkdir(exist_ok=True)
+    host.outbox.rename(kept)
+    host.outbox.write_text("not a directory: no e-mail can be written")
+    try:
+        yield
+    finally:
+        host.outbox.unlink()
+        kept.rename(host.outbox)
+
+
+def test_tickets_survive_intercom_and_e_mail_both_down_and_arrive_once_when_back(
+    app: Host, intercom: Intercom
+) -> None:
+    intercom.stop()
+    with mail_down(app), app.client() as client:
+        bodies = [ticket(category="access_denial"), ticket(category="question")]
+        sent = [client.post("/api/support/tickets", json=body) for body in bodies]
+        assert [r.status_code for r in sent] == [202, 202]
+        urgent, plain = (r.json()["reference"] for r in sent)
+        wait_for(
+            lambda: all(stored(app, r)["forward_attempts"] == 1 for r in (urgent, plain)),
+            "the first tries",
+        )
+        for reference in (urgent, plain):
+            found = stored(app, reference)
+            assert found["forward_state"] == "pending", reference
+            assert found["confirmation_pending"], reference
+    # E-mail is back, Intercom still down: the urgent ticket goes to the support address.
+    app.advance_clock(11 * 60)
+    app.run_timer("sweep_tickets")
+    assert handed_on(app, urgent)
+    assert stored(app, urgent)["forward_state"] == "emailed"
+    found = stored(app, plain)
+    assert (found["forward_state"], found["forward_attempts"]) == ("pending", 2)
+    assert not found["confirmation_pending"]
+    intercom.start()
+    app.advance_clock(11 * 60)
+    app.run_timer("sweep_tickets")
+    assert stored(app, plain)["forward_state"] == "intercom"
+    app.advance_clock(11 * 60)
+    app.run_timer("sweep_tickets")  # nothing left: nothing twice
+    to_support = [m for m in messages_to(app.outbox, INTERCOM_SUPPORT) if urgent in m["Subject"]]
+    assert len(to_support) == 1
+    assert "[BRÅDSKANDE / URGENT]" in to_support[0]["Subject"]
+    assert intercom.for_reference(urgent) == []
+    assert len(intercom.for_reference(plain)) == 1
+    for body, reference in zip(bodies, (urgent, plain), strict=True):
+        [confirmation] = messages_to(app.outbox, body["email"])
+        assert reference in confirmation["Subject"]
 
 
 def test_ten_tickets_an_hour_per_client_address_then_429(app: Host) -> None:
