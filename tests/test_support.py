@@ -553,6 +553,72 @@ def test_a_ticket_survives_intercom_being_down_and_is_forwarded_by_the_timer(
     assert len(intercom.for_reference(reference)) == 1
 
 
+# One instance of the app, in a process of its own: its ten-minute `forward_tickets`
+# timer touches the database only after a forward failed on this instance, and then
+# retries. Intercom is down for this instance while CASAI_INTERCOM_API_BASE_URL names
+# a port nobody listens on (the settings are read again after each change).
+ONE_INSTANCE = """
+import json, os, sys
+from pathlib import Path
+from sqlalchemy import select
+from shared import config, db
+from support import routes, service
+from support.models import SupportTicket
+
+reference, down = sys.argv[1], sys.argv[2]
+clock_file = Path(os.environ["CASAI_TEST_CLOCK_FILE"])
+intercom = os.environ["CASAI_INTERCOM_API_BASE_URL"]
+
+def state():
+    with db.new_session() as session:
+        found = session.scalar(select(SupportTicket).where(SupportTicket.reference == reference))
+        return [found.forward_state, found.forward_attempts]
+
+def intercom_at(url):
+    os.environ["CASAI_INTERCOM_API_BASE_URL"] = url
+    config.get_settings.cache_clear()
+
+said = {}
+routes.forward_tickets(None)  # no forward failed here yet: nothing tried
+said["untouched"] = state()
+intercom_at(down)
+service.forward_pending()  # fails here, and this instance notes it
+said["failed_here"] = [*state(), service.left_waiting_here()]
+intercom_at(intercom)
+clock_file.write_text(str(float(clock_file.read_text() or 0) + 11 * 60))
+routes.forward_tickets(None)
+said["retried"] = [*state(), service.left_waiting_here()]
+print(json.dumps(said))
+"""
+
+
+def test_the_ten_minute_timer_retries_what_failed_on_its_instance(
+    app: Host, intercom: Intercom
+) -> None:
+    intercom.stop()
+    with app.client() as client:
+        response = client.post("/api/support/tickets", json=ticket(category="problem"))
+    reference = response.json()["reference"]
+    wait_for(lambda: stored(app, reference)["forward_attempts"] == 1, "the first try")
+    intercom.start()
+    app.advance_clock(11 * 60)  # past the rest after the failed try
+    done = subprocess.run(
+        [sys.executable, "-c", ONE_INSTANCE, reference, f"http://127.0.0.1:{azurite.free_port()}"],
+        cwd=REPO,
+        env=app.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    said = json.loads(done.stdout.strip().splitlines()[-1])
+    assert said == {
+        "untouched": ["pending", 1],
+        "failed_here": ["pending", 2, True],
+        "retried": ["intercom", 3, False],
+    }, done.stderr
+    assert len(intercom.for_reference(reference)) == 1
+
+
 def test_an_urgent_ticket_goes_to_the_support_address_at_once_while_intercom_is_down(
     app: Host, intercom: Intercom
 ) -> None:
