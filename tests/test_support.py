@@ -705,6 +705,43 @@ def test_ten_tickets_an_hour_per_client_address_then_429(app: Host) -> None:
     assert refused.headers["Retry-After"] == "3600"
 
 
+def test_simultaneous_tickets_from_one_client_address_are_counted_exactly(app: Host) -> None:
+    start = threading.Barrier(13, timeout=60)
+
+    def send(_: int) -> int:
+        with app.client() as own:
+            start.wait()
+            return own.post("/api/support/tickets", json=ticket()).status_code
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=13) as pool:
+        statuses = sorted(pool.map(send, range(13)))
+    assert statuses == [202] * 10 + [429] * 3, statuses
+
+
+def test_the_intercom_secrets_never_leave_the_server(app: Host, intercom: Intercom) -> None:
+    with app.client() as client:
+        account = signed_up(app, client, "secretive")
+        seen = [
+            client.get("/api/openapi.json").text,
+            client.get("/api/support/messenger").text,
+            account.browser.get("/api/support/messenger").text,
+            account.browser.get("/api/me/export").text,
+            account.browser.post("/api/support/tickets", json=ticket(email=None)).text,
+        ]
+        reference = json.loads(seen[-1])["reference"]
+    wait_for(lambda: handed_on(app, reference), "the forward")
+    seen += [m.as_string() for m in messages_to(app.outbox, account.email)]
+    seen += [json.dumps(body) for _, _, body in intercom.requests]
+    seen.append(app.log())
+    for text in seen:
+        assert SECRET not in text
+        assert TOKEN not in text
+    # The access token goes to Intercom only, in the Authorization header.
+    assert {h["Authorization"] for _, h, _ in intercom.requests} == {f"Bearer {TOKEN}"}
+
+
 def test_an_administrators_address_stays_out_of_the_accounts_own_log_and_export(
     app: Host,
 ) -> None:
