@@ -202,6 +202,25 @@ def test_access_denial_from_a_manager_names_the_project_and_the_person(
     assert team.project_id in text
     assert f"<{member.email}>, a member of that project (verified)" in text
     assert "Sender (signed in, verified)" in text
+    # Whether the person named is a member (or has an account) shows in no answer.
+    answers = [
+        masked(
+            team.owner.browser.post(
+                "/api/support/tickets",
+                json={
+                    "subject": "Neka åtkomst",
+                    "message": "Ta bort personen.",
+                    "category": "access_denial",
+                    "project_id": team.project_id,
+                    "person_email": person,
+                },
+                headers={"X-Request-Id": "deny"},
+            )
+        )
+        for person in (member.email, unique_email("not-a-member"))
+    ]
+    assert answers[0][0] == 202
+    assert answers[0] == answers[1]
 
 
 def test_a_project_the_sender_is_not_in_is_only_a_claim_and_answers_like_none(
@@ -353,8 +372,25 @@ def test_bad_and_hostile_tickets_are_refused_and_change_nothing(
         )
     ]
     cases += list(bad_input.hostile(valid, MULTILINE))
+    denial = ticket(category="access_denial", person_email=unique_email("deny"))
+    cases += [
+        (label, {"json": body})
+        for label, body in bad_input.bad_bodies(denial, optional=frozenset({"person_email"}))
+        if label.startswith("person_email")
+    ]
+    cases += [
+        (label, options)
+        for label, options in bad_input.hostile(denial, MULTILINE)
+        if label.startswith("person_email")
+    ]
     cases += [
         ("unknown category", {"json": {**valid, "category": "lottery"}}),
+        ("subject too long", {"json": {**valid, "subject": "x" * 201}}),
+        ("name too long", {"json": {**valid, "name": "x" * 101}}),
+        ("address too long", {"json": {**valid, "email": "x" * 250 + "@example.se"}}),
+        ("honeypot too long", {"json": {**valid, "website": "x" * 201}}),
+        ("empty subject", {"json": {**valid, "subject": ""}}),
+        ("category in another case", {"json": {**valid, "category": "QUESTION"}}),
         ("message too long", {"json": {**valid, "message": "x" * 5001}}),
         ("person without access_denial", {"json": {**valid, "person_email": "x@example.se"}}),
         ("a project id that is no uuid", {"json": {**valid, "project_id": "../../etc"}}),
