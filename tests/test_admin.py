@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from admin.schemas import AdminAction
 from support.models import TicketStatus
 from tests import bad_input
 from tests.accounts import (
@@ -383,6 +384,56 @@ def test_admins_see_tickets_and_close_them_once(
     bad = admin.browser.get("/api/admin/tickets", params={"status": "lost"})
     assert bad.status_code == 400
     assert {str(s) for s in TicketStatus} == {"open", "closed"}  # what the filter offers
+
+
+def platform_trail(host: Host) -> list[dict[str, Any]]:
+    """The `platform` audit trail as Table storage holds it, everything forwarded."""
+    from azure.data.tables import TableClient
+
+    host.run_timer("sweep_audit_outbox")  # what the admin command left in the outbox too
+    with TableClient.from_connection_string(
+        host.env["CASAI_STORAGE_CONNECTION_STRING"], host.env["CASAI_AUDIT_TABLE"]
+    ) as table:
+        entities = table.query_entities("PartitionKey eq @trail", parameters={"trail": "platform"})
+        return [dict(entity) for entity in entities]
+
+
+def test_every_admin_action_is_in_the_platform_trail(
+    host: Host, client: httpx.Client, world: World
+) -> None:
+    admin = make_admin(host, client)
+    admin_id = user_id(admin)
+    target_id = world.fresh_user()
+    ticket_id = world.fresh_ticket()
+    for method, path in (
+        ("GET", "/api/admin/users?q=target"),
+        ("GET", "/api/admin/tickets?status=open"),
+        ("POST", f"/api/admin/users/{target_id}/disable"),
+        ("POST", f"/api/admin/users/{target_id}/enable"),
+        ("DELETE", f"/api/admin/users/{target_id}/sessions"),
+        ("POST", f"/api/admin/tickets/{ticket_id}/close"),
+    ):
+        assert admin.browser.request(method, path).status_code in (200, 204), path
+    events = platform_trail(host)
+    done = sorted((e["action"], e["target"]) for e in events if e["actor_id"] == admin_id)
+    [(reference,)] = host.query(
+        "SELECT reference FROM support_tickets WHERE id = :i", i=stored_id(host, ticket_id)
+    )
+    assert done == sorted(
+        [
+            (AdminAction.USERS_LISTED, ""),
+            (AdminAction.TICKETS_LISTED, ""),
+            (AdminAction.USER_DISABLED, target_id),
+            (AdminAction.USER_ENABLED, target_id),
+            (AdminAction.SESSIONS_ENDED, target_id),
+            (AdminAction.TICKET_CLOSED, reference),
+        ]
+    )
+    # The command line's grant is there too, by no account.
+    granted = [
+        e for e in events if (e["action"], e["target"]) == (AdminAction.ADMIN_GRANTED, admin_id)
+    ]
+    assert [e["actor_id"] for e in granted] == [""]
 
 
 def test_the_admin_command_grants_and_revokes(host: Host, client: httpx.Client) -> None:
