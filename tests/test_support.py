@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -408,6 +409,33 @@ def test_a_message_may_hold_line_breaks(host: Host, client: httpx.Client) -> Non
     response = client.post("/api/support/tickets", json=ticket(message=text))
     assert response.status_code == 202, response.text
     assert stored(host, response.json()["reference"])["message"] == text
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_hundred_tickets_an_hour_without_any_address_then_429(
+    backend: str, storage: Storage, tmp_path: Path
+) -> None:
+    """An app of its own: the limit counts everyone's tickets without an address."""
+    url = new_database(backend, tmp_path)
+    env = app_environment(tmp_path / "app", url, storage.connection_string)
+    anonymous = ticket(email=None)
+    try:
+        with running_host(env, "--migrate") as own, own.client() as client:
+            for _ in range(100):
+                response = client.post("/api/support/tickets", json=anonymous)
+                assert response.status_code == 202, response.text
+            settled(own)
+            with bad_input.unchanged(own, [*TICKETS, "throttle_events"]):
+                refused = client.post("/api/support/tickets", json=anonymous)
+            assert refused.status_code == 429
+            assert refused.json()["code"] == "rate_limited"
+            assert int(refused.headers["Retry-After"]) > 0
+            assert "give yours" in refused.json()["detail"]
+            answerable = client.post("/api/support/tickets", json=ticket())
+            assert answerable.status_code == 202, answerable.text
+            assert count_tickets(own, "WHERE email IS NULL") == 100
+    finally:
+        forget_database(url)
 
 
 # --- an app whose Intercom is a local recording server -----------------------------------
