@@ -25,6 +25,7 @@ from tests.accounts import (
     Browser,
     admin_command,
     answer,
+    last_code,
     make_admin,
     sign_in,
     signed_up,
@@ -261,6 +262,29 @@ def test_a_disabled_users_session_is_refused_on_its_next_request(
     actions = [event["action"] for event in log]
     assert actions.count("user_disabled") == 1
     assert actions.count("user_enabled") == 1
+
+
+def test_a_sign_in_half_done_when_the_account_is_disabled_never_gets_a_session(
+    host: Host, client: httpx.Client, world: World
+) -> None:
+    admin = world.callers["an admin"]
+    assert admin is not None
+    victim = signed_up(host, client, "mid-sign-in")
+    with_email_otp(host, victim)
+    victim_id = user_id(victim)
+    browser, login = sign_in(client, victim)
+    assert login.json()["status"] == "otp_required"
+    code = last_code(host.outbox, victim.email)
+    assert admin.browser.post(f"/api/admin/users/{victim_id}/disable").status_code == 200
+    with bad_input.unchanged(host, ["sessions"]):
+        refused = browser.post(
+            "/api/auth/otp/verify",
+            json={"challenge_id": login.json()["challenge_id"], "code": code},
+        )
+    assert refused.status_code == 410, refused.text
+    assert refused.json()["code"] == "challenge_expired"
+    assert "set-cookie" not in refused.headers
+    assert browser.get("/api/me").status_code == 401
 
 
 def test_simultaneous_disables_disable_once(host: Host, client: httpx.Client, world: World) -> None:
