@@ -38,8 +38,8 @@ def platform_admin(ctx: http.Context) -> None:
 
 @bp.endpoint("GET", "admin/users", query=UserQuery, response=AdminUserList, guard=platform_admin)
 def list_users(ctx: http.Context) -> AdminUserList:
-    """Accounts whose address or name holds `q` (any case), oldest first."""
-    return service.list_users(ctx.db, ctx.query)
+    """Accounts whose address or name holds `q` (any case), oldest first. Audited."""
+    return service.list_users(ctx.db, ctx.established(Principal), ctx.query)
 
 
 @bp.endpoint("POST", f"{USER}/disable", response=AdminUserOut, guard=platform_admin)
@@ -69,8 +69,8 @@ def end_user_sessions(ctx: http.Context) -> None:
 
 @bp.endpoint("GET", "admin/tickets", query=TicketQuery, response=TicketList, guard=platform_admin)
 def list_tickets(ctx: http.Context) -> TicketList:
-    """Support tickets, oldest first; `status` open or closed."""
-    return service.list_tickets(ctx.db, ctx.query)
+    """Support tickets, oldest first; `status` open or closed. Audited."""
+    return service.list_tickets(ctx.db, ctx.established(Principal), ctx.query)
 
 
 @bp.endpoint(

@@ -19,6 +19,9 @@ class AdminAction(StrEnum):
     USER_ENABLED = "user_enabled"
     SESSIONS_ENDED = "sessions_ended_by_admin"
     TICKET_CLOSED = "ticket_closed"
+    # Reading other people's personal data is an action too (GDPR art. 5(2), 30).
+    USERS_LISTED = "users_listed"
+    TICKETS_LISTED = "tickets_listed"
     ADMIN_GRANTED = "platform_admin_granted"
     ADMIN_REVOKED = "platform_admin_revoked"
 

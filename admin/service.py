@@ -1,8 +1,9 @@
 """Platform administration: the rules, called with the administrator's `Principal`
 (or, from the command line, with no one) and plain values.
 
-Every action is audited twice: in the `platform` trail (audit.platform) and in the
-affected account's own security log, so its holder sees what was done to it.
+Every action is audited in the `platform` trail (audit.platform), reading lists of
+accounts and tickets included, and an action on one account in its own security log
+too, so its holder sees what was done to it.
 Disabling ends every session of the account at once, and sign-in then answers
 `403 account_disabled`; a session still in flight is refused on its next request.
 """
@@ -39,7 +40,10 @@ def _record(
 ) -> None:
     audit.record(db, audit.platform(), action, who, target=user_id, **details)
     if user_id is not None:
-        audit.record(db, audit.user(user_id), action, who, target=user_id, **details)
+        # The holder reads (and exports) their own log: what was done to the account,
+        # not where the administrator was, which is the administrator's personal data.
+        unplaced = audit.Actor(who.user_id, Client())
+        audit.record(db, audit.user(user_id), action, unplaced, target=user_id, **details)
 
 
 # --- accounts -------------------------------------------------------------------
@@ -60,7 +64,7 @@ def _user_out(db: Session, user: User) -> AdminUserOut:
     )
 
 
-def list_users(db: Session, query: UserQuery) -> AdminUserList:
+def list_users(db: Session, admin: Principal, query: UserQuery) -> AdminUserList:
     found = select(User)
     text = (query.q or "").strip().lower()
     if text:
@@ -72,6 +76,7 @@ def list_users(db: Session, query: UserQuery) -> AdminUserList:
         )
     paging = PageQuery(limit=query.limit, cursor=query.cursor)
     users, cursor = page(db, found, User.created_at, User.id, paging, scope=f"admin-users:{text}")
+    _record(db, AdminAction.USERS_LISTED, admin.actor, None, q=text, shown=len(users))
     return AdminUserList(items=[_user_out(db, u) for u in users], next_cursor=cursor)
 
 
@@ -126,8 +131,11 @@ def end_sessions(db: Session, admin: Principal, user_id: uuid.UUID) -> bool:
 # --- tickets --------------------------------------------------------------------
 
 
-def list_tickets(db: Session, query: TicketQuery) -> TicketList:
-    return support.list_tickets(db, query)
+def list_tickets(db: Session, admin: Principal, query: TicketQuery) -> TicketList:
+    listed = support.list_tickets(db, query)
+    shown = len(listed.items)
+    _record(db, AdminAction.TICKETS_LISTED, admin.actor, None, status=query.status, shown=shown)
+    return listed
 
 
 def close_ticket(db: Session, admin: Principal, ticket_id: uuid.UUID) -> TicketOut:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from enum import StrEnum
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -57,6 +58,14 @@ from quantities.models import Schedule, ScheduleRevision, ScheduleRow
 from shared import audit, clock
 from shared.problems import Problem, unavailable
 from support import service as support
+
+
+class PrivacyEvent(StrEnum):
+    """What the account's own security log says the holder did with their data."""
+
+    DATA_EXPORTED = "data_exported"
+    ACCOUNT_DELETED = "account_deleted"
+
 
 REMOVED_NAME = "Borttagen användare"  # "Removed user": the author of what they left behind
 REMOVED_DOMAIN = "removed.invalid"  # RFC 2606: never a real mailbox
@@ -109,7 +118,7 @@ def export(db: Session, me: Principal) -> PrivacyExport:
         ],
         authored=_authored(db, user.id),
     )
-    audit.record(db, audit.user(user.id), "data_exported", me.actor, target=user.id)
+    audit.record(db, audit.user(user.id), PrivacyEvent.DATA_EXPORTED, me.actor, target=user.id)
     return document
 
 
@@ -306,7 +315,7 @@ def delete_account(db: Session, me: Principal, password: str) -> None:
     user.platform_admin = False
     user.disabled_at = now
     user.deleted_at = now
-    audit.record(db, audit.user(user.id), "account_deleted", actor, sessions_ended=ended)
+    audit.record(db, audit.user(user.id), PrivacyEvent.ACCOUNT_DELETED, actor, sessions_ended=ended)
 
 
 def _refuse_leaving_anything_unmanaged(db: Session, user_id: uuid.UUID) -> None:

@@ -51,8 +51,9 @@ def submit_ticket(ctx: http.Context) -> TicketAccepted:
 
     Stored at once and handed on after the response (to Intercom, or by e-mail to the
     support address); a confirmation goes to the sender's address. `access_denial` and
-    `security` are urgent. At most 5 tickets an hour per address and 10 per network
-    (429 with Retry-After). A request with a session must send its CSRF token.
+    `security` are urgent. At most 5 tickets an hour per address (a signed-in sender's
+    own: per account) and 10 per network (429 with Retry-After). A request with a
+    session must send its CSRF token.
     """
     accepted = service.submit_ticket(ctx.db, ctx.established(Visitor), ctx.body)
     ctx.after_response(service.forward_pending)

@@ -2,7 +2,9 @@
 
 A ticket is stored first, in the request's transaction, and only then handed on:
 right after the response (`forward_pending`, in a thread) and, should that fail or the
-instance stop, by the hourly `forward_tickets` timer. It goes to Intercom's REST API
+instance stop, by the `forward_tickets` timer (every 10 minutes, on the instance where
+a forward failed), after any later ticket's response, and by the daily `sweep_tickets`
+timer from any instance. It goes to Intercom's REST API
 when Intercom is configured and the ticket has an address to answer, else by e-mail to
 the support address. A forward that fails is tried again by the timer; an urgent
 ticket (access_denial, security) whose forward fails is e-mailed to the support
@@ -40,6 +42,7 @@ from shared.pagination import PageQuery, page
 from shared.problems import not_found
 from shared.throttle import Limit, purge_limits
 from support import emails, hours, intercom
+from support.events import SupportEvent
 from support.models import (
     INTAKE_ROW,
     URGENT,
@@ -68,6 +71,12 @@ TICKETS_PER_CLIENT = Limit(
 TICKETS_PER_ADDRESS = Limit(
     "ticket-address", 5, _WINDOW, "Too many tickets from this address; try again later."
 )
+# A signed-in sender answered at their own address: counted per account instead, so
+# that tickets anyone can send naming the address (TICKETS_PER_ADDRESS) never use up
+# its holder's, who can always ask, for instance, to have someone denied access.
+TICKETS_PER_ACCOUNT = Limit(
+    "ticket-account", 5, _WINDOW, "Too many tickets from this account; try again later."
+)
 # Tickets with no address to answer, from anyone: a flood of them would bury the team's
 # inbox, and nobody can be answered through them anyway.
 TICKETS_WITHOUT_ADDRESS = Limit(
@@ -76,7 +85,7 @@ TICKETS_WITHOUT_ADDRESS = Limit(
     _WINDOW,
     "Too many tickets without an e-mail address; give yours to send one.",
 )
-LIMITS = (TICKETS_PER_CLIENT, TICKETS_PER_ADDRESS, TICKETS_WITHOUT_ADDRESS)
+LIMITS = (TICKETS_PER_CLIENT, TICKETS_PER_ADDRESS, TICKETS_PER_ACCOUNT, TICKETS_WITHOUT_ADDRESS)
 _EVERYONE = "everyone"  # the subject TICKETS_WITHOUT_ADDRESS counts
 
 FORWARD_ATTEMPTS = 3  # failed Intercom forwards after which a ticket is e-mailed instead
@@ -147,10 +156,13 @@ def new_reference() -> str:
 
 def _take_limits(db: Session, visitor: Visitor, address: str | None) -> None:
     """Check every limit the ticket falls under, then count it under each (429 first)."""
+    me = visitor.principal
     counted = []
     if visitor.client.ip is not None:
         counted.append((TICKETS_PER_CLIENT, visitor.client.ip))
-    if address is not None:
+    if me is not None and address == me.user.email:
+        counted.append((TICKETS_PER_ACCOUNT, str(me.user.id)))
+    elif address is not None:
         counted.append((TICKETS_PER_ADDRESS, address_subject(address)))
     else:
         counted.append((TICKETS_WITHOUT_ADDRESS, _EVERYONE))
@@ -200,7 +212,7 @@ def submit_ticket(db: Session, visitor: Visitor, body: TicketIn) -> TicketAccept
     audit.record(
         db,
         support_trail(),
-        "ticket_received",
+        SupportEvent.TICKET_RECEIVED,
         actor,
         target=reference,
         category=category,
@@ -208,7 +220,7 @@ def submit_ticket(db: Session, visitor: Visitor, body: TicketIn) -> TicketAccept
         signed_in=me is not None,
     )
     if me is not None:
-        audit.record(db, audit.user(me.user.id), "support_ticket_sent", actor, target=reference)
+        audit.record(db, audit.user(me.user.id), SupportEvent.TICKET_SENT, actor, target=reference)
     return TicketAccepted(reference=reference)
 
 
@@ -341,7 +353,7 @@ def _hand_on(ticket: SupportTicket) -> None:
                 audit.record(
                     db,
                     support_trail(),
-                    "ticket_forwarded",
+                    SupportEvent.TICKET_FORWARDED,
                     _TIMER,
                     target=ticket.reference,
                     to=sent_to,

@@ -37,6 +37,7 @@ from tests.accounts import (
     unique_email,
     user_id,
     with_email_otp,
+    with_totp,
 )
 from tests.conftest import Host, app_environment, running_host, start_storage
 
@@ -188,6 +189,48 @@ def test_deletion_leaves_projects_intact_and_the_address_free_to_register_again(
     assert login.status_code == 200, login.text
     assert user_id(Account(leaving.email, PASSWORD, fresh)) != old_id
     assert fresh.get("/api/projects").json()["items"] == []
+
+
+def test_deletion_removes_the_credentials_and_the_personal_fields_of_tickets(
+    host: Host, client: httpx.Client
+) -> None:
+    me = signed_up(host, client, "forgotten")
+    with_totp(host, me)  # (its session passed a second factor on the way)
+    sent = me.browser.post(
+        "/api/support/tickets",
+        json={
+            "subject": "Fråga",
+            "message": "Hur byter jag roll?",
+            "category": "question",
+            "name": "Åsa Hemlig",
+        },
+    )
+    assert sent.status_code == 202, sent.text
+    reference = sent.json()["reference"]
+    mine = stored_id(host, user_id(me))
+    owned = {
+        "totp_credentials": "user_id = :u",
+        "recovery_codes": "user_id = :u",
+        "sessions": "user_id = :u",
+    }
+
+    def counts() -> dict[str, int]:
+        return {
+            table: host.query(f"SELECT COUNT(*) FROM {table} WHERE {where}", u=mine)[0][0]
+            for table, where in owned.items()
+        }
+
+    assert counts() == {"totp_credentials": 1, "recovery_codes": 10, "sessions": 1}
+    assert me.browser.delete("/api/me", json={"password": PASSWORD}).status_code == 204
+    assert counts() == {"totp_credentials": 0, "recovery_codes": 0, "sessions": 0}
+    [(address, name, message, sender)] = host.query(
+        "SELECT email, name, message, user_id FROM support_tickets WHERE reference = :r",
+        r=reference,
+    )
+    assert (address, name) == (None, None)
+    assert message == "Hur byter jag roll?"  # what was asked stays, not who asked
+    [(display_name,)] = host.query("SELECT display_name FROM users WHERE id = :u", u=sender)
+    assert display_name == "Borttagen användare"
 
 
 def test_the_only_manager_of_a_project_cannot_delete_the_account(

@@ -18,9 +18,11 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -35,6 +37,7 @@ from tests.accounts import (
     join,
     make_admin,
     messages_to,
+    sign_in,
     signed_up,
     text_of,
     unique_email,
@@ -200,6 +203,25 @@ def test_access_denial_from_a_manager_names_the_project_and_the_person(
     assert team.project_id in text
     assert f"<{member.email}>, a member of that project (verified)" in text
     assert "Sender (signed in, verified)" in text
+    # Whether the person named is a member (or has an account) shows in no answer.
+    answers = [
+        masked(
+            team.owner.browser.post(
+                "/api/support/tickets",
+                json={
+                    "subject": "Neka åtkomst",
+                    "message": "Ta bort personen.",
+                    "category": "access_denial",
+                    "project_id": team.project_id,
+                    "person_email": person,
+                },
+                headers={"X-Request-Id": "deny"},
+            )
+        )
+        for person in (member.email, unique_email("not-a-member"))
+    ]
+    assert answers[0][0] == 202
+    assert answers[0] == answers[1]
 
 
 def test_a_project_the_sender_is_not_in_is_only_a_claim_and_answers_like_none(
@@ -282,6 +304,27 @@ def test_five_tickets_an_hour_per_address_then_429(host: Host, client: httpx.Cli
     assert client.post("/api/support/tickets", json=ticket()).status_code == 202
 
 
+def test_tickets_naming_an_address_never_use_up_its_holders_own(
+    host: Host, client: httpx.Client
+) -> None:
+    holder = signed_up(host, client, "named")
+    for _ in range(5):  # anyone can name anyone's address, e.g. the person to be denied
+        assert (
+            client.post("/api/support/tickets", json=ticket(email=holder.email)).status_code == 202
+        )
+    assert client.post("/api/support/tickets", json=ticket(email=holder.email)).status_code == 429
+    urgent = ticket(email=None, category="access_denial")
+    for _ in range(5):  # the holder, signed in, still reaches support
+        response = holder.browser.post("/api/support/tickets", json=urgent)
+        assert response.status_code == 202, response.text
+    settled(host)  # earlier tickets' forwards done: only the refusal counts
+    with bad_input.unchanged(host, TICKETS):  # ... within a limit of their own
+        refused = holder.browser.post("/api/support/tickets", json=ticket(email=holder.email))
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "rate_limited"
+    assert count_tickets(host, "WHERE email = :e", e=holder.email) == 10
+
+
 def test_simultaneous_tickets_from_one_address_are_counted_exactly(host: Host) -> None:
     address = unique_email("flood")
     start = threading.Barrier(8, timeout=60)
@@ -330,8 +373,25 @@ def test_bad_and_hostile_tickets_are_refused_and_change_nothing(
         )
     ]
     cases += list(bad_input.hostile(valid, MULTILINE))
+    denial = ticket(category="access_denial", person_email=unique_email("deny"))
+    cases += [
+        (label, {"json": body})
+        for label, body in bad_input.bad_bodies(denial, optional=frozenset({"person_email"}))
+        if label.startswith("person_email")
+    ]
+    cases += [
+        (label, options)
+        for label, options in bad_input.hostile(denial, MULTILINE)
+        if label.startswith("person_email")
+    ]
     cases += [
         ("unknown category", {"json": {**valid, "category": "lottery"}}),
+        ("subject too long", {"json": {**valid, "subject": "x" * 201}}),
+        ("name too long", {"json": {**valid, "name": "x" * 101}}),
+        ("address too long", {"json": {**valid, "email": "x" * 250 + "@example.se"}}),
+        ("honeypot too long", {"json": {**valid, "website": "x" * 201}}),
+        ("empty subject", {"json": {**valid, "subject": ""}}),
+        ("category in another case", {"json": {**valid, "category": "QUESTION"}}),
         ("message too long", {"json": {**valid, "message": "x" * 5001}}),
         ("person without access_denial", {"json": {**valid, "person_email": "x@example.se"}}),
         ("a project id that is no uuid", {"json": {**valid, "project_id": "../../etc"}}),
@@ -349,6 +409,33 @@ def test_a_message_may_hold_line_breaks(host: Host, client: httpx.Client) -> Non
     response = client.post("/api/support/tickets", json=ticket(message=text))
     assert response.status_code == 202, response.text
     assert stored(host, response.json()["reference"])["message"] == text
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_hundred_tickets_an_hour_without_any_address_then_429(
+    backend: str, storage: Storage, tmp_path: Path
+) -> None:
+    """An app of its own: the limit counts everyone's tickets without an address."""
+    url = new_database(backend, tmp_path)
+    env = app_environment(tmp_path / "app", url, storage.connection_string)
+    anonymous = ticket(email=None)
+    try:
+        with running_host(env, "--migrate") as own, own.client() as client:
+            for _ in range(100):
+                response = client.post("/api/support/tickets", json=anonymous)
+                assert response.status_code == 202, response.text
+            settled(own)
+            with bad_input.unchanged(own, [*TICKETS, "throttle_events"]):
+                refused = client.post("/api/support/tickets", json=anonymous)
+            assert refused.status_code == 429
+            assert refused.json()["code"] == "rate_limited"
+            assert int(refused.headers["Retry-After"]) > 0
+            assert "give yours" in refused.json()["detail"]
+            answerable = client.post("/api/support/tickets", json=ticket())
+            assert answerable.status_code == 202, answerable.text
+            assert count_tickets(own, "WHERE email IS NULL") == 100
+    finally:
+        forget_database(url)
 
 
 # --- an app whose Intercom is a local recording server -----------------------------------
@@ -530,6 +617,72 @@ def test_a_ticket_survives_intercom_being_down_and_is_forwarded_by_the_timer(
     assert len(intercom.for_reference(reference)) == 1
 
 
+# One instance of the app, in a process of its own: its ten-minute `forward_tickets`
+# timer touches the database only after a forward failed on this instance, and then
+# retries. Intercom is down for this instance while CASAI_INTERCOM_API_BASE_URL names
+# a port nobody listens on (the settings are read again after each change).
+ONE_INSTANCE = """
+import json, os, sys
+from pathlib import Path
+from sqlalchemy import select
+from shared import config, db
+from support import routes, service
+from support.models import SupportTicket
+
+reference, down = sys.argv[1], sys.argv[2]
+clock_file = Path(os.environ["CASAI_TEST_CLOCK_FILE"])
+intercom = os.environ["CASAI_INTERCOM_API_BASE_URL"]
+
+def state():
+    with db.new_session() as session:
+        found = session.scalar(select(SupportTicket).where(SupportTicket.reference == reference))
+        return [found.forward_state, found.forward_attempts]
+
+def intercom_at(url):
+    os.environ["CASAI_INTERCOM_API_BASE_URL"] = url
+    config.get_settings.cache_clear()
+
+said = {}
+routes.forward_tickets(None)  # no forward failed here yet: nothing tried
+said["untouched"] = state()
+intercom_at(down)
+service.forward_pending()  # fails here, and this instance notes it
+said["failed_here"] = [*state(), service.left_waiting_here()]
+intercom_at(intercom)
+clock_file.write_text(str(float(clock_file.read_text() or 0) + 11 * 60))
+routes.forward_tickets(None)
+said["retried"] = [*state(), service.left_waiting_here()]
+print(json.dumps(said))
+"""
+
+
+def test_the_ten_minute_timer_retries_what_failed_on_its_instance(
+    app: Host, intercom: Intercom
+) -> None:
+    intercom.stop()
+    with app.client() as client:
+        response = client.post("/api/support/tickets", json=ticket(category="problem"))
+    reference = response.json()["reference"]
+    wait_for(lambda: stored(app, reference)["forward_attempts"] == 1, "the first try")
+    intercom.start()
+    app.advance_clock(11 * 60)  # past the rest after the failed try
+    done = subprocess.run(
+        [sys.executable, "-c", ONE_INSTANCE, reference, f"http://127.0.0.1:{azurite.free_port()}"],
+        cwd=REPO,
+        env=app.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    said = json.loads(done.stdout.strip().splitlines()[-1])
+    assert said == {
+        "untouched": ["pending", 1],
+        "failed_here": ["pending", 2, True],
+        "retried": ["intercom", 3, False],
+    }, done.stderr
+    assert len(intercom.for_reference(reference)) == 1
+
+
 def test_an_urgent_ticket_goes_to_the_support_address_at_once_while_intercom_is_down(
     app: Host, intercom: Intercom
 ) -> None:
@@ -541,6 +694,61 @@ def test_an_urgent_ticket_goes_to_the_support_address_at_once_while_intercom_is_
     assert stored(app, reference)["forward_state"] == "emailed"
     [mail] = [m for m in messages_to(app.outbox, INTERCOM_SUPPORT) if reference in m["Subject"]]
     assert "[BRÅDSKANDE / URGENT]" in mail["Subject"]
+
+
+@contextmanager
+def mail_down(host: Host) -> Iterator[None]:
+    """Every e-mail the app sends fails meanwhile: a file stands where its outbox was."""
+    kept = host.outbox.with_name("outbox-kept")
+    host.outbox.mkdir(exist_ok=True)
+    host.outbox.rename(kept)
+    host.outbox.write_text("not a directory: no e-mail can be written")
+    try:
+        yield
+    finally:
+        host.outbox.unlink()
+        kept.rename(host.outbox)
+
+
+def test_tickets_survive_intercom_and_e_mail_both_down_and_arrive_once_when_back(
+    app: Host, intercom: Intercom
+) -> None:
+    intercom.stop()
+    with mail_down(app), app.client() as client:
+        bodies = [ticket(category="access_denial"), ticket(category="question")]
+        sent = [client.post("/api/support/tickets", json=body) for body in bodies]
+        assert [r.status_code for r in sent] == [202, 202]
+        urgent, plain = (r.json()["reference"] for r in sent)
+        wait_for(
+            lambda: all(stored(app, r)["forward_attempts"] == 1 for r in (urgent, plain)),
+            "the first tries",
+        )
+        for reference in (urgent, plain):
+            found = stored(app, reference)
+            assert found["forward_state"] == "pending", reference
+            assert found["confirmation_pending"], reference
+    # E-mail is back, Intercom still down: the urgent ticket goes to the support address.
+    app.advance_clock(11 * 60)
+    app.run_timer("sweep_tickets")
+    assert handed_on(app, urgent)
+    assert stored(app, urgent)["forward_state"] == "emailed"
+    found = stored(app, plain)
+    assert (found["forward_state"], found["forward_attempts"]) == ("pending", 2)
+    assert not found["confirmation_pending"]
+    intercom.start()
+    app.advance_clock(11 * 60)
+    app.run_timer("sweep_tickets")
+    assert stored(app, plain)["forward_state"] == "intercom"
+    app.advance_clock(11 * 60)
+    app.run_timer("sweep_tickets")  # nothing left: nothing twice
+    to_support = [m for m in messages_to(app.outbox, INTERCOM_SUPPORT) if urgent in m["Subject"]]
+    assert len(to_support) == 1
+    assert "[BRÅDSKANDE / URGENT]" in to_support[0]["Subject"]
+    assert intercom.for_reference(urgent) == []
+    assert len(intercom.for_reference(plain)) == 1
+    for body, reference in zip(bodies, (urgent, plain), strict=True):
+        [confirmation] = messages_to(app.outbox, body["email"])
+        assert reference in confirmation["Subject"]
 
 
 def test_ten_tickets_an_hour_per_client_address_then_429(app: Host) -> None:
@@ -559,6 +767,67 @@ def test_ten_tickets_an_hour_per_client_address_then_429(app: Host) -> None:
     assert refused.status_code == 429
     assert refused.json()["code"] == "rate_limited"
     assert refused.headers["Retry-After"] == "3600"
+
+
+def test_simultaneous_tickets_from_one_client_address_are_counted_exactly(app: Host) -> None:
+    start = threading.Barrier(13, timeout=60)
+
+    def send(_: int) -> int:
+        with app.client() as own:
+            start.wait()
+            return own.post("/api/support/tickets", json=ticket()).status_code
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=13) as pool:
+        statuses = sorted(pool.map(send, range(13)))
+    assert statuses == [202] * 10 + [429] * 3, statuses
+
+
+def test_the_intercom_secrets_never_leave_the_server(app: Host, intercom: Intercom) -> None:
+    with app.client() as client:
+        account = signed_up(app, client, "secretive")
+        seen = [
+            client.get("/api/openapi.json").text,
+            client.get("/api/support/messenger").text,
+            account.browser.get("/api/support/messenger").text,
+            account.browser.get("/api/me/export").text,
+            account.browser.post("/api/support/tickets", json=ticket(email=None)).text,
+        ]
+        reference = json.loads(seen[-1])["reference"]
+    wait_for(lambda: handed_on(app, reference), "the forward")
+    seen += [m.as_string() for m in messages_to(app.outbox, account.email)]
+    seen += [json.dumps(body) for _, _, body in intercom.requests]
+    seen.append(app.log())
+    for text in seen:
+        assert SECRET not in text
+        assert TOKEN not in text
+    # The access token goes to Intercom only, in the Authorization header.
+    assert {h["Authorization"] for _, h, _ in intercom.requests} == {f"Bearer {TOKEN}"}
+
+
+def test_an_administrators_address_stays_out_of_the_accounts_own_log_and_export(
+    app: Host,
+) -> None:
+    """This app sits behind a trusted front end, so every event knows its client
+    address; what an administrator did to an account is in its holder's log and export
+    without the administrator's."""
+    with app.client() as client:
+        admin = make_admin(app, client)
+        holder = signed_up(app, client, "administered")
+        holder_id = user_id(holder)
+        for action in ("disable", "enable"):
+            done = admin.browser.post(f"/api/admin/users/{holder_id}/{action}")
+            assert done.status_code == 200, done.text
+        browser, login = sign_in(client, holder)
+        assert login.status_code == 200, login.text
+        log = browser.get("/api/me/security-log?limit=500").json()["items"]
+        export = browser.get("/api/me/export").json()["security_log"]
+    for events in (log, export):
+        by_action = {e["action"]: e for e in events}
+        assert by_action["login_succeeded"]["ip"] == "127.0.0.1"  # the holder's own
+        assert by_action["user_disabled"]["ip"] is None
+        assert by_action["user_enabled"]["ip"] is None
 
 
 def test_retention_deletes_old_audit_events_and_closed_tickets_and_says_how_many(
