@@ -44,6 +44,7 @@ from auth.schemas import (
 )
 from auth.service import require_password
 from auth.sessions import Principal
+from projects.events import OrgEvent, ProjectEvent
 from projects.models import (
     Invitation,
     Organization,
@@ -290,13 +291,13 @@ def delete_account(db: Session, me: Principal, password: str) -> None:
         audit.record(
             db,
             audit.project(project_id),
-            "member_removed",
+            ProjectEvent.MEMBER_REMOVED,
             actor,
             target=user.id,
             reason="account_deleted",
         )
     for org_id in db.scalars(select(OrgMember.org_id).where(OrgMember.user_id == user.id)):
-        audit.record(db, audit.org(org_id), "org_member_left", actor, target=user.id)
+        audit.record(db, audit.org(org_id), OrgEvent.MEMBER_LEFT, actor, target=user.id)
     db.execute(delete(ProjectMember).where(ProjectMember.user_id == user.id))
     db.execute(delete(OrgMember).where(OrgMember.user_id == user.id))
     ended = sessions.end(db, UserSession.user_id == user.id)

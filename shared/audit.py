@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import String, Unicode, UnicodeText, Uuid, delete, inspect, select
@@ -100,9 +101,13 @@ class OutboxEvent(Base):
 
 
 def record(
-    db: Session, trail: str, action: str, who: Actor, *, target: object = None, **details: Any
+    db: Session, trail: str, action: StrEnum, who: Actor, *, target: object = None, **details: Any
 ) -> None:
-    """Append one event to `trail` (see `user`, `project`, `org`) when `db` commits."""
+    """Append one event to `trail` (see `user`, `project`, `org`) when `db` commits.
+
+    `action` is a member of an area's event enum (AccountEvent, ProjectEvent,
+    ScheduleEvent, …): every kind of event is named once.
+    """
     at = clock.now()
     ticks = int(at.timestamp() * 1_000_000)
     event_id = uuid.uuid4()
