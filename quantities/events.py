@@ -13,3 +13,5 @@ class ScheduleEvent(StrEnum):
     SCHEDULE_DELETED = "schedule_deleted"
     ROWS_CHANGED = "rows_changed"
     REVISION_ISSUED = "revision_issued"
+    EXPORT_MADE = "export_made"
+    IMPORT_APPLIED = "import_applied"

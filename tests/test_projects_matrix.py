@@ -120,6 +120,11 @@ ROWS = [
     Row("GET", "/schedules/{schedule}/revisions", "schedules.view", 200),
     Row("POST", "/schedules/{schedule}/revisions", "schedules.manage", 400, body=INVALID_BODY),
     Row("GET", "/schedules/{schedule}/compare?from=working&to=working", "schedules.view", 200),
+    Row("GET", "/schedules/{schedule}/export?format=csv", "schedules.export", 200),
+    # A JSON body: a caller the gate lets through gets 415, and nothing is imported.
+    Row(
+        "POST", "/schedules/{schedule}/import?mode=append", "schedules.edit", 415, body=INVALID_BODY
+    ),
 ]
 
 
