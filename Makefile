@@ -67,6 +67,7 @@ bench: deps
 	$(PY) -m bench.bench_schedules
 	$(PY) -m bench.bench_edits
 	$(PY) -m bench.bench_reads
+	$(PY) -m bench.bench_exchange
 
 ## 50 clients for 60 s against the dev host on local PostgreSQL (not in `make test`);
 ## PASS/FAIL checks, fails when one fails. Options: make load LOAD_ARGS="--seconds 30".

@@ -249,10 +249,21 @@ def _write_schedule(sheet: WriteOnlySheet, heading: Heading, lines: Sequence[Lin
     sheet.freeze_panes = f"A{HEADER_ROWS + 1}"
     sheet.protection.sheet = True  # only the À-pris cells opened below can change
 
+    # Setting a style looks it up in the workbook's lists, which costs more than writing
+    # the cell: each combination is set once, and its style ids shared from then on
+    # (a written cell never changes, so sharing them is safe).
+    style_ids: dict[tuple[tuple[str, int], ...], Any] = {}
+
     def styled(value: object, **style: object) -> Cell:
         cell = WriteOnlyCell(sheet, value)  # type: ignore[arg-type]  # Decimal is a number
-        for name, setting in style.items():
-            setattr(cell, name, setting)
+        key = tuple((name, id(setting)) for name, setting in style.items())
+        known = style_ids.get(key)
+        if known is None:
+            for name, setting in style.items():
+                setattr(cell, name, setting)
+            style_ids[key] = cell._style
+        else:
+            cell._style = known
         return cell
 
     for label, shown in _header_block(heading):
@@ -305,9 +316,9 @@ def _amount_cell(line: Line, number: int, last: int, letters: dict[str, str]) ->
     """Belopp: a formula where Excel can work it out, else the value as MER writes it."""
     node = line.node
     amount = letters["amount"]
-    if node.kind == "heading":
+    if node.kind == "heading" and last > number:
         # SUBTOTAL skips the SUBTOTALs of the headings below: each amount counts once.
-        return f"=SUBTOTAL(9,{amount}{number + 1}:{amount}{max(last, number + 1)})"
+        return f"=SUBTOTAL(9,{amount}{number + 1}:{amount}{last})"
     if node.kind == "item" and node.entry_rule in ("normal", "provisional"):
         quantity = f"{letters['quantity']}{number}"
         price = f"{letters['unit_price']}{number}"

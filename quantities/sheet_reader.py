@@ -27,6 +27,7 @@ class ReadLimits:
     rows: int = 50_000
     unpacked_bytes: int = 200 * 1024 * 1024  # a 50,000-row sheet unpacks to about 40 MB
     compression_ratio: int = 100  # sheet XML packs 10-30×; a bomb packs thousands
+    ratio_checked_from: int = 1024 * 1024  # smaller parts may pack as they like
     zip_entries: int = 1_000
     header_scan_rows: int = 30  # the header row is among the first rows
 
@@ -157,11 +158,12 @@ def check_zip(raw: bytes) -> None:
     if unpacked > LIMITS.unpacked_bytes:
         raise too_large(f"The file unpacks to more than {LIMITS.unpacked_bytes} bytes.")
     packed = sum(entry.compress_size for entry in entries)
-    if unpacked > LIMITS.compression_ratio * max(packed, 1) and unpacked > 1024 * 1024:
+    whole_ratio_exceeded = unpacked > LIMITS.compression_ratio * max(packed, 1)
+    if whole_ratio_exceeded and unpacked > LIMITS.ratio_checked_from:
         raise too_large(f"The file unpacks more than {LIMITS.compression_ratio} times its size.")
     for entry in entries:
         ratio_exceeded = entry.file_size > LIMITS.compression_ratio * max(entry.compress_size, 1)
-        if ratio_exceeded and entry.file_size > 1024 * 1024:
+        if ratio_exceeded and entry.file_size > LIMITS.ratio_checked_from:
             raise too_large(
                 f"A part of the file unpacks more than {LIMITS.compression_ratio} times its size."
             )
