@@ -254,8 +254,8 @@ def _write_schedule(sheet: WriteOnlySheet, heading: Heading, lines: Sequence[Lin
     # (a written cell never changes, so sharing them is safe).
     style_ids: dict[tuple[tuple[str, int], ...], Any] = {}
 
-    def styled(value: object, **style: object) -> Cell:
-        cell = WriteOnlyCell(sheet, value)  # type: ignore[arg-type]  # Decimal is a number
+    def styled(value: object, **style: object) -> Any:  # a Cell; its style ids are untyped
+        cell: Any = WriteOnlyCell(sheet, value)  # type: ignore[arg-type]  # Decimal is a number
         key = tuple((name, id(setting)) for name, setting in style.items())
         known = style_ids.get(key)
         if known is None:
