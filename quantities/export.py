@@ -292,13 +292,12 @@ def _write_schedule(sheet: WriteOnlySheet, heading: Heading, lines: Sequence[Lin
                     cells.append(styled(text, font=font, alignment=indents[line.depth % 16]))
                 else:
                     cells.append(text)
-            elif isinstance(value, Decimal) or column.field == "unit_price":
-                style: dict[str, object] = {}
-                if column.type in formats and not isinstance(value, str):
-                    style["number_format"] = formats[column.type]
+            elif isinstance(value, Decimal) or (column.field == "unit_price" and _priceable(node)):
+                # A number, or an empty price a bidder may fill in, in its column's format.
+                style: dict[str, object] = {"number_format": formats[column.type]}
                 if column.field == "unit_price" and _priceable(node):
                     style["protection"] = open_cell
-                cells.append(styled(value, **style) if style else value)
+                cells.append(styled(value, **style))
             elif isinstance(value, str) and value.startswith("="):  # a formula of ours
                 cells.append(styled(value, number_format=formats[column.type]))
             else:
