@@ -279,13 +279,13 @@ def import_rows(ctx: http.Context) -> ImportReport:
     lists every bad row by its number. `prices` changes unit prices only and reports
     every other difference (a bidder's returned file).
     """
-    media = (ctx.header("Content-Type") or "").split(";")[0].strip().lower()
+    upload: http.RawBody = ctx.body
     return importer.import_file(
         ctx.db,
         who(ctx),
         schedule_id(ctx),
-        ctx.body,
-        IMPORTED[media],
+        upload.content,
+        IMPORTED[upload.media_type],
         importer.ImportMode(ctx.query.mode),
         ctx.query.revision_id,
     )

@@ -10,8 +10,8 @@ one structured log line. A GET endpoint answers HEAD too, with the same status
 and headers and no body. A handler takes a `Context` and returns a pydantic
 model (sent as JSON with the endpoint's status), a `FileAnswer` (a download, in one
 of the media types the endpoint `produces`), `None` (204) or a ready `func.HttpResponse`
-(cookies). An endpoint that `accepts` raw bodies (a file upload) gets the bytes as
-`ctx.body` once their Content-Type is one of those media types (else 415).
+(cookies). An endpoint that `accepts` raw bodies (a file upload) gets a `RawBody` as
+`ctx.body` once its Content-Type is one of those media types (else 415).
 """
 
 from __future__ import annotations
@@ -91,6 +91,14 @@ class Endpoint:
     guard: Guard | None
     accepts: tuple[str, ...] = ()  # media types of a raw body (a file), instead of JSON
     produces: tuple[str, ...] = ()  # media types of a file answer, instead of JSON
+
+
+@dataclass(frozen=True)
+class RawBody:
+    """A request's body as it came (a file), with the media type it was sent as."""
+
+    content: bytes
+    media_type: str
 
 
 @dataclass(frozen=True)
@@ -403,14 +411,14 @@ def _read_json(req: func.HttpRequest) -> Any:
         raise validation_error("The body is not valid JSON.") from None
 
 
-def _read_raw(req: func.HttpRequest, accepted: tuple[str, ...]) -> bytes:
+def _read_raw(req: func.HttpRequest, accepted: tuple[str, ...]) -> RawBody:
     content_type = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
     if content_type not in accepted:
         raise unsupported_media_type(" or ".join(accepted))
     raw: bytes = req.get_body()
     if not raw:
         raise validation_error("A body is required.")
-    return raw
+    return RawBody(raw, content_type)
 
 
 def json_depth_exceeds(raw: bytes, limit: int) -> bool:

@@ -297,7 +297,8 @@ def test_a_file_answer_and_a_raw_body_go_through_the_same_wrapper() -> None:
     )  # fmt: skip
 
     def echo(ctx: Any) -> FileAnswer:
-        return FileAnswer(ctx.body, "text/csv", {"Content-Disposition": "attachment"})
+        assert ctx.body.media_type == "text/csv"
+        return FileAnswer(ctx.body.content, "text/csv", {"Content-Disposition": "attachment"})
 
     sent = func.HttpRequest(
         "POST", "http://x/api/x", headers={"Content-Type": "text/csv"}, body=b"a;b\r\n"

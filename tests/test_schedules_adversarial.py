@@ -179,10 +179,10 @@ def desk(host: Host) -> Iterator[Desk]:
 def same_answer(
     account: Account, method: str, foreign: str, unknown: str, body: Any = None
 ) -> httpx.Response:
-    """`body` is sent as JSON, or as a file when it is a RawBody."""
+    """`body` is sent as JSON, or as a file when it is a FileBody."""
     request_id = uuid.uuid4().hex
     options: dict[str, Any] = {"headers": {"X-Request-Id": request_id, **IF_MATCH}}
-    if isinstance(body, RawBody):
+    if isinstance(body, FileBody):
         options["content"] = body.content
         options["headers"]["Content-Type"] = body.media_type
     elif body is not None:
@@ -198,14 +198,14 @@ ROW = {"kind": "text", "title": "T"}
 
 
 @dataclass(frozen=True)
-class RawBody:
+class FileBody:
     """A file body (an import), not JSON."""
 
     content: bytes
     media_type: str
 
 
-CSV_FILE = RawBody("Kod;Benämning\r\nD;Mark\r\n".encode("utf-8-sig"), "text/csv")
+CSV_FILE = FileBody("Kod;Benämning\r\nD;Mark\r\n".encode("utf-8-sig"), "text/csv")
 
 
 def valid_body(method: str, path: str) -> Any:
