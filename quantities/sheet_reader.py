@@ -183,6 +183,8 @@ def _read_xlsx(raw: bytes) -> ReadSheet:
     except Exception:  # openpyxl raises many kinds on a broken file
         raise validation_error("The xlsx file cannot be read.") from None
     try:
+        if not workbook.worksheets:
+            raise validation_error("The xlsx file has no worksheet.")
         sheet: Any = workbook.worksheets[0]  # a read-only sheet: its source and strings
 
         def rows() -> Iterator[tuple[int, list[Any], int]]:
