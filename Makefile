@@ -72,6 +72,7 @@ bench: deps
 	$(PY) -m bench.bench_reads
 	$(PY) -m bench.bench_wrapper
 	$(PY) -m bench.bench_cold_start
+	$(PY) -m bench.bench_exchange
 
 ## 50 clients for 60 s against the dev host on local PostgreSQL (not in `make test`);
 ## PASS/FAIL checks, fails when one fails. Options: make load LOAD_ARGS="--seconds 30".

@@ -17,3 +17,5 @@ class ScheduleEvent(StrEnum):
     FILE_UPLOAD_COMPLETED = "file_upload_completed"
     FILE_DOWNLOAD_URL_ISSUED = "file_download_url_issued"
     FILE_DELETED = "file_deleted"
+    EXPORT_MADE = "export_made"
+    IMPORT_APPLIED = "import_applied"

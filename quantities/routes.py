@@ -5,12 +5,17 @@ import azure.functions as func
 from projects.access import ProjectAccess
 from projects.gate import project_gate
 from projects.permissions import Permission
-from quantities import revisions, service, snapshots
+from quantities import export, importer, revisions, service, snapshots
+from quantities.exchange import MEDIA_TYPES, ExchangeFormat
+from quantities.file_types import content_disposition
 from quantities.schemas import (
     BatchIn,
     BatchOut,
     CompareQuery,
     Comparison,
+    ExportQuery,
+    ImportQuery,
+    ImportReport,
     RevisionCreate,
     RevisionList,
     RevisionOut,
@@ -35,6 +40,8 @@ SCHEDULES = "projects/{project_id:guid}/schedules"
 SCHEDULE = SCHEDULES + "/{schedule_id:guid}"
 ROW = SCHEDULE + "/rows/{row_id:guid}"
 MAX_BATCH_BODY = 16 * 1024 * 1024  # 5,000 operations with long texts
+MAX_IMPORT_BODY = 20 * 1024 * 1024  # an xlsx of 50,000 rows is about 5 MB
+IMPORTED = {media: file_format for file_format, media in MEDIA_TYPES.items()}
 
 
 def with_etag(ctx: http.Context, version: int) -> None:
@@ -260,6 +267,58 @@ def compare_revisions(ctx: http.Context) -> Comparison:
     rows added, removed, moved and changed, matched by stable key, and the totals."""
     query = ctx.query
     return revisions.compared(ctx.db, who(ctx), schedule_id(ctx), query.from_, query.to)
+
+
+@bp.endpoint(
+    "GET",
+    SCHEDULE + "/export",
+    query=ExportQuery,
+    produces=tuple(MEDIA_TYPES.values()),
+    guard=project_gate(Permission.SCHEDULES_EXPORT),
+)
+def export_schedule(ctx: http.Context) -> http.FileAnswer:
+    """The working revision (or `revision_id`) as an xlsx workbook or a Swedish CSV file.
+
+    xlsx: a header block, the frozen column header, outline levels, Belopp as formulas,
+    the sheet protected but for the À-pris cells, and a Sammanställning sheet. CSV: `;`,
+    decimal comma, CRLF, UTF-8 with BOM. Hidden columns let a returned file match its rows.
+    """
+    query = ctx.query
+    file_format = ExchangeFormat(query.format)
+    exported = export.export(ctx.db, who(ctx), schedule_id(ctx), file_format, query.revision_id)
+    return http.FileAnswer(
+        exported.content,
+        exported.media_type,
+        {"Content-Disposition": content_disposition(exported.filename)},
+    )
+
+
+@bp.endpoint(
+    "POST",
+    SCHEDULE + "/import",
+    query=ImportQuery,
+    response=ImportReport,
+    accepts=tuple(IMPORTED),
+    max_body=MAX_IMPORT_BODY,
+    guard=project_gate(Permission.SCHEDULES_EDIT),
+)
+def import_rows(ctx: http.Context) -> ImportReport:
+    """Read an xlsx or CSV file into the working revision: `append`, `replace` or `prices`.
+
+    Every row is checked first: when any is invalid nothing is written, and the report
+    lists every bad row by its number. `prices` changes unit prices only and reports
+    every other difference (a bidder's returned file).
+    """
+    upload: http.RawBody = ctx.body
+    return importer.import_file(
+        ctx.db,
+        who(ctx),
+        schedule_id(ctx),
+        upload.content,
+        IMPORTED[upload.media_type],
+        importer.ImportMode(ctx.query.mode),
+        ctx.query.revision_id,
+    )
 
 
 @bp.timer_trigger(schedule="0 */5 * * * *", arg_name="timer", run_on_startup=False)

@@ -342,3 +342,51 @@ class Comparison(BaseModel):
     total: TotalChange
     top_headings: list[HeadingTotalChange]
     marked_headings: list[uuid.UUID]  # stable keys of the headings above any difference
+
+
+# --- export and import ----------------------------------------------------------
+
+
+class ExportQuery(BaseModel):
+    format: Literal["xlsx", "csv"]
+    revision_id: uuid.UUID | None = None
+
+
+class ImportQuery(BaseModel):
+    mode: Literal["append", "replace", "prices"]
+    revision_id: uuid.UUID | None = Field(
+        default=None, description="Only the working revision can change: an issued one is 409."
+    )
+
+
+class ImportRowError(BaseModel):
+    row: int = Field(description="The row's number in the file, as a spreadsheet shows it.")
+    message: str
+
+
+class ImportDifference(BaseModel):
+    row: int
+    id: uuid.UUID | None = Field(description="The schedule row it matched, if any.")
+    fields: list[str]
+    message: str
+
+
+class ImportColumn(BaseModel):
+    field: str
+    header: str = Field(description="The column's header as the file names it.")
+
+
+class ImportReport(BaseModel):
+    """What an import did; with `errors`, nothing was written."""
+
+    mode: Literal["append", "replace", "prices"]
+    created: int
+    updated: int
+    deleted: int
+    unchanged: int
+    errors: list[ImportRowError]
+    differences: list[ImportDifference] = Field(
+        description="prices: rows that differ from the schedule in more than the price."
+    )
+    columns: list[ImportColumn] = Field(description="The columns recognised, by field.")
+    tree_from: Literal["levels", "outline", "codes"] | None

@@ -8,8 +8,10 @@ forwarded, see shared.audit), the mapping of `Problem` (and
 of anything unexpected) to `application/problem+json`, the security headers and
 one structured log line. A GET endpoint answers HEAD too, with the same status
 and headers and no body. A handler takes a `Context` and returns a pydantic
-model (sent as JSON with the endpoint's status), `None` (204) or a ready
-`func.HttpResponse` (downloads, cookies).
+model (sent as JSON with the endpoint's status), a `FileAnswer` (a download, in one
+of the media types the endpoint `produces`), `None` (204) or a ready `func.HttpResponse`
+(cookies). An endpoint that `accepts` raw bodies (a file upload) gets a `RawBody` as
+`ctx.body` once its Content-Type is one of those media types (else 415).
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
 _NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
 _BRACKET_STEP = [1 if byte in b"[{" else -1 for byte in range(256)]  # only brackets are looked up
 
-Handler = Callable[["Context"], "BaseModel | func.HttpResponse | None"]
+Handler = Callable[["Context"], "BaseModel | FileAnswer | func.HttpResponse | None"]
 # A guard runs before the handler and raises a Problem to refuse the request
 # (no session, CSRF, membership, permission, second factor); it may `ctx.establish` what it found.
 Guard = Callable[["Context"], None]
@@ -128,6 +130,25 @@ class Endpoint:
     errors: Refusals = field(default_factory=dict)
     if_match: bool = False  # the handler needs If-Match: 428 without it, 412 when stale
     response_headers: tuple[str, ...] = ()  # names in shared.openapi.RESPONSE_HEADERS
+    accepts: tuple[str, ...] = ()  # media types of a raw body (a file), instead of JSON
+    produces: tuple[str, ...] = ()  # media types of a file answer, instead of JSON
+
+
+@dataclass(frozen=True)
+class RawBody:
+    """A request's body as it came (a file), with the media type it was sent as."""
+
+    content: bytes
+    media_type: str
+
+
+@dataclass(frozen=True)
+class FileAnswer:
+    """A file sent as the answer: its bytes, media type and headers (Content-Disposition)."""
+
+    content: bytes
+    media_type: str
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 # Filled as the area blueprints are imported; read by the OpenAPI document.
@@ -235,6 +256,8 @@ class Blueprint(func.Blueprint):
         errors: Refusals | None = None,
         if_match: bool = False,
         response_headers: Sequence[str] = (),
+        accepts: tuple[str, ...] = (),
+        produces: tuple[str, ...] = (),
     ) -> Callable[[Handler], Handler]:
         """Register `handler` as the function answering `method` on `route` (under /api).
 
@@ -264,6 +287,8 @@ class Blueprint(func.Blueprint):
                 errors=dict(errors or {}),
                 if_match=if_match,
                 response_headers=tuple(response_headers),
+                accepts=accepts,
+                produces=produces,
             )
             ENDPOINTS.append(spec)
             function = _wrap(handler, spec)
@@ -353,6 +378,8 @@ def _answer(
             context.query = parse_model(spec.query, _query_values(req), where="query")
         if spec.body is not None:
             context.body = parse_model(spec.body, _read_json(req), where="body")
+        elif spec.accepts:
+            context.body = _read_raw(req, spec.accepts)
         result = handler(context)
         _commit(context)
     except Problem as problem:
@@ -460,6 +487,16 @@ def _read_json(req: func.HttpRequest) -> Any:
         raise validation_error("The body is not valid JSON.") from None
 
 
+def _read_raw(req: func.HttpRequest, accepted: tuple[str, ...]) -> RawBody:
+    content_type = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if content_type not in accepted:
+        raise unsupported_media_type(" or ".join(accepted))
+    raw: bytes = req.get_body()
+    if not raw:
+        raise validation_error("A body is required.")
+    return RawBody(raw, content_type)
+
+
 def json_depth_exceeds(raw: bytes, limit: int) -> bool:
     """Whether arrays and objects nest deeper than `limit`, found without recursion.
 
@@ -497,11 +534,20 @@ def json_response(
     )
 
 
-def _render(result: BaseModel | func.HttpResponse | None, status: int) -> func.HttpResponse:
+def _render(
+    result: BaseModel | FileAnswer | func.HttpResponse | None, status: int
+) -> func.HttpResponse:
     if result is None:
         return func.HttpResponse(status_code=204)
     if isinstance(result, func.HttpResponse):
         return result
+    if isinstance(result, FileAnswer):
+        return func.HttpResponse(
+            result.content,
+            status_code=status,
+            headers=dict(result.headers),
+            mimetype=result.media_type,
+        )
     return json_response(result, status)
 
 

@@ -21,6 +21,9 @@ _CONSTRAINT_SCHEMAS: dict[str, dict[str, str]] = {
     "datetime": {"type": "string", "format": "date-time"},
 }
 
+# A file in a raw body or a download: bytes, whatever its media type.
+FILE_SCHEMA: dict[str, Any] = {"type": "string", "contentMediaType": "application/octet-stream"}
+
 # (model, mode) -> {"$ref": ...} for each model an endpoint takes or returns
 _Refs = dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]]
 
@@ -102,7 +105,7 @@ def refusals(endpoint: Endpoint) -> dict[int, list[ProblemCode]]:
     parts: list[Refusals] = [_ALWAYS, endpoint.errors]
     if endpoint.query is not None:
         parts.append(_WITH_QUERY)
-    if endpoint.body is not None:
+    if endpoint.body is not None or endpoint.accepts:
         parts.append(_WITH_BODY)
     if endpoint.if_match:
         parts.append(_WITH_IF_MATCH)
@@ -230,8 +233,15 @@ def _operation(
             "required": True,
             "content": {"application/json": {"schema": refs[(endpoint.body, "validation")]}},
         }
+    elif endpoint.accepts:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {media: {"schema": FILE_SCHEMA} for media in endpoint.accepts},
+        }
     success: dict[str, Any] = {"description": "Success"}
-    if endpoint.response is not None:
+    if endpoint.produces:
+        success["content"] = {media: {"schema": FILE_SCHEMA} for media in endpoint.produces}
+    elif endpoint.response is not None:
         success["content"] = {
             "application/json": {"schema": refs[(endpoint.response, "serialization")]}
         }

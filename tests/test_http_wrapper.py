@@ -283,3 +283,36 @@ def test_head_of_a_post_only_route_is_405_with_allow(api: httpx.Client) -> None:
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
     assert response.content == b""
+
+
+def test_a_file_answer_and_a_raw_body_go_through_the_same_wrapper() -> None:
+    # In-process, like the HEAD test above: the endpoints that use them are tested over HTTP
+    # in tests/test_exchange.py.
+    from shared.http import FileAnswer
+    from shared.openapi import build_document
+
+    spec = Endpoint(
+        "POST", "x", "x", "", "", "tests", None, None, None, 200, None, None,
+        accepts=("text/csv",), produces=("text/csv",),
+    )  # fmt: skip
+
+    def echo(ctx: Any) -> FileAnswer:
+        assert ctx.body.media_type == "text/csv"
+        return FileAnswer(ctx.body.content, "text/csv", {"Content-Disposition": "attachment"})
+
+    sent = func.HttpRequest(
+        "POST", "http://x/api/x", headers={"Content-Type": "text/csv"}, body=b"a;b\r\n"
+    )
+    answered = handle(sent, echo, spec)
+    assert answered.status_code == 200
+    assert answered.get_body() == b"a;b\r\n"
+    assert answered.mimetype == "text/csv"
+    assert answered.headers["Content-Disposition"] == "attachment"
+    assert answered.headers["X-Content-Type-Options"] == "nosniff"
+    as_json = func.HttpRequest(
+        "POST", "http://x/api/x", headers={"Content-Type": "application/json"}, body=b"{}"
+    )
+    assert handle(as_json, echo, spec).status_code == 415
+    operation = build_document([spec], title="t", version="1")["paths"]["/x"]["post"]
+    assert list(operation["requestBody"]["content"]) == ["text/csv"]
+    assert list(operation["responses"]["200"]["content"]) == ["text/csv"]

@@ -142,6 +142,11 @@ ROWS = [
     Row("GET", "/files/{target}", "files.view", 200, fresh=World.fresh_file),
     Row("POST", "/files/{target}/complete", "files.upload", 200, fresh=World.fresh_upload),
     Row("DELETE", "/files/{target}", "files.delete", 204, fresh=World.fresh_file),
+    Row("GET", "/schedules/{schedule}/export?format=csv", "schedules.export", 200),
+    # A JSON body: a caller the gate lets through gets 415, and nothing is imported.
+    Row(
+        "POST", "/schedules/{schedule}/import?mode=append", "schedules.edit", 415, body=INVALID_BODY
+    ),
 ]
 
 

@@ -21,6 +21,7 @@ from tests.accounts import Account, Team, answer, create_project, new_team, simu
 from tests.conftest import Host
 
 TABLES = ["schedules", "schedule_revisions", "schedule_rows"]
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IF_MATCH = {"If-Match": '"1"'}
 
 
@@ -178,9 +179,13 @@ def desk(host: Host) -> Iterator[Desk]:
 def same_answer(
     account: Account, method: str, foreign: str, unknown: str, body: Any = None
 ) -> httpx.Response:
+    """`body` is sent as JSON, or as a file when it is a FileBody."""
     request_id = uuid.uuid4().hex
     options: dict[str, Any] = {"headers": {"X-Request-Id": request_id, **IF_MATCH}}
-    if body is not None:
+    if isinstance(body, FileBody):
+        options["content"] = body.content
+        options["headers"]["Content-Type"] = body.media_type
+    elif body is not None:
         options["json"] = body
     theirs = account.browser.request(method, foreign, **options)
     nobodys = account.browser.request(method, unknown, **options)
@@ -192,10 +197,23 @@ def same_answer(
 ROW = {"kind": "text", "title": "T"}
 
 
+@dataclass(frozen=True)
+class FileBody:
+    """A file body (an import), not JSON."""
+
+    content: bytes
+    media_type: str
+
+
+CSV_FILE = FileBody("Kod;Benämning\r\nD;Mark\r\n".encode("utf-8-sig"), "text/csv")
+
+
 def valid_body(method: str, path: str) -> Any:
     """A body the route accepts, so that what answers is the schedule lookup."""
     if method not in ("POST", "PATCH"):
         return None
+    if path.endswith("/import"):
+        return CSV_FILE
     if path.endswith("/batch"):
         return {"operations": [{"op": "create", **ROW}]}
     if path.endswith("/rows"):
@@ -209,7 +227,9 @@ def valid_body(method: str, path: str) -> Any:
 
 def valid_query(path: str) -> str:
     """The query a route requires, for the same reason."""
-    return "?from=working&to=working" if path.endswith("/compare") else ""
+    required = {"/compare": "?from=working&to=working", "/export": "?format=csv"}
+    required["/import"] = "?mode=append"
+    return next((query for end, query in required.items() if path.endswith(end)), "")
 
 
 def test_another_projects_schedule_answers_like_an_unknown_one_everywhere(
@@ -285,6 +305,19 @@ def test_another_schedules_rows_and_revisions_answer_like_unknown_ones(
         f"{desk.schedule}/compare?from={desk.foreign_revision_id}&to=working",
         f"{desk.schedule}/compare?from={uuid.uuid4()}&to=working",
     )
+    same_answer(
+        desk.owner,
+        "GET",
+        f"{desk.schedule}/export?format=xlsx&revision_id={desk.foreign_revision_id}",
+        f"{desk.schedule}/export?format=xlsx&revision_id={uuid.uuid4()}",
+    )
+    same_answer(
+        desk.owner,
+        "POST",
+        f"{desk.schedule}/import?mode=append&revision_id={desk.foreign_revision_id}",
+        f"{desk.schedule}/import?mode=append&revision_id={uuid.uuid4()}",
+        CSV_FILE,
+    )
     assert bad_input.snapshot(host, TABLES) == before
 
 
@@ -333,13 +366,14 @@ def bodies(desk: Desk) -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def test_every_schedule_body_endpoint_is_attacked(client: httpx.Client, desk: Desk) -> None:
+    """JSON bodies here; file bodies (import) in test_hostile_files_are_refused_...."""
     document = client.get("/api/openapi.json").json()
     with_body = {
         (method.upper(), path)
         for path, operations in document["paths"].items()
         if "/schedules" in path
         for method, operation in operations.items()
-        if "requestBody" in operation
+        if "application/json" in operation.get("requestBody", {}).get("content", {})
     }
     schedule_id = desk.schedule.rsplit("/", 1)[1]
     attacked = {
@@ -367,6 +401,46 @@ def test_hostile_bodies_are_refused_and_change_nothing(host: Host, desk: Desk) -
             assert response.status_code == 400, (method, path, label, response.text)
             assert response.json()["code"] == "validation_error"
             assert bad_input.snapshot(host, TABLES) == before, (method, path, label)
+
+
+def test_every_schedule_file_endpoint_is_attacked(client: httpx.Client) -> None:
+    document = client.get("/api/openapi.json").json()
+    with_file = {
+        (method.upper(), path.rsplit("/", 1)[1])
+        for path, operations in document["paths"].items()
+        if "/schedules" in path
+        for method, operation in operations.items()
+        if "requestBody" in operation
+        and "application/json" not in operation["requestBody"]["content"]
+    }
+    assert with_file == {("POST", "import")}
+
+
+HOSTILE_FILES: list[tuple[str, bytes, str, int]] = [
+    ("JSON", b'{"rows": []}', "application/json", 415),
+    ("no content type", b"Kod;Ben\r\n", "", 415),
+    ("empty", b"", "text/csv", 400),
+    ("not a zip", b"PK\x03\x04garbage", XLSX_MEDIA, 400),
+    ("text as xlsx", b"Kod;Ben\r\n", XLSX_MEDIA, 400),
+    ("no header", b"1;2;3\r\n4;5;6\r\n", "text/csv", 400),
+    ("binary as CSV", bytes(range(256)) * 4, "text/csv", 400),
+    ("control characters", "Kod;Benämning\r\nD;M\x07rk\r\n".encode(), "text/csv", 200),
+]
+
+
+@pytest.mark.parametrize(("label", "content", "media", "status"), HOSTILE_FILES)
+def test_hostile_files_are_refused_and_change_nothing(
+    host: Host, desk: Desk, label: str, content: bytes, media: str, status: int
+) -> None:
+    before = bad_input.snapshot(host, TABLES)
+    headers = {"Content-Type": media} if media else {}
+    response = desk.owner.browser.post(
+        f"{desk.schedule}/import?mode=append", content=content, headers=headers
+    )
+    assert response.status_code == status, (label, response.text)
+    if status == 200:  # a row the rules refuse: reported, nothing written
+        assert response.json()["errors"], label
+    assert bad_input.snapshot(host, TABLES) == before, label
 
 
 def test_descriptions_and_notes_may_hold_line_breaks(desk: Desk) -> None:

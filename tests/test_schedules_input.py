@@ -152,6 +152,50 @@ def test_bad_bodies(host: Host, place: Place, method: str, where: str, body: Any
     assert bad_input.snapshot(host, TABLES) == before
 
 
+# Endpoints whose body is a file, not JSON: bad files, each answered without a write.
+FILE_ENDPOINTS: list[tuple[str, str, list[tuple[str, bytes, int]]]] = [
+    (
+        "POST",
+        "import",
+        [
+            ("empty", b"", 400),
+            ("no header row", b"a;b\r\n1;2\r\n", 400),
+            ("not text", b"\xff\xfe\x00\x01" * 64, 400),
+            ("a bad quantity", "Kod;Benämning;Enhet;Mängd\r\nD;T;m3;1,2345\r\n".encode(), 200),
+            ("a negative price", "Benämning;Enhet;Mängd;À-pris\r\nT;m3;1;-5\r\n".encode(), 200),
+            ("an unknown unit", "Benämning;Enhet;Mängd\r\nT;furlong;1\r\n".encode(), 200),
+            ("a 10 kB title", f"Benämning;Enhet\r\n{bad_input.TEN_KB};m\r\n".encode(), 200),
+        ],
+    ),
+]
+
+
+def file_cases() -> list[Any]:
+    return [
+        pytest.param(method, where, content, status, id=f"{method} {where}: {label}")
+        for method, where, bad in FILE_ENDPOINTS
+        for label, content, status in bad
+    ]
+
+
+@pytest.mark.parametrize(("method", "where", "content", "status"), file_cases())
+def test_bad_files(
+    host: Host, place: Place, method: str, where: str, content: bytes, status: int
+) -> None:
+    path = {"import": f"{place.schedule}/import?mode=append"}[where]
+    before = bad_input.snapshot(host, TABLES)
+    response = place.owner.browser.request(
+        method, path, content=content, headers={"Content-Type": "text/csv"}
+    )
+    assert response.status_code == status, response.text
+    if status == 200:  # refused row by row: every bad row reported, nothing written
+        assert response.json()["errors"], response.text
+        assert bad_input.TEN_KB not in response.text
+    else:
+        assert response.json()["code"] == "validation_error"
+    assert bad_input.snapshot(host, TABLES) == before
+
+
 def test_every_schedule_endpoint_with_a_body_has_a_row(client: httpx.Client) -> None:
     document = client.get("/api/openapi.json").json()
     with_body = {
@@ -162,6 +206,7 @@ def test_every_schedule_endpoint_with_a_body_has_a_row(client: httpx.Client) -> 
         if "requestBody" in operation
     }
     where = {
+        "import": "/{schedule_id}/import",
         "schedules": "",
         "schedule": "/{schedule_id}",
         "rows": "/{schedule_id}/rows",
@@ -169,7 +214,8 @@ def test_every_schedule_endpoint_with_a_body_has_a_row(client: httpx.Client) -> 
         "batch": "/{schedule_id}/rows/batch",
         "revisions": "/{schedule_id}/revisions",
     }
-    assert with_body == {(method, where[name]) for method, name, _, _ in ENDPOINTS}
+    rows = {(method, where[name]) for method, name, _, _ in ENDPOINTS}
+    assert with_body == rows | {(method, where[name]) for method, name, _ in FILE_ENDPOINTS}
 
 
 @pytest.mark.parametrize("field", ["name", "standard", "currency"])
