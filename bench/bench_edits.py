@@ -23,21 +23,18 @@ Exits non-zero when a database's ratio is over budget.
 
 from __future__ import annotations
 
-import argparse
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import backends
 from bench.serverlog import RequestLine, by_request_id, median, ms, percentile, request_lines
 from devhost import azurite
 from tests.accounts import Account, new_team
 from tests.conftest import (
-    BACKENDS,
-    POSTGRES_URL,
     app_environment,
     forget_database,
     new_database,
@@ -194,21 +191,13 @@ def report(backend: str, targets: list[Target], lines: dict[str, RequestLine], n
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--backend", choices=["sqlite", "postgresql"], action="append")
-    parser.add_argument("--patches", type=int, default=PATCHES, help="per size, after warm-up")
-    parser.add_argument("--warmup", type=int, default=WARMUP)
-    args = parser.parse_args(argv)
-    backends: list[str] = args.backend or BACKENDS
-    if "postgresql" in backends and not POSTGRES_URL:
-        parser.error("postgresql needs CASAI_TEST_POSTGRES_URL")
-    if "postgresql" not in backends:
-        print("(sqlite only: set CASAI_TEST_POSTGRES_URL to add postgresql)")
-    within = True
-    for backend in backends:
-        with tempfile.TemporaryDirectory(prefix="casai-bench-edits-") as folder:
-            within = run(backend, Path(folder), args.patches, args.warmup) and within
-    return 0 if within else 1
+    made = backends.parser(__doc__)
+    made.add_argument("--patches", type=int, default=PATCHES, help="per size, after warm-up")
+    made.add_argument("--warmup", type=int, default=WARMUP)
+    args = made.parse_args(argv)
+    return backends.run_each(
+        made, args, lambda backend, folder: run(backend, folder, args.patches, args.warmup)
+    )
 
 
 if __name__ == "__main__":

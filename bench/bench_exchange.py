@@ -22,10 +22,8 @@ ratios are reported, not budgeted. Exits non-zero when a budget is broken.
 
 from __future__ import annotations
 
-import argparse
 import io
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -33,13 +31,12 @@ from typing import Any
 
 import openpyxl
 
+from bench import backends
 from bench.bench_schedules import peak_memory_mb
 from bench.serverlog import by_request_id, request_lines
 from devhost import azurite
 from tests.accounts import new_team
 from tests.conftest import (
-    BACKENDS,
-    POSTGRES_URL,
     app_environment,
     forget_database,
     new_database,
@@ -197,17 +194,8 @@ def run(backend: str, root: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--backend", choices=["sqlite", "postgresql"], action="append")
-    args = parser.parse_args(argv)
-    backends: list[str] = args.backend or BACKENDS
-    if "postgresql" in backends and not POSTGRES_URL:
-        parser.error("postgresql needs CASAI_TEST_POSTGRES_URL")
-    within = True
-    for backend in backends:
-        with tempfile.TemporaryDirectory(prefix="casai-bench-exchange-") as folder:
-            within = run(backend, Path(folder)) and within
-    return 0 if within else 1
+    made = backends.parser(__doc__)
+    return backends.run_each(made, made.parse_args(argv), run)
 
 
 if __name__ == "__main__":

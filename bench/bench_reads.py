@@ -21,25 +21,22 @@ Exits non-zero when over budget.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
 from sqlalchemy import create_engine
 
+from bench import backends
 from bench.bench_edits import build
 from bench.serverlog import by_request_id, request_lines
 from devhost import azurite
 from quantities.tree import NODE_FIELDS
 from tests.accounts import new_team
 from tests.conftest import (
-    BACKENDS,
-    POSTGRES_URL,
     app_environment,
     forget_database,
     new_database,
@@ -116,17 +113,8 @@ def run(backend: str, root: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--backend", choices=["sqlite", "postgresql"], action="append")
-    args = parser.parse_args(argv)
-    backends: list[str] = args.backend or BACKENDS
-    if "postgresql" in backends and not POSTGRES_URL:
-        parser.error("postgresql needs CASAI_TEST_POSTGRES_URL")
-    within = True
-    for backend in backends:
-        with tempfile.TemporaryDirectory(prefix="casai-bench-reads-") as folder:
-            within = run(backend, Path(folder)) and within
-    return 0 if within else 1
+    made = backends.parser(__doc__)
+    return backends.run_each(made, made.parse_args(argv), run)
 
 
 if __name__ == "__main__":
