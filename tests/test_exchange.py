@@ -14,9 +14,8 @@ import openpyxl
 import pytest
 
 from tests import bad_input
-from tests.accounts import join, signed_up
 from tests.conftest import Host
-from tests.test_project_security import require
+from tests.test_project_security import gated_member
 from tests.test_schedules import Desk, desk, new_desk
 from tests.test_schedules_adversarial import same_answer
 
@@ -434,9 +433,7 @@ def test_foreign_schedules_and_revisions_answer_like_unknown_ones(
 def test_a_session_without_the_second_factor_is_refused(
     host: Host, client: httpx.Client, desk: Desk
 ) -> None:
-    member = signed_up(host, client, "member")
-    join(host, desk.owner, desk.team.project_id, member, desk.team.roles["administrator"])
-    require(desk.team)
+    member = gated_member(host, client, desk.team)
     for response in [
         member.browser.get(f"{desk.base}/export", params={"format": "xlsx"}),
         member.browser.post(

@@ -20,8 +20,14 @@ from azure.storage.blob import BlobServiceClient, ContainerClient, UserDelegatio
 from quantities.file_types import content_disposition
 from tests import bad_input
 from tests.accounts import Account, Team, join, new_team, simultaneously
-from tests.conftest import Host, app_environment, create_storage_resources, running_host
-from tests.test_outages import OwnStorage, assert_unavailable, own_database, own_storage
+from tests.conftest import Host
+from tests.test_outages import (
+    OwnStorage,
+    assert_unavailable,
+    host_of_its_own,
+    own_database,
+    own_storage,
+)
 from tests.test_project_security import require
 from tests.test_schedules_adversarial import same_answer
 
@@ -473,9 +479,7 @@ def test_under_managed_identity_urls_are_signed_with_a_user_delegation_key(
 def test_storage_down_answers_503_and_leaves_no_half_written_file(
     own_database: str, own_storage: OwnStorage, tmp_path: Path
 ) -> None:
-    env = app_environment(tmp_path / "app", own_database, own_storage.connection_string)
-    create_storage_resources(env)
-    with running_host(env, "--migrate") as host, host.client() as client:
+    with host_of_its_own(own_database, own_storage, tmp_path) as host, host.client() as client:
         team = new_team(host, client, "outage")
         kept = uploaded(team, unique_name("Kvar"), PDF)
         waiting = started(team, unique_name("Väntar"), len(PDF))

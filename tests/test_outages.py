@@ -12,6 +12,7 @@ import base64
 import secrets
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,15 @@ def own_storage(tmp_path: Path) -> Iterator[OwnStorage]:
     storage.stop()
 
 
+@contextmanager
+def host_of_its_own(database_url: str, storage: OwnStorage, folder: Path) -> Iterator[Host]:
+    """A migrated dev host on `database_url` and `storage`, for a test that stops either."""
+    env = app_environment(folder / "app", database_url, storage.connection_string)
+    create_storage_resources(env)
+    with running_host(env, "--migrate") as host:
+        yield host
+
+
 def audit_events(desk: Desk) -> list[dict[str, Any]]:
     response = desk.owner.browser.get(f"/api/projects/{desk.team.project_id}/audit?limit=500")
     assert response.status_code == 200, response.text
@@ -108,9 +118,7 @@ def own_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def test_an_edit_while_table_storage_is_down_succeeds_and_its_event_arrives_once(
     own_database: str, own_storage: OwnStorage, tmp_path: Path
 ) -> None:
-    env = app_environment(tmp_path / "app", own_database, own_storage.connection_string)
-    create_storage_resources(env)
-    with running_host(env, "--migrate") as host, host.client() as client:
+    with host_of_its_own(own_database, own_storage, tmp_path) as host, host.client() as client:
         desk = new_desk(host, client)
         row = desk.add(kind="text", title="Före")
         wait_until_forwarded(host)
@@ -125,7 +133,7 @@ def test_an_edit_while_table_storage_is_down_succeeds_and_its_event_arrives_once
         assert refused.status_code == 400  # a text row has no unit: rolled back, no event
         assert host.query("SELECT COUNT(*) FROM audit_outbox") == [(1,)]
         own_storage.start()
-        create_storage_resources(env)
+        create_storage_resources(host.env)
         host.run_timer("sweep_audit_outbox")
         host.run_timer("sweep_audit_outbox")  # forwarding twice writes one entity
         assert host.query("SELECT COUNT(*) FROM audit_outbox") == [(0,)]

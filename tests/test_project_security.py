@@ -33,6 +33,14 @@ def require(team: Team, *, totp: bool = False) -> None:
     assert response.status_code == 200, response.text
 
 
+def gated_member(host: Host, client: httpx.Client, team: Team) -> Account:
+    """A project administrator without a second factor, once the project requires one."""
+    member = signed_up(host, client, "member")
+    join(host, team.owner, team.project_id, member, team.roles["administrator"])
+    require(team)
+    return member
+
+
 def sign_in_again(host: Host, client: httpx.Client, account: Account) -> httpx.Response:
     account.browser, response = sign_in(client, account)
     return response

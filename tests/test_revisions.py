@@ -12,10 +12,10 @@ from typing import Any
 
 import httpx
 
-from tests.accounts import Browser, join, signed_up, user_id
-from tests.conftest import Host, app_environment, create_storage_resources, running_host
-from tests.test_outages import OwnStorage, own_database, own_storage
-from tests.test_project_security import require
+from tests.accounts import Browser, user_id
+from tests.conftest import Host, create_storage_resources
+from tests.test_outages import OwnStorage, host_of_its_own, own_database, own_storage
+from tests.test_project_security import gated_member
 from tests.test_schedules import Desk, desk, new_desk
 from tests.test_schedules_adversarial import same_answer
 
@@ -132,9 +132,7 @@ def test_an_issued_revisions_rows_refuse_every_edit(desk: Desk) -> None:
 def test_a_session_without_the_second_factor_is_refused_where_the_project_asks_for_it(
     host: Host, client: httpx.Client, desk: Desk
 ) -> None:
-    member = signed_up(host, client, "member")
-    join(host, desk.owner, desk.team.project_id, member, desk.team.roles["administrator"])
-    require(desk.team)
+    member = gated_member(host, client, desk.team)
     for response in [
         member.browser.get(f"{desk.base}/revisions"),
         member.browser.post(f"{desk.base}/revisions", json={"label": "FU"}),
@@ -300,9 +298,7 @@ def test_an_issued_revision_is_kept_in_blob_storage_under_its_hash(host: Host, d
 def test_a_revision_issued_while_blob_storage_is_down_gets_its_snapshot_once_it_is_back(
     own_database: str, own_storage: OwnStorage, tmp_path: Path
 ) -> None:
-    env = app_environment(tmp_path / "app", own_database, own_storage.connection_string)
-    create_storage_resources(env)
-    with running_host(env, "--migrate") as host, host.client() as client:
+    with host_of_its_own(own_database, own_storage, tmp_path) as host, host.client() as client:
         desk = new_desk(host, client)
         desk.add(kind="item", title="Schakt", unit="m3", quantity="2", unit_price="3.00")
         own_storage.stop()
@@ -316,7 +312,7 @@ def test_a_revision_issued_while_blob_storage_is_down_gets_its_snapshot_once_it_
         assert snapshot_hashes(desk, wait_s=0) == [None]
 
         own_storage.start()
-        create_storage_resources(env)
+        create_storage_resources(host.env)
         host.run_timer("sweep_revision_snapshots")
         host.run_timer("sweep_revision_snapshots")  # twice: one blob, one hash
         [digest] = snapshot_hashes(desk, wait_s=0)
