@@ -10,6 +10,7 @@ statements in a small and a large schedule.
 
 from __future__ import annotations
 
+import copy
 import random
 import uuid
 from collections.abc import Callable, Iterator
@@ -182,24 +183,56 @@ def attempt(editor: Editor, schedule_id: uuid.UUID, operation: dict[str, Any]) -
     return 200
 
 
+EVERY_PLACE = {
+    "first",
+    "between",
+    "last",
+    "into an empty heading",
+    "moved up",
+    "moved down",
+    "moved across levels",
+    "cycle refused",
+}
+
+
+def places(operation: dict[str, Any], before: Model, after: Model) -> set[str]:
+    """Which of EVERY_PLACE an operation that the model applied exercised."""
+    row_id = operation["id"]
+    if operation["op"] == "create":
+        if "after_id" in operation:
+            siblings = before.children[before.parent[operation["after_id"]]]
+            return {"last" if siblings[-1] == operation["after_id"] else "between"}
+        if not before.children[operation["parent_id"]]:
+            return {"into an empty heading"} if operation["parent_id"] else set()
+        return {"first" if operation.get("first") else "last"}
+    if operation["op"] == "move":
+        was = {row: (i, depth) for i, (row, depth) in enumerate(before.walk())}[row_id]
+        now = {row: (i, depth) for i, (row, depth) in enumerate(after.walk())}[row_id]
+        moved = {"moved up"} if now[0] < was[0] else {"moved down"} if now[0] > was[0] else set()
+        return moved | ({"moved across levels"} if now[1] != was[1] else set())
+    return set()
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_single_edits_everywhere_keep_the_order_of_the_model(editor: Editor, seed: int) -> None:
     rng = random.Random(seed)
     schedule = service.create_schedule(editor.db, editor.who, ScheduleCreate(name="MF"))
     model = Model()
-    refused = 0
+    seen: set[str] = set()
     for _ in range(120):
         model.touched.clear()
+        before = copy.deepcopy(model)
         operation, change = random_operation(rng, model)
         status = attempt(editor, schedule.id, operation)
         if change is None:
             assert status == 400, operation  # a cycle
-            refused += 1
+            seen.add("cycle refused")
         else:
             assert status == 200, operation
             change()
+            seen |= places(operation, before, model)
         assert stored(editor, schedule.id) == model.walk(), operation
-    assert refused  # cycles were tried
+    assert seen == EVERY_PLACE  # each place in the tree was edited, each checked as it went
 
 
 def test_a_batch_of_mixed_edits_lands_as_the_model_says(editor: Editor) -> None:
