@@ -26,12 +26,14 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 from azure.identity import CredentialUnavailableError
-from sqlalchemy import create_engine, insert, make_url, select
+from sqlalchemy import Engine, QueuePool, create_engine, insert, make_url, select, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from devhost import azurite
+from shared import db
 from shared.audit import OutboxEvent
+from shared.config import Settings
 from shared.outages import Dependency, EmailUnavailable, down_dependency
 from tests.accounts import PASSWORD, Browser, sign_in, unique_email
 from tests.conftest import (
@@ -46,6 +48,7 @@ from tests.conftest import (
     running_host,
 )
 from tests.tcp_proxy import Proxy
+from tests.test_azure_sql import azure_sql_url, token_engine
 from tests.test_schedules import Desk, new_desk
 
 needs_postgres = pytest.mark.skipif(
@@ -314,3 +317,35 @@ def test_a_stuck_database_answers_503_within_the_timeout(
     # The deadline, a ping and a connect attempt: far below host.json's two minutes.
     assert waited < 45
     assert contents(host) == before
+
+
+# --- bounded waits ----------------------------------------------------------------
+
+
+def assert_bounded_pool(engine: Engine) -> None:
+    pool = engine.pool
+    assert isinstance(pool, QueuePool), type(pool)
+    assert (pool.size(), pool._max_overflow, pool.timeout()) == (
+        db.POOL_SIZE,
+        db.POOL_MAX_OVERFLOW,
+        db.POOL_TIMEOUT_S,
+    )
+    assert pool._recycle == db.POOL_RECYCLE_S
+
+
+def test_azure_sql_gets_the_bounded_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine, _identity = token_engine(azure_sql_url("sql-x.database.windows.net"), monkeypatch)
+    assert_bounded_pool(engine)  # the statement timeout: tests/test_azure_sql.py
+
+
+@needs_postgres
+def test_postgresql_gets_the_bounded_pool_and_the_statement_timeout(tmp_path: Path) -> None:
+    url = new_database("postgresql", tmp_path)
+    engine = db.build_engine(url, Settings(database_timeout_seconds=7))
+    try:
+        assert_bounded_pool(engine)
+        with engine.connect() as connection:
+            assert connection.scalar(text("SHOW statement_timeout")) == "7s"
+    finally:
+        engine.dispose()
+        forget_database(url)
