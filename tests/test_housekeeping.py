@@ -12,7 +12,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -108,16 +110,45 @@ def test_a_database_that_never_answers_fails_the_run_within_the_function_timeout
     assert waited < 120 - 30  # host.json functionTimeout 2 min, with time left for the work
 
 
-def test_the_minute_audit_timer_leaves_the_database_alone_without_work(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+class DatabaseTouchedError(Exception):
+    """A timer opened a database session."""
+
+
+def on_demand_timers() -> dict[str, tuple[Callable[[Any], None], Any, str]]:
+    """Each frequent timer, the module holding its "work left here" hint, and the hint."""
     import meta.routes
-    from shared import audit, db
+    import support.routes
+    import support.service
+    from shared import audit
+
+    return {
+        "forward_audit_events": (meta.routes.forward_audit_events, audit, "_left_behind"),
+        "forward_tickets": (support.routes.forward_tickets, support.service, "_left_waiting"),
+    }
+
+
+def test_every_frequent_timer_is_checked_here() -> None:
+    assert set(on_demand_timers()) == housekeeping.ON_DEMAND
+
+
+@pytest.mark.parametrize("name", sorted(housekeeping.ON_DEMAND))
+@pytest.mark.parametrize("work_left_here", [False, True])
+def test_a_frequent_timer_touches_the_database_only_with_work_left_here(
+    name: str, work_left_here: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shared import db
 
     def no_database() -> None:
-        raise AssertionError("the database was touched")
+        raise DatabaseTouchedError
 
-    monkeypatch.setattr(db, "new_session", no_database)
-    monkeypatch.setattr(audit, "_left_behind", threading.Event())  # no failure here yet
-    assert not audit.left_behind_here()
-    meta.routes.forward_audit_events(None)
+    timer, module, hint = on_demand_timers()[name]
+    monkeypatch.setattr(db, "_session_factory", no_database)  # every new_session() asks it
+    left_here = threading.Event()
+    if work_left_here:
+        left_here.set()
+    monkeypatch.setattr(module, hint, left_here)
+    if work_left_here:
+        with pytest.raises(DatabaseTouchedError):
+            timer(None)
+    else:
+        timer(None)

@@ -337,3 +337,72 @@ def test_the_default_deployment_is_the_private_one_checkov_judges() -> None:
         defaults = re.findall(rf"^param {name} string = '(\w+)'$", modules, re.MULTILINE)
         assert defaults, f"no module default for {name}"
         assert set(defaults) == {private_value}, (name, defaults)
+
+
+# What Microsoft lists as deprecated on Flex Consumption (Azure Functions app settings
+# reference, "Flex Consumption plan deprecations"): site properties and app settings that
+# the plan ignores, refuses or replaces with functionAppConfig.
+FLEX_DEPRECATED_PROPERTIES = {
+    "alwaysOn",
+    "containerSize",
+    "ftpsState",
+    "isXenon",
+    "javaVersion",
+    "linuxFxVersion",
+    "netFrameworkVersion",
+    "powerShellVersion",
+    "functionAppScaleLimit",
+    "functionsRuntimeScaleMonitoringEnabled",
+    "preWarmedInstanceCount",
+    "use32BitWorkerProcess",
+    "windowsFxVersion",
+}
+FLEX_DEPRECATED_SETTINGS = {
+    "FUNCTIONS_EXTENSION_VERSION",
+    "FUNCTIONS_WORKER_RUNTIME",
+    "FUNCTIONS_WORKER_RUNTIME_VERSION",
+    "FUNCTIONS_MAX_HTTP_CONCURRENCY",
+    "FUNCTIONS_WORKER_PROCESS_COUNT",
+    "FUNCTIONS_WORKER_DYNAMIC_CONCURRENCY_ENABLED",
+    "SCM_DO_BUILD_DURING_DEPLOYMENT",
+    "ENABLE_ORYX_BUILD",
+    "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
+    "WEBSITE_CONTENTOVERVNET",
+    "WEBSITE_CONTENTSHARE",
+    "WEBSITE_DNS_SERVER",
+    "WEBSITE_MAX_DYNAMIC_APPLICATION_SCALE_OUT",
+    "WEBSITE_NODE_DEFAULT_VERSION",
+    "WEBSITE_RUN_FROM_PACKAGE",
+    "WEBSITE_SKIP_CONTENTSHARE_VALIDATION",
+    "WEBSITE_VNET_ROUTE_ALL",
+    "APPLICATIONINSIGHTS_ENABLE_AGENT",
+}
+
+
+def test_nothing_flex_consumption_deprecates_is_set(
+    function_app_bicep: str, settings_in_bicep: dict[str, str]
+) -> None:
+    code = _strip_comments(function_app_bicep)
+    properties = {name.lower() for name in re.findall(r"^\s*(\w+)\s*:", code, re.MULTILINE)}
+    deprecated = {name for name in FLEX_DEPRECATED_PROPERTIES if name.lower() in properties}
+    assert not deprecated, sorted(deprecated)
+    assert not FLEX_DEPRECATED_SETTINGS & set(settings_in_bicep)
+    # Basic-auth publishing: only the SCM site's policy, turned off. Flex has no FTP
+    # endpoint, so an `ftp` policy would govern nothing.
+    policies = re.findall(
+        r"'Microsoft\.Web/sites/basicPublishingCredentialsPolicies@[^']+' = \{\s*"
+        r"parent: \w+\s*name: '(\w+)'\s*properties: \{\s*allow: (\w+)",
+        code,
+    )
+    assert policies == [("scm", "false")]
+
+
+def test_location_is_a_flex_consumption_region() -> None:
+    """As Microsoft's Flex quickstart (functions-quickstart-python-http-azd) does: azd then
+    offers only regions that have the plan, and a deployment elsewhere fails at once."""
+    main = _strip_comments(MAIN_BICEP.read_text(encoding="utf-8"))
+    declared = re.search(r"@allowed\(\[([^\]]*)\]\)\s*@metadata\([^)]*\)\s*param location ", main)
+    assert declared, "param location has no @allowed list"
+    regions = re.findall(r"'(\w+)'", declared.group(1))
+    assert {"swedencentral", "northeurope", "westeurope"} <= set(regions)  # infra/README.md
+    assert "eastus2euap" not in regions  # the quickstart's canary region: not for customers

@@ -2,8 +2,9 @@
 
 The database is reached through a proxy the test owns (tests.tcp_proxy), which cuts
 every connection or freezes them (a stuck network path); Azurite is stopped and
-started again. After each outage the app's data is checked directly: nothing half
-written, and every committed change has exactly one audit event.
+started again; the e-mail backend points at a port nobody listens on. After each
+outage the app's data is checked directly: nothing half written, and every committed
+change has exactly one audit event.
 """
 
 from __future__ import annotations
@@ -18,14 +19,29 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import make_url
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
+from azure.identity import CredentialUnavailableError
+from sqlalchemy import Engine, QueuePool, create_engine, insert, make_url, select, text
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from devhost import azurite
-from tests.accounts import Browser, sign_in
+from shared import db
+from shared.audit import OutboxEvent
+from shared.config import Settings
+from shared.outages import Dependency, EmailUnavailable, down_dependency
+from tests.accounts import PASSWORD, Browser, sign_in, unique_email
 from tests.conftest import (
     BACKENDS,
     POSTGRES_URL,
     Host,
+    Storage,
     app_environment,
     create_storage_resources,
     forget_database,
@@ -33,6 +49,7 @@ from tests.conftest import (
     running_host,
 )
 from tests.tcp_proxy import Proxy
+from tests.test_azure_sql import azure_sql_url, token_engine
 from tests.test_schedules import Desk, new_desk
 
 needs_postgres = pytest.mark.skipif(
@@ -104,6 +121,43 @@ def assert_unavailable(response: httpx.Response) -> None:
     assert response.headers["Retry-After"].isdigit()
 
 
+def _answered(status: int) -> HttpResponseError:
+    error = HttpResponseError(message=f"status {status}")
+    error.status_code = status
+    return error
+
+
+@pytest.mark.parametrize(
+    ("error", "dependency"),
+    [
+        (OperationalError("SELECT 1", {}, Exception("connection refused")), Dependency.DATABASE),
+        (PoolTimeout("QueuePool limit of size 10 overflow 10 reached"), Dependency.DATABASE),
+        (DisconnectionError("the pooled connection did not answer"), Dependency.DATABASE),
+        (
+            DBAPIError("SELECT 1", {}, Exception("reset"), connection_invalidated=True),
+            Dependency.DATABASE,
+        ),
+        (ServiceRequestError("connection refused"), Dependency.STORAGE),
+        (ServiceResponseError("connection reset mid-answer"), Dependency.STORAGE),
+        (_answered(503), Dependency.STORAGE),
+        (_answered(429), Dependency.STORAGE),
+        (ClientAuthenticationError("no token"), Dependency.IDENTITY),
+        (CredentialUnavailableError("no managed identity endpoint"), Dependency.IDENTITY),
+        (EmailUnavailable("sendgrid: ConnectError"), Dependency.EMAIL),
+        # Not outages: a bug or a refusal stays what it is (500, or the caller's Problem).
+        (IntegrityError("INSERT", {}, Exception("duplicate key")), None),
+        (ResourceNotFoundError("no such entity"), None),
+        (_answered(400), None),
+        (ValueError("a bug"), None),
+    ],
+)
+def test_which_dependency_an_error_names(
+    error: BaseException, dependency: Dependency | None
+) -> None:
+    """The one wrapper answers 503 for exactly these (shared.http.handle)."""
+    assert down_dependency(error) == dependency
+
+
 # --- Table storage ----------------------------------------------------------------
 
 
@@ -131,11 +185,16 @@ def test_an_edit_while_table_storage_is_down_succeeds_and_its_event_arrives_once
             f"{desk.base}/rows/{row['id']}", json={"unit": "m3"}, headers={"If-Match": '"2"'}
         )
         assert refused.status_code == 400  # a text row has no unit: rolled back, no event
-        assert host.query("SELECT COUNT(*) FROM audit_outbox") == [(1,)]
+        left_behind = outbox(host)
+        assert len(left_behind) == 1
         own_storage.start()
         create_storage_resources(host.env)
         host.run_timer("sweep_audit_outbox")
-        host.run_timer("sweep_audit_outbox")  # forwarding twice writes one entity
+        assert host.query("SELECT COUNT(*) FROM audit_outbox") == [(0,)]
+        # As if that run had died before its delete, or another instance's timer had read
+        # the event too: forwarded a second time, it is still one entity.
+        put_back(host, left_behind)
+        host.run_timer("sweep_audit_outbox")
         assert host.query("SELECT COUNT(*) FROM audit_outbox") == [(0,)]
         events = [
             e
@@ -143,6 +202,47 @@ def test_an_edit_while_table_storage_is_down_succeeds_and_its_event_arrives_once
             if e["action"] == "rows_changed" and e["details"].get("updated") == 1
         ]
     assert [e["details"]["row_ids"] for e in events] == [row["id"]]
+
+
+def outbox(host: Host) -> list[dict[str, Any]]:
+    """The app's outbox rows, every column, as its own column types read them."""
+    engine = create_engine(host.env["CASAI_DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(select(*OutboxEvent.__table__.columns))
+            return [dict(row._mapping) for row in rows]
+    finally:
+        engine.dispose()
+
+
+def put_back(host: Host, rows: list[dict[str, Any]]) -> None:
+    engine = create_engine(host.env["CASAI_DATABASE_URL"])
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert(OutboxEvent), rows)
+    finally:
+        engine.dispose()
+
+
+# --- the e-mail backend -----------------------------------------------------------
+
+
+def test_a_failing_e_mail_backend_answers_503_and_registers_nobody(
+    database_url: str, storage: Storage, tmp_path: Path
+) -> None:
+    env = app_environment(tmp_path, database_url, storage.connection_string)
+    env["CASAI_EMAIL_BACKEND"] = "sendgrid"
+    env["CASAI_SENDGRID_API_KEY"] = "SG.test-key"
+    env["CASAI_SENDGRID_API_HOST"] = f"http://127.0.0.1:{azurite.free_port()}"  # nobody there
+    address = unique_email("mailless")
+    with running_host(env, "--migrate") as host, host.client() as client:
+        answer = client.post(
+            "/api/auth/register",
+            json={"email": address, "password": PASSWORD, "display_name": "Test Person"},
+        )
+        assert_unavailable(answer)  # the verification code could not be sent
+        assert '"unavailable": "e-mail service"' in host.log()
+        assert host.query("SELECT COUNT(*) FROM users WHERE email = :a", a=address) == [(0,)]
 
 
 # --- the database -----------------------------------------------------------------
@@ -225,6 +325,38 @@ def test_a_stuck_database_answers_503_within_the_timeout(
     # The deadline, a ping and a connect attempt: far below host.json's two minutes.
     assert waited < 45
     assert contents(host) == before
+
+
+# --- bounded waits ----------------------------------------------------------------
+
+
+def assert_bounded_pool(engine: Engine) -> None:
+    pool = engine.pool
+    assert isinstance(pool, QueuePool), type(pool)
+    assert (pool.size(), pool._max_overflow, pool.timeout()) == (
+        db.POOL_SIZE,
+        db.POOL_MAX_OVERFLOW,
+        db.POOL_TIMEOUT_S,
+    )
+    assert pool._recycle == db.POOL_RECYCLE_S
+
+
+def test_azure_sql_gets_the_bounded_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    engine, _identity = token_engine(azure_sql_url("sql-x.database.windows.net"), monkeypatch)
+    assert_bounded_pool(engine)  # the statement timeout: tests/test_azure_sql.py
+
+
+@needs_postgres
+def test_postgresql_gets_the_bounded_pool_and_the_statement_timeout(tmp_path: Path) -> None:
+    url = new_database("postgresql", tmp_path)
+    engine = db.build_engine(url, Settings(database_timeout_seconds=7))
+    try:
+        assert_bounded_pool(engine)
+        with engine.connect() as connection:
+            assert connection.scalar(text("SHOW statement_timeout")) == "7s"
+    finally:
+        engine.dispose()
+        forget_database(url)
 
 
 def test_a_connection_checked_in_keeps_no_deadline_that_could_cut_it_later() -> None:

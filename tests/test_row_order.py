@@ -3,12 +3,14 @@
 The services are called directly (as in test_quantities_service). After each edit
 the revision is read back whole and compared with a plain Python model of the tree:
 the order of rows and their depths must be the model's. Also: inserts between
-neighbours write only their own row (except when a parent is re-spaced), and one
-edit runs the same number of SQL statements in a small and a large schedule.
+neighbours write only their own row (except when a parent is re-spaced), and each
+edit (and a batch) writes only the rows it changes, with the same number of SQL
+statements in a small and a large schedule.
 """
 
 from __future__ import annotations
 
+import copy
 import random
 import uuid
 from collections.abc import Callable, Iterator
@@ -181,24 +183,56 @@ def attempt(editor: Editor, schedule_id: uuid.UUID, operation: dict[str, Any]) -
     return 200
 
 
+EVERY_PLACE = {
+    "first",
+    "between",
+    "last",
+    "into an empty heading",
+    "moved up",
+    "moved down",
+    "moved across levels",
+    "cycle refused",
+}
+
+
+def places(operation: dict[str, Any], before: Model, after: Model) -> set[str]:
+    """Which of EVERY_PLACE an operation that the model applied exercised."""
+    row_id = operation["id"]
+    if operation["op"] == "create":
+        if "after_id" in operation:
+            siblings = before.children[before.parent[operation["after_id"]]]
+            return {"last" if siblings[-1] == operation["after_id"] else "between"}
+        if not before.children[operation["parent_id"]]:
+            return {"into an empty heading"} if operation["parent_id"] else set()
+        return {"first" if operation.get("first") else "last"}
+    if operation["op"] == "move":
+        was = {row: (i, depth) for i, (row, depth) in enumerate(before.walk())}[row_id]
+        now = {row: (i, depth) for i, (row, depth) in enumerate(after.walk())}[row_id]
+        moved = {"moved up"} if now[0] < was[0] else {"moved down"} if now[0] > was[0] else set()
+        return moved | ({"moved across levels"} if now[1] != was[1] else set())
+    return set()
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_single_edits_everywhere_keep_the_order_of_the_model(editor: Editor, seed: int) -> None:
     rng = random.Random(seed)
     schedule = service.create_schedule(editor.db, editor.who, ScheduleCreate(name="MF"))
     model = Model()
-    refused = 0
+    seen: set[str] = set()
     for _ in range(120):
         model.touched.clear()
+        before = copy.deepcopy(model)
         operation, change = random_operation(rng, model)
         status = attempt(editor, schedule.id, operation)
         if change is None:
             assert status == 400, operation  # a cycle
-            refused += 1
+            seen.add("cycle refused")
         else:
             assert status == 200, operation
             change()
+            seen |= places(operation, before, model)
         assert stored(editor, schedule.id) == model.walk(), operation
-    assert refused  # cycles were tried
+    assert seen == EVERY_PLACE  # each place in the tree was edited, each checked as it went
 
 
 def test_a_batch_of_mixed_edits_lands_as_the_model_says(editor: Editor) -> None:
@@ -308,8 +342,23 @@ def test_a_crowded_spot_is_re_spaced_and_keeps_its_order(editor: Editor) -> None
     assert all(abs(key) <= placement.LIMIT for key in keys(editor, schedule.id).values())
 
 
-def edit_statements(editor: Editor, size: int) -> list[int]:
-    """SQL statements of a PATCH, an insert, a move and a delete of one row among `size`."""
+def row_states(editor: Editor, schedule_id: uuid.UUID) -> dict[uuid.UUID, tuple[Any, ...]]:
+    """Every column of every row of the working revision, by id."""
+    revision = service.working_revision(editor.db, schedule_id).id
+    table = ScheduleRow.__table__
+    rows = editor.db.execute(select(table).where(table.c.revision_id == revision))
+    return {row.id: tuple(row) for row in rows}
+
+
+def rows_written(before: dict[uuid.UUID, tuple[Any, ...]], after: dict[uuid.UUID, Any]) -> int:
+    """Rows added, removed or changed in any column (order key and version included)."""
+    changed = [i for i in before.keys() & after.keys() if before[i] != after[i]]
+    return len(before.keys() ^ after.keys()) + len(changed)
+
+
+def edit_costs(editor: Editor, size: int) -> list[tuple[int, int]]:
+    """(SQL statements, rows written) of a PATCH, an insert, a move and a delete of one row
+    among `size`, and of a batch that updates one row, inserts one and deletes one."""
     db, who = editor.db, editor.who
     schedule = service.create_schedule(db, who, ScheduleCreate(name="MF")).id
     heading = str(uuid.uuid4())
@@ -317,11 +366,15 @@ def edit_statements(editor: Editor, size: int) -> list[int]:
         {"op": "create", "kind": "item", "title": f"r{i}", "parent_id": heading}
         for i in range(size - 1)
     ]
-    middle = service.batch(db, who, schedule, BatchIn(operations=operations).operations).rows[
-        size // 2
-    ]
+    created = service.batch(db, who, schedule, BatchIn(operations=operations).operations).rows
+    middle, first, second = created[size // 2], created[1], created[2]
     db.commit()
     move = {"op": "move", "id": middle.id, "version": 2, "first": True, "parent_id": heading}
+    mixed = [
+        {"op": "update", "id": first.id, "version": 1, "note": "n"},
+        {"op": "create", "kind": "item", "title": "y", "after_id": second.id},
+        {"op": "delete", "id": second.id, "version": 1},
+    ]
     edits: list[Callable[[], object]] = [
         lambda: service.update_row(db, who, schedule, middle.id, '"1"', RowPatch(title="ny")),
         lambda: service.create_row(
@@ -329,17 +382,22 @@ def edit_statements(editor: Editor, size: int) -> list[int]:
         ),
         lambda: service.batch(db, who, schedule, BatchIn(operations=[move]).operations),
         lambda: service.delete_row(db, who, schedule, middle.id, '"3"'),
+        lambda: service.batch(db, who, schedule, BatchIn(operations=mixed).operations),
     ]
-    statements = []
+    costs = []
     for edit in edits:
+        before = row_states(editor, schedule)
         counted = track_requests()
         edit()
         db.commit()
-        statements.append(counted.statements)
-    return statements
+        statements = counted.statements
+        costs.append((statements, rows_written(before, row_states(editor, schedule))))
+    return costs
 
 
-def test_an_edit_runs_as_many_statements_in_a_large_schedule_as_in_a_small_one(
-    editor: Editor,
-) -> None:
-    assert edit_statements(editor, 20) == edit_statements(editor, 2000)
+def test_an_edit_costs_as_much_in_a_large_schedule_as_in_a_small_one(editor: Editor) -> None:
+    """Each edit writes only the rows it changes (an UPDATE that renumbered the siblings
+    would be one statement too), with as many statements among 2,000 rows as among 20."""
+    small, large = edit_costs(editor, 20), edit_costs(editor, 2000)
+    assert [written for _, written in large] == [1, 1, 1, 1, 3]
+    assert large == small
