@@ -10,7 +10,6 @@ import itertools
 import json
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -117,13 +116,30 @@ class DatabaseTouchedError(Exception):
 def on_demand_timers() -> dict[str, tuple[Callable[[Any], None], Any, str]]:
     """Each frequent timer, the module holding its "work left here" hint, and the hint."""
     import meta.routes
+    import quantities.file_routes
+    import quantities.routes
     import support.routes
     import support.service
+    from quantities import files, snapshots
     from shared import audit
 
     return {
-        "forward_audit_events": (meta.routes.forward_audit_events, audit, "_left_behind"),
-        "forward_tickets": (support.routes.forward_tickets, support.service, "_left_waiting"),
+        "forward_audit_events": (meta.routes.forward_audit_events, audit, "left_behind_here"),
+        "forward_tickets": (
+            support.routes.forward_tickets,
+            support.service,
+            "left_waiting_here",
+        ),
+        "write_revision_snapshots": (
+            quantities.routes.write_revision_snapshots,
+            snapshots,
+            "left_waiting_here",
+        ),
+        "remove_abandoned_uploads": (
+            quantities.file_routes.remove_abandoned_uploads,
+            files,
+            "left_to_sweep_here",
+        ),
     }
 
 
@@ -143,10 +159,7 @@ def test_a_frequent_timer_touches_the_database_only_with_work_left_here(
 
     timer, module, hint = on_demand_timers()[name]
     monkeypatch.setattr(db, "_session_factory", no_database)  # every new_session() asks it
-    left_here = threading.Event()
-    if work_left_here:
-        left_here.set()
-    monkeypatch.setattr(module, hint, left_here)
+    monkeypatch.setattr(module, hint, lambda: work_left_here)
     if work_left_here:
         with pytest.raises(DatabaseTouchedError):
             timer(None)
