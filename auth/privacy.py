@@ -57,6 +57,7 @@ from projects.permissions import ORG_ADMIN
 from projects.rules import keeps_a_manager, lock_org, permissions_by_role
 from quantities.models import Schedule, ScheduleRevision, ScheduleRow
 from shared import audit, clock
+from shared.outages import down_dependency
 from shared.problems import Problem, unavailable
 from support import service as support
 
@@ -83,7 +84,10 @@ def export(db: Session, me: Principal) -> PrivacyExport:
     user = me.user
     try:
         stored = audit.read_all(audit.user(user.id))
-    except Exception as exc:  # Table storage unreachable: nothing is half-answered
+    except Exception as exc:
+        if down_dependency(exc) is None:
+            raise  # a bug, not an outage: the wrapper answers 500 and logs it
+        # Table storage unreachable: nothing is half-answered.
         raise unavailable(
             "The security log cannot be read right now; try again shortly.",
             retry_after=timedelta(seconds=30),
