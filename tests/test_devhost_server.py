@@ -230,7 +230,25 @@ def test_function_without_methods_takes_every_method(client: httpx.Client) -> No
         assert client.request(method, "/api/anything").text == method
 
 
-@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "FOO", "PROPFIND"])
+@pytest.mark.parametrize(
+    ("path", "status", "allow"),
+    [
+        ("/api/anything", 405, "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"),
+        ("/app.js", 405, "GET, HEAD"),
+        ("/api/no/such", 404, None),
+    ],
+)
+def test_trace_runs_no_function_and_echoes_nothing(
+    client: httpx.Client, path: str, status: int, allow: str | None
+) -> None:
+    response = client.request("TRACE", path, headers={"X-Marker": "echo-me"}, content=b"echo-me")
+    assert response.status_code == status, response.text
+    assert response.headers.get("allow") == allow
+    assert "echo-me" not in response.text
+    assert response.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("method", ["CONNECT", "FOO", "PROPFIND"])
 @pytest.mark.parametrize("path", ["/api/anything", "/api/echo/x", "/api/no/such", "/app.js"])
 def test_other_methods_are_a_501_problem_that_echoes_nothing(
     client: httpx.Client, method: str, path: str
