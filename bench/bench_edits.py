@@ -35,6 +35,7 @@ from bench.serverlog import RequestLine, by_request_id, median, ms, percentile, 
 from devhost import azurite
 from tests.accounts import Account, new_team
 from tests.conftest import (
+    PLAIN_DEVHOST,
     app_environment,
     forget_database,
     new_database,
@@ -133,7 +134,7 @@ def run(backend: str, root: Path, patches: int, warmup: int) -> bool:
     url = new_database(backend, root / backend)
     try:
         env = app_environment(root / "app", url, storage.connection_string)
-        with running_host(env, "--migrate") as host, host.client() as client:
+        with running_host(env, "--migrate", devhost=PLAIN_DEVHOST) as host, host.client() as client:
             team = new_team(host, client, "bench")
             schedules = f"/api/projects/{team.project_id}/schedules"
             targets = [build(team.owner, schedules, rows) for rows in SIZES]

@@ -37,6 +37,7 @@ from bench.serverlog import by_request_id, request_lines
 from devhost import azurite
 from tests.accounts import new_team
 from tests.conftest import (
+    PLAIN_DEVHOST,
     app_environment,
     forget_database,
     new_database,
@@ -115,7 +116,7 @@ def run(backend: str, root: Path) -> bool:
     url = new_database(backend, root / backend)
     try:
         env = app_environment(root / "app", url, storage.connection_string)
-        with running_host(env, "--migrate") as host, host.client() as client:
+        with running_host(env, "--migrate", devhost=PLAIN_DEVHOST) as host, host.client() as client:
             client.timeout = 120
             team = new_team(host, client, "bench")
             owner = team.owner

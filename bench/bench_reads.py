@@ -37,6 +37,7 @@ from devhost import azurite
 from quantities.tree import NODE_FIELDS
 from tests.accounts import new_team
 from tests.conftest import (
+    PLAIN_DEVHOST,
     app_environment,
     forget_database,
     new_database,
@@ -80,7 +81,7 @@ def run(backend: str, root: Path) -> bool:
     url = new_database(backend, root / backend)
     try:
         env = app_environment(root / "app", url, storage.connection_string)
-        with running_host(env, "--migrate") as host, host.client() as client:
+        with running_host(env, "--migrate", devhost=PLAIN_DEVHOST) as host, host.client() as client:
             team = new_team(host, client, "bench")
             schedules = f"/api/projects/{team.project_id}/schedules"
             target = build(team.owner, schedules, ROWS)

@@ -25,7 +25,7 @@ from typing import Any
 
 from devhost import azurite
 from tests.accounts import Account, new_team
-from tests.conftest import app_environment, running_host, start_storage
+from tests.conftest import PLAIN_DEVHOST, app_environment, running_host, start_storage
 
 READ_BUDGET_S = 0.300
 BATCH_BUDGET_S = 10.0
@@ -89,7 +89,10 @@ def main() -> int:
             env = app_environment(
                 root / "app", f"sqlite:///{root / 'bench.db'}", storage.connection_string
             )
-            with running_host(env, "--migrate") as host, host.client() as client:
+            with (
+                running_host(env, "--migrate", devhost=PLAIN_DEVHOST) as host,
+                host.client() as client,
+            ):
                 team = new_team(host, client, "bench")
                 owner: Account = team.owner
                 schedules = f"/api/projects/{team.project_id}/schedules"

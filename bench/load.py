@@ -75,7 +75,7 @@ from bench.bench_edits import operations
 from bench.serverlog import RequestLine, by_request_id, ms, percentile, request_lines
 from devhost import azurite
 from tests.accounts import Account, Browser, join, new_team, signed_up, text_of, with_email_otp
-from tests.conftest import Host, app_environment, running_host, start_storage
+from tests.conftest import PLAIN_DEVHOST, Host, app_environment, running_host, start_storage
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -622,7 +622,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def load(env: dict[str, str], args: argparse.Namespace, azurite_pid: int | None) -> list[Check]:
     seconds, clients, think_s = args.seconds, args.clients, args.think_ms / 1000
-    with running_host(env, "--migrate") as host, host.client() as owner_client:
+    with (
+        running_host(env, "--migrate", devhost=PLAIN_DEVHOST) as host,
+        host.client() as owner_client,
+    ):
         print(f"set-up: {clients} accounts and a 2,000-row schedule …", flush=True)
         started = time.monotonic()
         schedule, members = set_up(host, owner_client, clients)

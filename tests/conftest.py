@@ -42,6 +42,9 @@ BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 
 # The dev host as the tests run it: every statement it executes also compiles for SQL Server.
 DEVHOST = ["-m", "tests.mssql_devhost"]
+# The dev host as `make run` starts it, for benchmarks: what they time is the app's own
+# work, not the compiling a test run adds to every statement.
+PLAIN_DEVHOST = ["-m", "devhost"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -258,15 +261,16 @@ class Host:
         self.assert_sql_server_compiles()
 
 
-def start_host(env: dict[str, str], *args: str) -> Host:
-    """Run `python -m devhost` on a free port and wait until it answers."""
+def start_host(env: dict[str, str], *args: str, devhost: list[str] = DEVHOST) -> Host:
+    """Run the dev host (`devhost`: DEVHOST or PLAIN_DEVHOST) on a free port and wait
+    until it answers."""
     port = azurite.free_port()
     data_dir = Path(env["CASAI_DATA_DIR"])
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / f"devhost-{port}.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, *DEVHOST, "--port", str(port), "--no-timers", *args],
+            [sys.executable, *devhost, "--port", str(port), "--no-timers", *args],
             cwd=REPO,
             env=env,
             stdout=log,
@@ -283,8 +287,8 @@ def start_host(env: dict[str, str], *args: str) -> Host:
 
 
 @contextmanager
-def running_host(env: dict[str, str], *args: str) -> Iterator[Host]:
-    started = start_host(env, *args)
+def running_host(env: dict[str, str], *args: str, devhost: list[str] = DEVHOST) -> Iterator[Host]:
+    started = start_host(env, *args, devhost=devhost)
     try:
         yield started
     finally:
