@@ -42,13 +42,25 @@ def list_users(ctx: http.Context) -> AdminUserList:
     return service.list_users(ctx.db, ctx.established(Principal), ctx.query)
 
 
-@bp.endpoint("POST", f"{USER}/disable", response=AdminUserOut, guard=platform_admin)
+@bp.endpoint(
+    "POST",
+    f"{USER}/disable",
+    response=AdminUserOut,
+    guard=platform_admin,
+    errors={404: [ProblemCode.NOT_FOUND], 409: [ProblemCode.CONFLICT]},
+)
 def disable_user(ctx: http.Context) -> AdminUserOut:
     """Disable an account: its sessions end at once and sign-in answers account_disabled."""
     return service.disable_user(ctx.db, ctx.established(Principal), ctx.route_id("user_id"))
 
 
-@bp.endpoint("POST", f"{USER}/enable", response=AdminUserOut, guard=platform_admin)
+@bp.endpoint(
+    "POST",
+    f"{USER}/enable",
+    response=AdminUserOut,
+    guard=platform_admin,
+    errors={404: [ProblemCode.NOT_FOUND], 409: [ProblemCode.CONFLICT]},
+)
 def enable_user(ctx: http.Context) -> AdminUserOut:
     """Let a disabled account sign in again (not one its holder deleted)."""
     return service.enable_user(ctx.db, ctx.established(Principal), ctx.route_id("user_id"))
@@ -60,6 +72,7 @@ def enable_user(ctx: http.Context) -> AdminUserOut:
     status=204,
     guard=platform_admin,
     response_headers=["Set-Cookie"],  # when it was the admin's own
+    errors={404: [ProblemCode.NOT_FOUND]},
 )
 def end_user_sessions(ctx: http.Context) -> None:
     """End every session of an account; it stays able to sign in."""
@@ -74,7 +87,11 @@ def list_tickets(ctx: http.Context) -> TicketList:
 
 
 @bp.endpoint(
-    "POST", "admin/tickets/{ticket_id:guid}/close", response=TicketOut, guard=platform_admin
+    "POST",
+    "admin/tickets/{ticket_id:guid}/close",
+    response=TicketOut,
+    guard=platform_admin,
+    errors={404: [ProblemCode.NOT_FOUND]},
 )
 def close_ticket(ctx: http.Context) -> TicketOut:
     """Close a ticket (closing a closed one changes nothing)."""

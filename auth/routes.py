@@ -32,6 +32,7 @@ from auth.schemas import (
 from auth.sessions import Principal
 from shared import db, housekeeping, http
 from shared.pagination import PageQuery
+from shared.problems import ProblemCode
 
 bp = http.Blueprint()
 signed_in = guards.signed_in
@@ -47,7 +48,14 @@ def _with_cookies(ctx: http.Context, signed: service.SignedIn) -> LoginResult:
     return signed.answer
 
 
-@bp.endpoint("POST", "auth/register", body=RegisterIn, response=StatusOut, status=202)
+@bp.endpoint(
+    "POST",
+    "auth/register",
+    body=RegisterIn,
+    response=StatusOut,
+    status=202,
+    errors={429: [ProblemCode.RATE_LIMITED]},
+)
 def register(ctx: http.Context) -> StatusOut:
     """Create an account; a code to confirm the e-mail address is sent.
 
@@ -57,7 +65,16 @@ def register(ctx: http.Context) -> StatusOut:
     return service.register(ctx.db, ctx.client, ctx.body)
 
 
-@bp.endpoint("POST", "auth/verify-email", body=VerifyEmailIn, response=VerifiedOut)
+@bp.endpoint(
+    "POST",
+    "auth/verify-email",
+    body=VerifyEmailIn,
+    response=VerifiedOut,
+    errors={
+        400: [ProblemCode.INVALID_CODE, ProblemCode.INVALID_CREDENTIALS],
+        429: [ProblemCode.RATE_LIMITED],
+    },
+)
 def verify_email(ctx: http.Context) -> VerifiedOut:
     """Confirm the e-mail address with a code sent to it and the password registered.
 
@@ -68,7 +85,16 @@ def verify_email(ctx: http.Context) -> VerifiedOut:
 
 
 @bp.endpoint(
-    "POST", "auth/login", body=LoginIn, response=LoginResult, response_headers=["Set-Cookie"]
+    "POST",
+    "auth/login",
+    body=LoginIn,
+    response=LoginResult,
+    response_headers=["Set-Cookie"],
+    errors={
+        401: [ProblemCode.INVALID_CREDENTIALS],
+        403: [ProblemCode.ACCOUNT_DISABLED, ProblemCode.EMAIL_NOT_VERIFIED],
+        429: [ProblemCode.RATE_LIMITED],
+    },
 )
 def login(ctx: http.Context) -> LoginResult:
     """Sign in with e-mail and password; either a session or `otp_required`."""
@@ -82,6 +108,11 @@ def login(ctx: http.Context) -> LoginResult:
     body=OtpVerifyIn,
     response=LoginResult,
     response_headers=["Set-Cookie"],
+    errors={
+        400: [ProblemCode.INVALID_CODE],
+        410: [ProblemCode.CHALLENGE_EXPIRED],
+        429: [ProblemCode.RATE_LIMITED],
+    },
 )
 def verify_otp(ctx: http.Context) -> LoginResult:
     """Complete a sign-in (or a step-up) with an e-mail, authenticator or recovery code."""
@@ -92,7 +123,14 @@ def verify_otp(ctx: http.Context) -> LoginResult:
     return _with_cookies(ctx, service.verify_otp(ctx.db, ctx.client, caller, ctx.body))
 
 
-@bp.endpoint("POST", "auth/otp/resend", body=OtpResendIn, response=StatusOut, status=202)
+@bp.endpoint(
+    "POST",
+    "auth/otp/resend",
+    body=OtpResendIn,
+    response=StatusOut,
+    status=202,
+    errors={429: [ProblemCode.RATE_LIMITED]},
+)
 def resend_code(ctx: http.Context) -> StatusOut:
     """Send a new e-mail code for a challenge (at most every 30 s, 5 per 15 min)."""
     return service.resend_code(ctx.db, ctx.client, ctx.body)
@@ -129,6 +167,7 @@ def list_sessions(ctx: http.Context) -> SessionList:
     guard=signed_in,
     status=204,
     response_headers=["Set-Cookie"],  # when it was this session
+    errors={404: [ProblemCode.NOT_FOUND]},
 )
 def end_session(ctx: http.Context) -> None:
     """End one of the caller's sessions."""
@@ -142,13 +181,27 @@ def end_other_sessions(ctx: http.Context) -> None:
     service.end_other_sessions(ctx.db, ctx.established(Principal))
 
 
-@bp.endpoint("POST", "auth/password/change", body=PasswordChangeIn, guard=signed_in, status=204)
+@bp.endpoint(
+    "POST",
+    "auth/password/change",
+    body=PasswordChangeIn,
+    guard=signed_in,
+    status=204,
+    errors={403: [ProblemCode.INVALID_CREDENTIALS]},
+)
 def change_password(ctx: http.Context) -> None:
     """Change the password; every other session ends."""
     service.change_password(ctx.db, ctx.established(Principal), ctx.body)
 
 
-@bp.endpoint("POST", "auth/password/forgot", body=PasswordForgotIn, response=StatusOut, status=202)
+@bp.endpoint(
+    "POST",
+    "auth/password/forgot",
+    body=PasswordForgotIn,
+    response=StatusOut,
+    status=202,
+    errors={429: [ProblemCode.RATE_LIMITED]},
+)
 def forgot_password(ctx: http.Context) -> StatusOut:
     """Send a reset code to the address if it has an account; the answer is always 202.
 
@@ -160,7 +213,17 @@ def forgot_password(ctx: http.Context) -> StatusOut:
     return answer
 
 
-@bp.endpoint("POST", "auth/password/reset", body=PasswordResetIn, status=204)
+@bp.endpoint(
+    "POST",
+    "auth/password/reset",
+    body=PasswordResetIn,
+    status=204,
+    errors={
+        400: [ProblemCode.INVALID_CODE],
+        403: [ProblemCode.TOTP_REQUIRED],
+        429: [ProblemCode.RATE_LIMITED],
+    },
+)
 def reset_password(ctx: http.Context) -> None:
     """Choose a new password with the e-mailed code (and the authenticator code, if any).
 
@@ -205,7 +268,14 @@ def confirm_totp(ctx: http.Context) -> RecoveryCodes:
     return service.confirm_totp(ctx.db, ctx.established(Principal), ctx.body)
 
 
-@bp.endpoint("DELETE", "auth/mfa/totp", body=TotpDeleteIn, guard=with_second_factor, status=204)
+@bp.endpoint(
+    "DELETE",
+    "auth/mfa/totp",
+    body=TotpDeleteIn,
+    guard=with_second_factor,
+    status=204,
+    errors={400: [ProblemCode.INVALID_CODE], 403: [ProblemCode.INVALID_CREDENTIALS]},
+)
 def remove_totp(ctx: http.Context) -> None:
     """Remove the authenticator app (password, a current code, a session with a second factor).
 
@@ -259,6 +329,10 @@ def export_me(ctx: http.Context) -> PrivacyExport:
     guard=signed_in,
     status=204,
     response_headers=["Set-Cookie"],
+    errors={
+        403: [ProblemCode.INVALID_CREDENTIALS, ProblemCode.MFA_REQUIRED],
+        409: [ProblemCode.CONFLICT],
+    },
 )
 def delete_me(ctx: http.Context) -> None:
     """Delete the account: the password, and a second factor when the account has one.

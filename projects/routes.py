@@ -38,6 +38,7 @@ from projects.schemas import (
 )
 from shared import db, housekeeping, http
 from shared.pagination import PageQuery
+from shared.problems import ProblemCode
 
 bp = http.Blueprint()
 PROJECT = "projects/{project_id:guid}"
@@ -95,6 +96,7 @@ def list_org_members(ctx: http.Context) -> OrgMemberList:
     body=OrgMemberUpdate,
     response=OrgMemberOut,
     guard=org_gate(admin=True),
+    errors={409: [ProblemCode.CONFLICT]},
 )
 def set_org_role(ctx: http.Context) -> OrgMemberOut:
     """Make a member an admin or a member (an organisation keeps at least one admin).
@@ -131,6 +133,7 @@ def create_role(ctx: http.Context) -> RoleOut:
     body=RolePatch,
     response=RoleOut,
     guard=org_gate(admin=True),
+    errors={409: [ProblemCode.CONFLICT]},
 )
 def update_role(ctx: http.Context) -> RoleOut:
     """Rename a role or adjust its permissions (org admins); counts from the next request.
@@ -143,7 +146,13 @@ def update_role(ctx: http.Context) -> RoleOut:
     )
 
 
-@bp.endpoint("DELETE", f"{ORG}/roles/{{role_id:guid}}", status=204, guard=org_gate(admin=True))
+@bp.endpoint(
+    "DELETE",
+    f"{ORG}/roles/{{role_id:guid}}",
+    status=204,
+    guard=org_gate(admin=True),
+    errors={409: [ProblemCode.CONFLICT]},
+)
 def delete_role(ctx: http.Context) -> None:
     """Delete a custom role that nobody holds or is offered (409 otherwise)."""
     organisations.delete_role(ctx.db, ctx.established(OrgAccess), ctx.route_id("role_id"))
@@ -153,7 +162,13 @@ def delete_role(ctx: http.Context) -> None:
 
 
 @bp.endpoint(
-    "POST", "projects", body=ProjectCreate, response=ProjectOut, status=201, guard=signed_in
+    "POST",
+    "projects",
+    body=ProjectCreate,
+    response=ProjectOut,
+    status=201,
+    guard=signed_in,
+    errors={404: [ProblemCode.NOT_FOUND], 409: [ProblemCode.CONFLICT]},
 )
 def create_project(ctx: http.Context) -> ProjectOut:
     """Create a project in one of the caller's organisations; the caller becomes Owner."""
@@ -224,6 +239,7 @@ def list_members(ctx: http.Context) -> MemberList:
     body=MemberPatch,
     response=MemberOut,
     guard=project_gate(Permission.MEMBERS_MANAGE),
+    errors={409: [ProblemCode.CONFLICT]},
 )
 def update_member(ctx: http.Context) -> MemberOut:
     """Change a member's role or their own 2FA requirement."""
@@ -237,6 +253,7 @@ def update_member(ctx: http.Context) -> MemberOut:
     f"{PROJECT}/members/{{user_id:guid}}",
     status=204,
     guard=project_gate(Permission.MEMBERS_MANAGE),
+    errors={409: [ProblemCode.CONFLICT]},
 )
 def remove_member(ctx: http.Context) -> None:
     """Remove a member; their access ends with their next request."""
@@ -250,6 +267,7 @@ def remove_member(ctx: http.Context) -> None:
     response=InvitationOut,
     status=201,
     guard=project_gate(Permission.MEMBERS_INVITE),
+    errors={429: [ProblemCode.RATE_LIMITED]},
 )
 def create_invitation(ctx: http.Context) -> InvitationOut:
     """Invite someone by e-mail; the link with the token goes only to that address."""
@@ -296,13 +314,26 @@ def project_audit(ctx: http.Context) -> AuditList:
 # --- accepting invitations --------------------------------------------------------
 
 
-@bp.endpoint("POST", "invitations/preview", body=TokenIn, response=InvitationPreview)
+@bp.endpoint(
+    "POST",
+    "invitations/preview",
+    body=TokenIn,
+    response=InvitationPreview,
+    errors={404: [ProblemCode.NOT_FOUND]},
+)
 def preview_invitation(ctx: http.Context) -> InvitationPreview:
     """What an invitation is for, by its token (no session needed); 404 when not valid."""
     return invitations.preview_invitation(ctx.db, ctx.body.token)
 
 
-@bp.endpoint("POST", "invitations/accept", body=AcceptIn, response=AcceptedOut, guard=signed_in)
+@bp.endpoint(
+    "POST",
+    "invitations/accept",
+    body=AcceptIn,
+    response=AcceptedOut,
+    guard=signed_in,
+    errors={403: [ProblemCode.FORBIDDEN], 404: [ProblemCode.NOT_FOUND]},
+)
 def accept_invitation(ctx: http.Context) -> AcceptedOut:
     """Join the project; the session's verified e-mail must be the invited one.
 

@@ -16,6 +16,7 @@ from quantities import files
 from quantities.file_schemas import FileCreate, FileDownload, FileList, FileOut, FileUpload
 from shared import db, housekeeping, http
 from shared.pagination import PageQuery
+from shared.problems import ProblemCode
 
 log = logging.getLogger("casai.files")
 
@@ -51,7 +52,15 @@ def start_upload(ctx: http.Context) -> FileUpload:
 
 
 @bp.endpoint(
-    "POST", FILE + "/complete", response=FileOut, guard=project_gate(Permission.FILES_UPLOAD)
+    "POST",
+    FILE + "/complete",
+    response=FileOut,
+    guard=project_gate(Permission.FILES_UPLOAD),
+    errors={
+        400: [ProblemCode.VALIDATION_ERROR],
+        409: [ProblemCode.CONFLICT],
+        415: [ProblemCode.UNSUPPORTED_MEDIA_TYPE],
+    },
 )
 def complete_upload(ctx: http.Context) -> FileOut:
     """Check the uploaded bytes (size, type by name and content) and record their SHA-256.

@@ -34,6 +34,7 @@ from quantities.schemas import (
 from shared import housekeeping, http
 from shared.pagination import PageQuery
 from shared.preconditions import etag
+from shared.problems import ProblemCode
 
 bp = http.Blueprint()
 SCHEDULES = "projects/{project_id:guid}/schedules"
@@ -162,6 +163,7 @@ def list_rows(ctx: http.Context) -> func.HttpResponse:
     status=201,
     guard=project_gate(Permission.SCHEDULES_EDIT),
     response_headers=["ETag"],
+    errors={409: [ProblemCode.CONFLICT]},
 )
 def create_row(ctx: http.Context) -> RowOut:
     """Add a row: last under `parent_id`, first with `first`, or after `after_id`."""
@@ -178,6 +180,7 @@ def create_row(ctx: http.Context) -> RowOut:
     guard=project_gate(Permission.SCHEDULES_EDIT),
     if_match=True,
     response_headers=["ETag"],
+    errors={409: [ProblemCode.CONFLICT]},
 )
 def update_row(ctx: http.Context) -> RowOut:
     """Change a row's fields (If-Match required; 412 returns the current row)."""
@@ -189,7 +192,12 @@ def update_row(ctx: http.Context) -> RowOut:
 
 
 @bp.endpoint(
-    "DELETE", ROW, status=204, guard=project_gate(Permission.SCHEDULES_EDIT), if_match=True
+    "DELETE",
+    ROW,
+    status=204,
+    guard=project_gate(Permission.SCHEDULES_EDIT),
+    if_match=True,
+    errors={409: [ProblemCode.CONFLICT]},
 )
 def delete_row(ctx: http.Context) -> None:
     """Delete a row and everything under it (If-Match required)."""
@@ -203,6 +211,7 @@ def delete_row(ctx: http.Context) -> None:
     response=BatchOut,
     max_body=MAX_BATCH_BODY,
     guard=project_gate(Permission.SCHEDULES_EDIT),
+    errors={409: [ProblemCode.CONFLICT], 412: [ProblemCode.PRECONDITION_FAILED]},
 )
 def batch(ctx: http.Context) -> BatchOut:
     """Up to 5,000 create/update/delete/move operations in one transaction, all or nothing.
@@ -231,6 +240,7 @@ def summary(ctx: http.Context) -> Summary:
     response=RevisionOut,
     status=201,
     guard=project_gate(Permission.SCHEDULES_MANAGE),
+    errors={409: [ProblemCode.CONFLICT]},
 )
 def issue_revision(ctx: http.Context) -> RevisionOut:
     """Freeze the working revision under a label ("FU", "PM 1"), unique per schedule.
@@ -301,6 +311,7 @@ def export_schedule(ctx: http.Context) -> http.FileAnswer:
     accepts=tuple(IMPORTED),
     max_body=MAX_IMPORT_BODY,
     guard=project_gate(Permission.SCHEDULES_EDIT),
+    errors={409: [ProblemCode.CONFLICT]},
 )
 def import_rows(ctx: http.Context) -> ImportReport:
     """Read an xlsx or CSV file into the working revision: `append`, `replace` or `prices`.

@@ -5,6 +5,7 @@ import azure.functions as func
 from auth.guards import signed_in_or_anonymous
 from auth.sessions import Visitor
 from shared import db, housekeeping, http
+from shared.problems import ProblemCode
 from support import service
 from support.schemas import MessengerConfig, SupportStatus, TicketAccepted, TicketIn
 
@@ -45,6 +46,7 @@ def messenger(ctx: http.Context) -> MessengerConfig:
     status=202,
     max_body=TICKET_MAX_BODY,
     guard=signed_in_or_anonymous,
+    errors={429: [ProblemCode.RATE_LIMITED]},
 )
 def submit_ticket(ctx: http.Context) -> TicketAccepted:
     """Send a ticket to support, at any hour, signed in or not; its reference.

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from tests.accounts import Team
 
 REPO = Path(__file__).resolve().parent.parent
+UNDECLARED = pytest.StashKey[list[observed_refusals.Refusal]]()
 POSTGRES_URL = os.environ.get("CASAI_TEST_POSTGRES_URL", "")
 HOST_LOG_LINES_ON_FAILURE = 60
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
@@ -57,10 +58,11 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ[observed_refusals.FOLDER_ENV] = tempfile.mkdtemp(prefix="casai-refusals-")
 
 
-def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    """The refusals the app answered that its OpenAPI document does not declare."""
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when the app answered a refusal its OpenAPI document does not
+    declare for that operation (tests/observed_refusals.py)."""
     folder = os.environ.get(observed_refusals.FOLDER_ENV)
-    if hasattr(config, "workerinput") or not folder:
+    if hasattr(session.config, "workerinput") or not folder:
         return
     from shared import http
     from shared.openapi import build_document
@@ -69,10 +71,17 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         import function_app  # noqa: F401 (registers the endpoints)
     document = build_document(http.ENDPOINTS, title="CASAI", version="test")
     missing = observed_refusals.undeclared(observed_refusals.observed(Path(folder)), document)
-    terminalreporter.section("refusals answered but not declared in the OpenAPI document")
-    for function, status, code in missing:
-        terminalreporter.line(f"{function}: {status} {code}")
-    terminalreporter.line(f"{len(missing)} undeclared")
+    session.config.stash[UNDECLARED] = missing
+    if missing:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    missing = config.stash.get(UNDECLARED, [])
+    if missing:
+        terminalreporter.section("refusals answered but not declared in the OpenAPI document")
+        for function, status, code in missing:
+            terminalreporter.line(f"{function}: {status} {code} (Blueprint.endpoint errors=)")
 
 
 @pytest.hookimpl(wrapper=True)
