@@ -251,11 +251,20 @@ def test_http_2_on_the_http_1_port_is_a_505(sample: Sample) -> None:
     assert_refused(answer, 505, "http_version_not_supported")
 
 
-@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "get", "M-SEARCH"])
+@pytest.mark.parametrize("method", ["CONNECT", "get", "M-SEARCH"])
 def test_other_methods_are_a_501_that_quotes_nothing(sample: Sample, method: str) -> None:
     request = f"{method} /api/anything HTTP/1.1\r\nHost: x\r\nX-Marker: echo-me\r\n\r\n"
     answer = exchange(sample.port, request.encode())
     assert_refused(answer, 501, "not_implemented")
+    assert b"echo-me" not in answer.body
+    sample.still_serves()
+
+
+def test_trace_is_a_405_that_quotes_nothing(sample: Sample) -> None:
+    request = b"TRACE /api/anything HTTP/1.1\r\nHost: x\r\nX-Marker: echo-me\r\n\r\n"
+    answer = exchange(sample.port, request)
+    assert answer.status == 405
+    assert answer.headers["allow"] == "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
     assert b"echo-me" not in answer.body
     sample.still_serves()
 
