@@ -3,7 +3,9 @@
 No database here: quantities.importer turns these rows into schedule rows. The file is
 checked before any parser opens it: an xlsx's zip entries against the unpacked-size,
 compression-ratio and entry-count limits (a zip bomb is refused from its directory,
-never inflated), and openpyxl parses its XML through defusedxml. The header row is
+never inflated). openpyxl reads the sheets through defusedxml's iterparse and the small
+parts (workbook, styles, strings) with lxml's parser set not to resolve entities, so
+no entity is expanded and nothing is fetched. The header row is
 the one among the first rows that names the most columns (quantities.exchange).
 """
 
