@@ -16,6 +16,7 @@ import pytest
 from tests import bad_input
 from tests.conftest import Host
 from tests.test_project_security import gated_member
+from tests.test_revisions import snapshot_hashes
 from tests.test_schedules import Desk, desk, new_desk
 from tests.test_schedules_adversarial import same_answer
 
@@ -403,6 +404,9 @@ def test_an_issued_revision_refuses_import_and_nothing_changes(host: Host, desk:
     build(desk)
     revision = desk.owner.browser.post(f"{desk.base}/revisions", json={"label": "FU"}).json()
     content = export(desk, "xlsx").content
+    # The snapshot's hash lands after the answer (quantities.snapshots): wait for it, so
+    # that "nothing changed" compares what the refused imports could have changed.
+    assert all(snapshot_hashes(desk))
     before = bad_input.snapshot(host, TABLES)
     for mode in ("append", "replace", "prices"):
         refused = send(desk, mode, content, revision_id=revision["id"])
