@@ -45,6 +45,16 @@ def observed(folder: Path) -> set[Refusal]:
     }
 
 
+def declared_codes(operation: dict[str, Any], status: int) -> list[str]:
+    """The problem codes an OpenAPI operation declares for `status` (none if undeclared)."""
+    response = operation["responses"].get(str(status))
+    if response is None:
+        return []
+    schema = response["content"]["application/problem+json"]["schema"]
+    codes: list[str] = schema["allOf"][1]["properties"]["code"]["enum"]
+    return codes
+
+
 def undeclared(seen: set[Refusal], document: dict[str, Any]) -> list[Refusal]:
     """The refusals seen that the document does not declare for their operation (only
     the app's own operations: test apps have functions of their own)."""
@@ -52,11 +62,9 @@ def undeclared(seen: set[Refusal], document: dict[str, Any]) -> list[Refusal]:
     for item in document["paths"].values():
         for operation in item.values():
             statuses = declared.setdefault(operation["operationId"], {})
-            for status, response in operation["responses"].items():
-                if not status.isdigit() or int(status) < 400:
-                    continue
-                schema = response["content"]["application/problem+json"]["schema"]
-                statuses[int(status)] = set(schema["allOf"][1]["properties"]["code"]["enum"])
+            for status in operation["responses"]:
+                if status.isdigit() and int(status) >= 400:
+                    statuses[int(status)] = set(declared_codes(operation, int(status)))
     return sorted(
         (function, status, code)
         for function, status, code in seen

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import Host
+from tests.observed_refusals import declared_codes
 from tests.test_projects_matrix import ROWS
 from tests.test_schedules import Desk, desk
 
@@ -34,16 +35,6 @@ def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]
         for path, item in document["paths"].items()
         for method, operation in item.items()
     ]
-
-
-def declared_codes(operation: dict[str, Any], status: int) -> list[str]:
-    """The problem codes `operation` declares for `status` (none when undeclared)."""
-    response = operation["responses"].get(str(status))
-    if response is None:
-        return []
-    schema = response["content"]["application/problem+json"]["schema"]
-    codes: list[str] = schema["allOf"][1]["properties"]["code"]["enum"]
-    return codes
 
 
 def concrete(path: str) -> str:
