@@ -68,14 +68,19 @@ def signed_in(ctx: Context) -> None:
     token = cookie(ctx, SESSION_COOKIE)
     found = sessions.find(ctx.db, token) if token is not None else None
     if found is None:
-        raise Problem(
-            401,
-            "unauthenticated",
-            "Sign in to continue.",
-            headers=dict([clearing_cookie()]) if token is not None else None,
-            keep_writes=True,  # a session found past its limits stays deleted
-        )
+        raise unauthenticated(clear_cookie=token is not None)
     ctx.establish(_principal(ctx, *found))
+
+
+def unauthenticated(*, clear_cookie: bool = False) -> Problem:
+    """401: no live session; clearing the cookie that named one which is no more."""
+    return Problem(
+        401,
+        "unauthenticated",
+        "Sign in to continue.",
+        headers=dict([clearing_cookie()]) if clear_cookie else None,
+        keep_writes=True,  # a session found past its limits stays deleted
+    )
 
 
 def _principal(ctx: Context, user: User, session: UserSession) -> Principal:

@@ -29,7 +29,7 @@ from auth.schemas import (
     VerifiedOut,
     VerifyEmailIn,
 )
-from auth.sessions import Principal
+from auth.sessions import Principal, Visitor
 from shared import db, housekeeping, http
 from shared.pagination import PageQuery
 from shared.problems import ProblemCode
@@ -108,18 +108,24 @@ def login(ctx: http.Context) -> LoginResult:
     body=OtpVerifyIn,
     response=LoginResult,
     response_headers=["Set-Cookie"],
+    guard=guards.signed_in_or_anonymous,
     errors={
         400: [ProblemCode.INVALID_CODE],
+        401: [ProblemCode.UNAUTHENTICATED],
         410: [ProblemCode.CHALLENGE_EXPIRED],
         429: [ProblemCode.RATE_LIMITED],
     },
 )
 def verify_otp(ctx: http.Context) -> LoginResult:
-    """Complete a sign-in (or a step-up) with an e-mail, authenticator or recovery code."""
+    """Complete a sign-in (or a step-up) with an e-mail, authenticator or recovery code.
+
+    A sign-in challenge needs no session; a step-up challenge upgrades only the session
+    it was made for, which must send its cookie and CSRF token (else 401)."""
     caller = None
     if service.is_step_up(ctx.db, ctx.body.challenge_id):
-        signed_in(ctx)  # a step-up code upgrades only the session it was made for
-        caller = ctx.established(Principal)
+        caller = ctx.established(Visitor).principal
+        if caller is None:
+            raise guards.unauthenticated()
     return _with_cookies(ctx, service.verify_otp(ctx.db, ctx.client, caller, ctx.body))
 
 
@@ -132,7 +138,9 @@ def verify_otp(ctx: http.Context) -> LoginResult:
     errors={429: [ProblemCode.RATE_LIMITED]},
 )
 def resend_code(ctx: http.Context) -> StatusOut:
-    """Send a new e-mail code for a challenge (at most every 30 s, 5 per 15 min)."""
+    """Send a new e-mail code for a sign-in challenge (at most every 30 s, 5 per 15 min).
+
+    A step-up challenge is not resent: ask POST /auth/step-up for a new one."""
     return service.resend_code(ctx.db, ctx.client, ctx.body)
 
 

@@ -1,8 +1,9 @@
 """Request and response models of the accounts area.
 
 Requests refuse unknown fields and bound every string, so a 10 kB value or a
-stray field is a 400 before any rule runs. The password policy itself (8–128
-characters, not common, not your name) is checked by the service, with its reason.
+stray field is a 400 before any rule runs. A new password's length (8–128
+characters) is in its schema; the rest of the policy (not common, not your name) is
+checked by the service, with its reason.
 """
 
 from __future__ import annotations
@@ -18,18 +19,24 @@ from pydantic import (
     StrictBool,
 )
 
+from auth import passwords
 from shared.schemas import EmailAddress, Patch, Request
 
 Locale = Literal["sv", "en"]
 Method = Literal["email", "totp", "recovery"]
-Password = Annotated[str, Field(min_length=1, max_length=1024)]
+Password = Annotated[str, Field(min_length=1, max_length=1024)]  # one already set
+# A password being chosen: its length is the policy's (auth.passwords), said here so the
+# document holds it; being common or the user's own name is refused by the service.
+NewPassword = Annotated[
+    str, Field(min_length=passwords.MIN_LENGTH, max_length=passwords.MAX_LENGTH)
+]
 Code = Annotated[str, Field(min_length=1, max_length=32)]
 DisplayName = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class RegisterIn(Request):
     email: EmailAddress
-    password: Password
+    password: NewPassword
     display_name: DisplayName
     locale: Locale = "sv"
 
@@ -57,7 +64,7 @@ class OtpResendIn(Request):
 
 class PasswordChangeIn(Request):
     current_password: Password
-    new_password: Password
+    new_password: NewPassword
 
 
 class PasswordForgotIn(Request):
@@ -67,7 +74,7 @@ class PasswordForgotIn(Request):
 class PasswordResetIn(Request):
     email: EmailAddress
     code: Code
-    new_password: Password
+    new_password: NewPassword
     totp_code: Code | None = None
 
 

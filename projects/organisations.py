@@ -261,7 +261,7 @@ def update_role(db: Session, who: OrgAccess, role_id: uuid.UUID, values: RolePat
     using = list(db.scalars(_projects_using(role.id)))
     permissions = set(role_permissions(db, role.id))
     if values.permissions is not None:
-        new = set(values.permissions)
+        new: set[str] = set(values.permissions)
         _may_add(db, who.caller.user.id, role.id, new - permissions)
         if Permission.MEMBERS_MANAGE in permissions and Permission.MEMBERS_MANAGE not in new:
             _refuse_if_a_project_loses_its_managers(db, role, using, new)

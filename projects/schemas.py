@@ -12,7 +12,6 @@ from pydantic import (
     Field,
     RootModel,
     StrictBool,
-    model_validator,
 )
 
 from projects.permissions import Permission
@@ -23,15 +22,10 @@ Name = Annotated[str, Field(min_length=1, max_length=200)]
 Token = Annotated[str, Field(min_length=16, max_length=128)]
 
 
-def _known_permissions(values: list[str]) -> list[str]:
-    unknown = sorted(set(values) - set(Permission))
-    if unknown:
-        raise ValueError(f"unknown permissions: {', '.join(unknown)}")
-    return sorted(set(values))
-
-
 Permissions = Annotated[
-    list[str], Field(max_length=len(Permission) * 2), AfterValidator(_known_permissions)
+    list[Permission],
+    Field(max_length=len(Permission) * 2),
+    AfterValidator(lambda keys: sorted(set(keys))),  # a set, in a stable order
 ]
 
 
@@ -98,6 +92,7 @@ class RoleCreate(Request):
 
 
 class RolePatch(Patch):
+    not_null = ("name_sv", "name_en", "description", "permissions")  # "" clears description
     multiline = frozenset({"description"})
 
     name_sv: Annotated[str, Field(min_length=1, max_length=80)] | None = None
@@ -201,6 +196,8 @@ class MemberList(BaseModel):
 
 
 class MemberPatch(Patch):
+    not_null = ("role_id", "require_2fa")
+
     role_id: uuid.UUID | None = None
     require_2fa: StrictBool | None = None
 
@@ -235,14 +232,10 @@ class TokenIn(Request):
 class AcceptIn(Request):
     """Accept by the token from the e-mail, or by id for one listed at /me/invitations."""
 
+    not_null = exactly_one_of = ("token", "invitation_id")
+
     token: Token | None = None
     invitation_id: uuid.UUID | None = None
-
-    @model_validator(mode="after")
-    def _one_of(self) -> AcceptIn:
-        if (self.token is None) == (self.invitation_id is None):
-            raise ValueError("give either token or invitation_id")
-        return self
 
 
 class InvitationPreview(BaseModel):

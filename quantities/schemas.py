@@ -6,20 +6,25 @@ as JSON strings.
 
 from __future__ import annotations
 
+import re
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     PlainSerializer,
     StrictBool,
     StringConstraints,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
 from shared.schemas import Patch, Request
 
@@ -42,29 +47,47 @@ class UnitList(BaseModel):
 # --- decimals -------------------------------------------------------------------
 
 
-def _decimal_string(value: Any) -> Any:
-    # Money and quantities travel as strings ("1234.50"): a JSON number may already
-    # have lost digits as a float before it reaches us.
-    if value is not None and not isinstance(value, str | Decimal):
-        raise ValueError('send decimals as strings, e.g. "1234.50"')
-    return value
+@dataclass(frozen=True)
+class DecimalString:
+    """A decimal sent as a JSON string of plain digits ("1234.50"): a JSON number may
+    already have lost digits as a float before it reaches us, and exponents, spaces and
+    a sign where none is allowed are refused too, so the document's `pattern` is the
+    whole rule: 15 digits in all, at most `places` of them after the point."""
+
+    places: int
+    signed: bool = False
+
+    @property
+    def pattern(self) -> str:
+        sign = "-?" if self.signed else ""
+        return rf"^{sign}[0-9]{{1,{15 - self.places}}}(\.[0-9]{{1,{self.places}}})?$"
+
+    def _parse(self, value: Any) -> Any:
+        # A Decimal comes from code (the importer's cells), not from JSON: the same
+        # rule, on its digits without trailing zeros.
+        text = format(value.normalize(), "f") if isinstance(value, Decimal) else value
+        if not isinstance(text, str) or not re.fullmatch(self.pattern, text):
+            raise ValueError(
+                f"send a decimal as a string of digits with at most {self.places} "
+                'decimals, e.g. "1234.50"'
+            )
+        return value if isinstance(value, Decimal) else Decimal(value)
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_before_validator_function(self._parse, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        example = "-1250.00" if self.signed else "1250." + "5" * self.places
+        return {"type": "string", "pattern": self.pattern, "examples": [example]}
 
 
-Quantity = Annotated[
-    Decimal,
-    BeforeValidator(_decimal_string),
-    Field(ge=0, max_digits=15, decimal_places=3, allow_inf_nan=False),
-]
-Price = Annotated[
-    Decimal,
-    BeforeValidator(_decimal_string),
-    Field(ge=0, max_digits=15, decimal_places=2, allow_inf_nan=False),
-]
-SignedAmount = Annotated[
-    Decimal,
-    BeforeValidator(_decimal_string),
-    Field(max_digits=15, decimal_places=2, allow_inf_nan=False),
-]
+Quantity = Annotated[Decimal, DecimalString(places=3)]
+Price = Annotated[Decimal, DecimalString(places=2)]
+SignedAmount = Annotated[Decimal, DecimalString(places=2, signed=True)]
 Money = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str)]
 Quantity3 = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.3f}", return_type=str)]
 
