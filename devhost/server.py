@@ -13,9 +13,10 @@ What the host refuses itself, before any function runs, is answered with an
 is closed (what follows on it cannot be trusted to be the next request):
 
 - a method other than the seven a function can list (GET, HEAD, POST, PUT, PATCH,
-  DELETE, OPTIONS) never reaches a function and nothing is echoed: TRACE is 405
-  `method_not_allowed` with the path's Allow (404 where nothing is), CONNECT and
-  made-up methods are 501 `not_implemented` on every path;
+  DELETE, OPTIONS) never reaches a function and nothing is echoed: TRACE and QUERY
+  (methods HTTP defines that no function here takes) are 405 `method_not_allowed`
+  with the path's Allow (404 where nothing is), CONNECT and made-up methods are 501
+  `not_implemented` on every path;
 - a body over the host's limit (`max_body_bytes`; `python -m devhost` uses the largest
   any endpoint declares) is 413 `payload_too_large`, decided from Content-Length before
   the body is read (and before `100 Continue`), or as soon as a chunked body passes it;
@@ -75,6 +76,9 @@ from shared.problems import (
 
 # The methods a function may list (func.HttpMethod): all a function can be offered.
 FUNCTION_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+# Methods HTTP defines (RFC 9110's TRACE; QUERY, the safe method with a body, from the
+# HTTP working group) that no function is offered: 405, not the 501 of unknown methods.
+UNOFFERED_METHODS = frozenset({"TRACE", "QUERY"})
 log = logging.getLogger(__name__)
 
 # The server frames the body itself; these from a function would contradict it.
@@ -256,8 +260,8 @@ class DevHost:
         """Answer one request; the HTTP handler's only call into the host."""
         parts = urlsplit(url)
         found = self._router.resolve(parts.path, method)
-        if method == "TRACE":
-            return self._trace_refused(parts.path, found)
+        if method in UNOFFERED_METHODS:
+            return self._unoffered_refused(parts.path, found)
         if isinstance(found, Match):
             request = func.HttpRequest(
                 method,
@@ -275,13 +279,13 @@ class DevHost:
             return self._static(root, parts.path, method)
         return not_found().to_response()
 
-    def _trace_refused(
+    def _unoffered_refused(
         self, path: str, found: Match[_Function] | MethodNotAllowed | NoRoute
     ) -> func.HttpResponse:
-        """TRACE is a method HTTP defines and no function takes (the Functions host routes
-        only the methods a function lists, and a function without a list is not offered
-        it here either): 405 with what the path allows, 404 where nothing is; no function
-        runs, so nothing of the request is echoed."""
+        """TRACE and QUERY are methods HTTP defines and no function takes (the Functions
+        host routes only the methods a function lists, and a function without a list is
+        not offered them here either): 405 with what the path allows, 404 where nothing
+        is; no function runs, so nothing of the request is echoed."""
         if isinstance(found, Match):
             return method_not_allowed(list(FUNCTION_METHODS)).to_response()
         if isinstance(found, MethodNotAllowed):
@@ -630,10 +634,10 @@ class _Handler(BaseHTTPRequestHandler):
         )
         self._write(response)
 
-    # http.server calls do_<METHOD>; these go the same way (TRACE only to its refusal),
-    # and any other method is a 501.
+    # http.server calls do_<METHOD>; these go the same way (TRACE and QUERY only to
+    # their refusal), and any other method is a 501.
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _dispatch  # noqa: N815
-    do_TRACE = _dispatch  # noqa: N815
+    do_TRACE = do_QUERY = _dispatch  # noqa: N815
 
     def _read_body(self) -> bytes:
         """The body, refused before it is read when it would pass the host's limit."""

@@ -82,8 +82,10 @@ IF_MATCH = {
     "schema": {"type": "string"},
 }
 # Refusals the one wrapper (shared.http) answers for every endpoint, and for those with
-# a query, a body or an id in the path.
+# a query, a body or an id in the path; and the host's own 400 for a request it cannot
+# read (a request target with control characters, broken framing: devhost.server).
 _ALWAYS: Refusals = {
+    400: [ProblemCode.BAD_REQUEST],
     413: [ProblemCode.PAYLOAD_TOO_LARGE],
     503: [ProblemCode.UNAVAILABLE],
 }
@@ -250,11 +252,6 @@ def _operation(
     responses: dict[str, Any] = {str(endpoint.status): success}
     for status, codes in refusals(endpoint).items():
         responses[str(status)] = _problem_response(status, codes)
-    # Until every handler declares its own refusals (issue 13), anything else is a problem.
-    responses["default"] = {
-        "description": "A problem (RFC 9457) with a stable `code`",
-        "content": {"application/problem+json": {"schema": {"$ref": PROBLEM_REF}}},
-    }
     operation["responses"] = responses
     return operation
 

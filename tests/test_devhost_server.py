@@ -238,10 +238,11 @@ def test_function_without_methods_takes_every_method(client: httpx.Client) -> No
         ("/api/no/such", 404, None),
     ],
 )
-def test_trace_runs_no_function_and_echoes_nothing(
-    client: httpx.Client, path: str, status: int, allow: str | None
+@pytest.mark.parametrize("method", ["TRACE", "QUERY"])
+def test_trace_and_query_run_no_function_and_echo_nothing(
+    client: httpx.Client, method: str, path: str, status: int, allow: str | None
 ) -> None:
-    response = client.request("TRACE", path, headers={"X-Marker": "echo-me"}, content=b"echo-me")
+    response = client.request(method, path, headers={"X-Marker": "echo-me"}, content=b"echo-me")
     assert response.status_code == status, response.text
     assert response.headers.get("allow") == allow
     assert "echo-me" not in response.text
