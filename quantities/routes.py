@@ -241,6 +241,11 @@ def summary(ctx: http.Context) -> Summary:
     status=201,
     guard=project_gate(Permission.SCHEDULES_MANAGE),
     errors={409: [ProblemCode.CONFLICT]},
+    id_links={
+        "list_rows": "revision_id",
+        "compare_revisions": "from",
+        "export_schedule": "revision_id",
+    },
 )
 def issue_revision(ctx: http.Context) -> RevisionOut:
     """Freeze the working revision under a label ("FU", "PM 1"), unique per schedule.

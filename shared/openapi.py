@@ -129,6 +129,12 @@ def build_document(endpoints: Iterable[Endpoint], *, title: str, version: str) -
     for endpoint in endpoints:
         path, parameters = _openapi_path(endpoint.route)
         paths.setdefault(path, {})[endpoint.method.lower()] = _operation(endpoint, parameters, refs)
+    created = links(endpoints)
+    for endpoint in endpoints:
+        if endpoint.function_name in created:
+            path, _ = _openapi_path(endpoint.route)
+            answer = paths[path][endpoint.method.lower()]["responses"][str(endpoint.status)]
+            answer["links"] = created[endpoint.function_name]
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
@@ -152,6 +158,79 @@ def build_document(endpoints: Iterable[Endpoint], *, title: str, version: str) -
                 },
             },
         },
+    }
+
+
+def is_create(endpoint: Endpoint) -> bool:
+    """A POST answering 201 with what it made, which has an `id`."""
+    return (
+        endpoint.method == "POST"
+        and endpoint.status == 201
+        and endpoint.response is not None
+        and "id" in endpoint.response.model_fields
+    )
+
+
+def links(endpoints: Iterable[Endpoint]) -> dict[str, dict[str, Any]]:
+    """By the create's operationId, the OpenAPI links of its 201 answer to what can follow
+    on what it made, each named by the target's operationId, so that a client (or a
+    stateful fuzzer) can chain them.
+
+    The created resource's path is the create's path and one more segment, a path
+    parameter (POST `projects/{project_id}/schedules` makes
+    `projects/{project_id}/schedules/{schedule_id}`). Its follow-ups are the operations on
+    that path and on the paths below it (`.../{schedule_id}/rows`), leaving out those
+    with a path parameter of their own that neither the create's path nor its answer
+    gives (`.../rows/{row_id}`) and other creates' siblings (`.../{schedule_id}` is not a
+    follow-up of `POST projects`). The new parameter takes `$response.body#/id`, the
+    others `$request.path.<name>`; where the create sends an ETag and the follow-up on
+    the resource itself needs If-Match, `header.If-Match` takes `$response.header.ETag`.
+
+    A follow-up that takes the id in its query instead (the rows of an issued revision)
+    is declared on the create: `Endpoint.id_links` maps its operationId to the query
+    parameter, `query.<name>` in the link.
+    """
+    endpoints = list(endpoints)
+    by_id = {endpoint.function_name: endpoint for endpoint in endpoints}
+    found: dict[str, dict[str, Any]] = {}
+    for create in filter(is_create, endpoints):
+        create_path, create_parameters = _openapi_path(create.route)
+        given = {parameter["name"] for parameter in create_parameters}
+        created: dict[str, Any] = {}
+        for target in endpoints:
+            path, parameters = _openapi_path(target.route)
+            below = path.removeprefix(create_path + "/{")
+            if below == path or target is create:
+                continue
+            new, _, rest = below.partition("}")
+            if rest and not rest.startswith("/"):
+                continue
+            names = {parameter["name"] for parameter in parameters}
+            if new in given or names - given != {new}:
+                continue
+            mapping = {
+                name: "$response.body#/id" if name == new else f"$request.path.{name}"
+                for name in (parameter["name"] for parameter in parameters)
+            }
+            if not rest and target.if_match and "ETag" in create.response_headers:
+                mapping["header.If-Match"] = "$response.header.ETag"
+            created[target.function_name] = _link(target, mapping)
+        for name, query_parameter in create.id_links.items():
+            target = by_id[name]
+            _, parameters = _openapi_path(target.route)
+            mapping = {p["name"]: f"$request.path.{p['name']}" for p in parameters}
+            mapping[f"query.{query_parameter}"] = "$response.body#/id"
+            created[name] = _link(target, mapping)
+        if created:
+            found[create.function_name] = dict(sorted(created.items()))
+    return found
+
+
+def _link(target: Endpoint, parameters: dict[str, str]) -> dict[str, Any]:
+    return {
+        "operationId": target.function_name,
+        "parameters": parameters,
+        "description": f"{target.method} on what was created: {target.summary}",
     }
 
 
