@@ -8,7 +8,7 @@ import functools
 import re
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # no stubs in the venv
 from openapi_spec_validator import validate
 
 from shared import http
