@@ -241,10 +241,10 @@ def summary(ctx: http.Context) -> Summary:
     status=201,
     guard=project_gate(Permission.SCHEDULES_MANAGE),
     errors={409: [ProblemCode.CONFLICT]},
-    id_links={
-        "list_rows": "revision_id",
-        "compare_revisions": "from",
-        "export_schedule": "revision_id",
+    links={
+        "list_rows": "query.revision_id",
+        "compare_revisions": "query.from",
+        "export_schedule": "query.revision_id",
     },
 )
 def issue_revision(ctx: http.Context) -> RevisionOut:

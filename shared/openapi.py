@@ -179,59 +179,60 @@ def links(endpoints: Iterable[Endpoint]) -> dict[str, dict[str, Any]]:
     The created resource's path is the create's path and one more segment, a path
     parameter (POST `projects/{project_id}/schedules` makes
     `projects/{project_id}/schedules/{schedule_id}`). Its follow-ups are the operations on
-    that path and on the paths below it (`.../{schedule_id}/rows`), leaving out those
-    with a path parameter of their own that neither the create's path nor its answer
-    gives (`.../rows/{row_id}`) and other creates' siblings (`.../{schedule_id}` is not a
-    follow-up of `POST projects`). The new parameter takes `$response.body#/id`, the
+    that path and on the paths below it (`.../{schedule_id}/rows`), but not those with
+    another path parameter, which neither the create's request nor its answer gives
+    (`.../rows/{row_id}`). The new parameter takes `$response.body#/id`, the
     others `$request.path.<name>`; where the create sends an ETag and the follow-up on
     the resource itself needs If-Match, `header.If-Match` takes `$response.header.ETag`.
 
-    A follow-up that takes the id in its query instead (the rows of an issued revision)
-    is declared on the create: `Endpoint.id_links` maps its operationId to the query
-    parameter, `query.<name>` in the link.
+    Where that is not right, the create declares its follow-ups instead (`Endpoint.links`):
+    each target operationId with its parameter that takes the id, `query.<name>` for one
+    in the query (an issued revision's rows), the target's path parameters as above (a
+    pending upload can only be completed, not read or deleted).
     """
     endpoints = list(endpoints)
     by_id = {endpoint.function_name: endpoint for endpoint in endpoints}
     found: dict[str, dict[str, Any]] = {}
     for create in filter(is_create, endpoints):
-        create_path, create_parameters = _openapi_path(create.route)
-        given = {parameter["name"] for parameter in create_parameters}
-        created: dict[str, Any] = {}
-        for target in endpoints:
+        if create.links:
+            targets = [(by_id[name], parameter) for name, parameter in create.links.items()]
+        else:
+            targets = _follow_ups(create, endpoints)
+        create_path, _ = _openapi_path(create.route)
+        created = {}
+        for target, parameter in targets:
             path, parameters = _openapi_path(target.route)
-            below = path.removeprefix(create_path + "/{")
-            if below == path or target is create:
-                continue
-            new, _, rest = below.partition("}")
-            if rest and not rest.startswith("/"):
-                continue
-            names = {parameter["name"] for parameter in parameters}
-            if new in given or names - given != {new}:
-                continue
-            mapping = {
-                name: "$response.body#/id" if name == new else f"$request.path.{name}"
-                for name in (parameter["name"] for parameter in parameters)
-            }
-            if not rest and target.if_match and "ETag" in create.response_headers:
-                mapping["header.If-Match"] = "$response.header.ETag"
-            created[target.function_name] = _link(target, mapping)
-        for name, query_parameter in create.id_links.items():
-            target = by_id[name]
-            _, parameters = _openapi_path(target.route)
             mapping = {p["name"]: f"$request.path.{p['name']}" for p in parameters}
-            mapping[f"query.{query_parameter}"] = "$response.body#/id"
-            created[name] = _link(target, mapping)
+            mapping[parameter] = "$response.body#/id"
+            itself = path == f"{create_path}/{{{parameter}}}"
+            if itself and target.if_match and "ETag" in create.response_headers:
+                mapping["header.If-Match"] = "$response.header.ETag"
+            created[target.function_name] = {
+                "operationId": target.function_name,
+                "parameters": mapping,
+                "description": f"{target.method} on what was created: {target.summary}",
+            }
         if created:
             found[create.function_name] = dict(sorted(created.items()))
     return found
 
 
-def _link(target: Endpoint, parameters: dict[str, str]) -> dict[str, Any]:
-    return {
-        "operationId": target.function_name,
-        "parameters": parameters,
-        "description": f"{target.method} on what was created: {target.summary}",
-    }
+def _follow_ups(create: Endpoint, endpoints: list[Endpoint]) -> list[tuple[Endpoint, str]]:
+    """The operations on what `create` makes and below it, by its path (`links`), each
+    with the path parameter that takes the created id."""
+    create_path, create_parameters = _openapi_path(create.route)
+    given = {parameter["name"] for parameter in create_parameters}
+    found = []
+    for target in endpoints:
+        path, parameters = _openapi_path(target.route)
+        below = path.removeprefix(create_path + "/{")
+        if below == path:
+            continue
+        new, _, rest = below.partition("}")
+        names = {parameter["name"] for parameter in parameters}
+        if (not rest or rest.startswith("/")) and new not in given and names - given == {new}:
+            found.append((target, new))
+    return found
 
 
 def _component_schemas(
