@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    ConfigDict,
     Field,
     RootModel,
     StrictBool,
@@ -35,6 +36,19 @@ DisplayName = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class RegisterIn(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "anna.lindqvist@byggab.se",
+                    "password": "Takstol-Granit-2026",
+                    "display_name": "Anna Lindqvist",
+                    "locale": "sv",
+                }
+            ]
+        }
+    )
+
     email: EmailAddress
     password: NewPassword
     display_name: DisplayName
@@ -42,36 +56,105 @@ class RegisterIn(Request):
 
 
 class VerifyEmailIn(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "anna.lindqvist@byggab.se",
+                    "code": "482915",
+                    "password": "Takstol-Granit-2026",
+                }
+            ]
+        }
+    )
+
     email: EmailAddress
     code: Code
     password: Password = Field(description="The password chosen when registering.")
 
 
 class LoginIn(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"email": "anna.lindqvist@byggab.se", "password": "Takstol-Granit-2026"}]
+        }
+    )
+
     email: EmailAddress
     password: Password
 
 
 class OtpVerifyIn(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "challenge_id": "e2a4c6b8-1d3f-4a5b-8c7d-9e0f1a2b3c4d",
+                    "code": "482915",
+                    "method": "email",
+                },
+                {
+                    "challenge_id": "e2a4c6b8-1d3f-4a5b-8c7d-9e0f1a2b3c4d",
+                    "code": "k7m2p-x9q4r",
+                    "method": "recovery",
+                },
+            ]
+        }
+    )
+
     challenge_id: uuid.UUID
     code: Code
     method: Method | None = None
 
 
 class OtpResendIn(Request):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"challenge_id": "e2a4c6b8-1d3f-4a5b-8c7d-9e0f1a2b3c4d"}]}
+    )
+
     challenge_id: uuid.UUID
 
 
 class PasswordChangeIn(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"current_password": "Takstol-Granit-2026", "new_password": "Bjälklag-Kalksten-77"}
+            ]
+        }
+    )
+
     current_password: Password
     new_password: NewPassword
 
 
 class PasswordForgotIn(Request):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"email": "anna.lindqvist@byggab.se"}]}
+    )
+
     email: EmailAddress
 
 
 class PasswordResetIn(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "anna.lindqvist@byggab.se",
+                    "code": "731046",
+                    "new_password": "Bjälklag-Kalksten-77",
+                },
+                {
+                    "email": "anna.lindqvist@byggab.se",
+                    "code": "731046",
+                    "new_password": "Bjälklag-Kalksten-77",
+                    "totp_code": "905182",
+                },
+            ]
+        }
+    )
+
     email: EmailAddress
     code: Code
     new_password: NewPassword
@@ -79,24 +162,40 @@ class PasswordResetIn(Request):
 
 
 class MfaEmailIn(Request):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"enabled": True, "password": "Takstol-Granit-2026"}]}
+    )
+
     enabled: StrictBool
     password: Password
 
 
 class TotpConfirmIn(Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "905182"}]})
+
     code: Code
 
 
 class TotpDeleteIn(Request):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"password": "Takstol-Granit-2026", "code": "905182"}]}
+    )
+
     password: Password
     code: Code
 
 
 class PasswordIn(Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"password": "Takstol-Granit-2026"}]})
+
     password: Password
 
 
 class MePatch(Patch):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"display_name": "Anna Lindqvist", "locale": "en"}]}
+    )
+
     not_null = ("display_name", "locale")
 
     display_name: DisplayName | None = None
@@ -205,6 +304,8 @@ class SecurityLog(BaseModel):
 
 
 class DeleteMeIn(Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"password": "Takstol-Granit-2026"}]})
+
     password: Password
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    ConfigDict,
     Field,
     RootModel,
     StrictBool,
@@ -46,10 +47,16 @@ class PermissionList(RootModel[list[PermissionOut]]):
 
 
 class OrgCreate(Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "Byggnads AB Norrland"}]})
+
     name: Name
 
 
 class OrgPatch(Request):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "Byggnads AB Norrland & Söner"}]}
+    )
+
     name: Name
 
 
@@ -79,10 +86,31 @@ class OrgMemberList(BaseModel):
 
 
 class OrgMemberUpdate(Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"org_role": "admin"}]})
+
     org_role: OrgRole
 
 
 class RoleCreate(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name_sv": "Kalkylator",
+                    "name_en": "Estimator",
+                    "description": "Prissätter mängdförteckningar och exporterar dem till anbud.",
+                    "permissions": [
+                        "project.view",
+                        "schedules.view",
+                        "schedules.edit",
+                        "schedules.export",
+                        "files.view",
+                    ],
+                }
+            ]
+        }
+    )
+
     multiline = frozenset({"description"})
 
     name_sv: Annotated[str, Field(min_length=1, max_length=80)]
@@ -92,6 +120,23 @@ class RoleCreate(Request):
 
 
 class RolePatch(Patch):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "permissions": [
+                        "project.view",
+                        "schedules.view",
+                        "schedules.edit",
+                        "schedules.export",
+                        "files.view",
+                        "files.upload",
+                    ]
+                }
+            ]
+        }
+    )
+
     not_null = ("name_sv", "name_en", "description", "permissions")  # "" clears description
     multiline = frozenset({"description"})
 
@@ -127,6 +172,20 @@ class RoleRef(BaseModel):
 
 
 class ProjectCreate(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "org_id": "7d3f5c2a-1b4e-4f6a-9c8d-2e5f7a9b1c3d",
+                    "name": "Kv. Björken",
+                    "number": "P-2026-014",
+                    "description": "Nybyggnad av flerbostadshus, 42 lägenheter i fyra plan.",
+                    "require_2fa": False,
+                }
+            ]
+        }
+    )
+
     multiline = frozenset({"description"})
 
     org_id: uuid.UUID
@@ -137,6 +196,15 @@ class ProjectCreate(Request):
 
 
 class ProjectPatch(Patch):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"name": "Kv. Björken etapp 2", "number": "P-2026-015"},
+                {"description": None},
+            ]
+        }
+    )
+
     not_null = ("name",)
     multiline = frozenset({"description"})
 
@@ -146,6 +214,10 @@ class ProjectPatch(Patch):
 
 
 class ProjectSecurity(Request):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"require_2fa": True, "require_totp": False}]}
+    )
+
     require_2fa: StrictBool
     require_totp: StrictBool
 
@@ -196,6 +268,11 @@ class MemberList(BaseModel):
 
 
 class MemberPatch(Patch):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"role_id": "4a8b2c6d-9e1f-4a3b-8c5d-7e9f1a2b3c4d", "require_2fa": True}]
+        }
+    )
     not_null = ("role_id", "require_2fa")
 
     role_id: uuid.UUID | None = None
@@ -206,6 +283,18 @@ class MemberPatch(Patch):
 
 
 class InvitationCreate(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "erik.sjoberg@konsultbolaget.se",
+                    "role_id": "4a8b2c6d-9e1f-4a3b-8c5d-7e9f1a2b3c4d",
+                    "require_2fa": False,
+                }
+            ]
+        }
+    )
+
     email: EmailAddress
     role_id: uuid.UUID
     require_2fa: StrictBool = False
@@ -226,12 +315,24 @@ class InvitationList(BaseModel):
 
 
 class TokenIn(Request):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"token": "q3Xv9LmT2rWcY8pZkN4bHs6JdF1gA0eUoQ7iR5tVwMx"}]}
+    )
+
     token: Token
 
 
 class AcceptIn(Request):
     """Accept by the token from the e-mail, or by id for one listed at /me/invitations."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"token": "q3Xv9LmT2rWcY8pZkN4bHs6JdF1gA0eUoQ7iR5tVwMx"},
+                {"invitation_id": "9f1e3d5c-7b9a-4c2e-8f4d-6a8b0c2e4f61"},
+            ]
+        }
+    )
     not_null = exactly_one_of = ("token", "invitation_id")
 
     token: Token | None = None

@@ -41,6 +41,7 @@ def file_id(ctx: http.Context) -> uuid.UUID:
     response=FileUpload,
     status=201,
     guard=project_gate(Permission.FILES_UPLOAD),
+    links={"complete_upload": "file_id"},  # a pending upload is not listed, read or deleted
 )
 def start_upload(ctx: http.Context) -> FileUpload:
     """Start an upload: a URL to PUT the bytes to, once, within 15 minutes; then `complete`.

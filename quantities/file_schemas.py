@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, StrictInt, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from quantities.file_types import FileType
 from shared.schemas import Request
@@ -29,6 +29,19 @@ FileName = Annotated[
 
 
 class FileCreate(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "filename": "Ritning A-40-1-101.pdf",
+                    "content_type": "application/pdf",
+                    "size": 2483117,
+                },
+                {"filename": "Kv Björken modell.ifc", "content_type": "", "size": 48211904},
+            ]
+        }
+    )
+
     filename: FileName
     content_type: Annotated[str, StringConstraints(max_length=100, pattern=MEDIA_TYPE)] = Field(
         description="What the browser says (`File.type`, empty when it does not know); only "

@@ -241,6 +241,11 @@ def summary(ctx: http.Context) -> Summary:
     status=201,
     guard=project_gate(Permission.SCHEDULES_MANAGE),
     errors={409: [ProblemCode.CONFLICT]},
+    links={
+        "list_rows": "query.revision_id",
+        "compare_revisions": "query.from",
+        "export_schedule": "query.revision_id",
+    },
 )
 def issue_revision(ctx: http.Context) -> RevisionOut:
     """Freeze the working revision under a label ("FU", "PM 1"), unique per schedule.

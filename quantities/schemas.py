@@ -102,6 +102,19 @@ Text = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class ScheduleCreate(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Mängdförteckning mark",
+                    "doc_no": "MF-M-001",
+                    "standard": "ama_anlaggning",
+                    "currency": "SEK",
+                }
+            ]
+        }
+    )
+
     name: Annotated[str, Field(min_length=1, max_length=200)]
     doc_no: Annotated[str, Field(max_length=50)] | None = None
     standard: Standard = "ama_anlaggning"
@@ -109,6 +122,12 @@ class ScheduleCreate(Request):
 
 
 class SchedulePatch(Patch):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"name": "Mängdförteckning mark, rev. A", "doc_no": "MF-M-001A"}]
+        }
+    )
+
     not_null = ("name", "standard", "currency")
 
     name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
@@ -168,6 +187,26 @@ class Placement(Request):
 
 
 class RowCreate(RowFields, Placement):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"kind": "heading", "code": "DCB", "title": "Fyllningar för terrass"},
+                {
+                    "kind": "item",
+                    "parent_id": "5c7e9a1b-3d5f-4b7d-9f1a-3c5e7a9b1d2f",
+                    "code": "DCB.211",
+                    "title": "Fyllning med krossmaterial under platta",
+                    "unit": "m2",
+                    "quantity": "412.50",
+                    "unit_price": "185.00",
+                    "entry_rule": "normal",
+                    "regulation": "R",
+                    "cost_bearer": "Hus A",
+                },
+            ]
+        }
+    )
+
     kind: Kind
     title: Text
     id: uuid.UUID | None = Field(
@@ -177,6 +216,12 @@ class RowCreate(RowFields, Placement):
 
 class RowPatch(RowFields, Patch):
     """Any row field; `RowFields` keeps title and entry rule from being nulled."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"quantity": "436.25", "unit_price": "192.50"}, {"note": None}]
+        }
+    )
 
 
 class RowOut(BaseModel):
@@ -218,22 +263,75 @@ class RowsQuery(BaseModel):
 
 
 class CreateOp(RowCreate):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "op": "create",
+                    "id": "6d8f0b2c-4e6a-4c8e-8a2b-4d6f8b0c2e3a",
+                    "kind": "item",
+                    "parent_id": "5c7e9a1b-3d5f-4b7d-9f1a-3c5e7a9b1d2f",
+                    "code": "DCB.212",
+                    "title": "Fyllning med makadam",
+                    "unit": "m3",
+                    "quantity": "38.000",
+                    "unit_price": "420.00",
+                }
+            ]
+        }
+    )
+
     op: Literal["create"]
 
 
 class UpdateOp(RowFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "op": "update",
+                    "id": "6d8f0b2c-4e6a-4c8e-8a2b-4d6f8b0c2e3a",
+                    "version": 3,
+                    "quantity": "41.500",
+                }
+            ]
+        }
+    )
+
     op: Literal["update"]
     id: uuid.UUID
     version: int = Field(description="The row's version as last read (its ETag).")
 
 
 class DeleteOp(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"op": "delete", "id": "6d8f0b2c-4e6a-4c8e-8a2b-4d6f8b0c2e3a", "version": 4}
+            ]
+        }
+    )
+
     op: Literal["delete"]
     id: uuid.UUID
     version: int
 
 
 class MoveOp(Placement):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "op": "move",
+                    "id": "6d8f0b2c-4e6a-4c8e-8a2b-4d6f8b0c2e3a",
+                    "version": 4,
+                    "parent_id": "5c7e9a1b-3d5f-4b7d-9f1a-3c5e7a9b1d2f",
+                    "first": True,
+                }
+            ]
+        }
+    )
+
     op: Literal["move"]
     id: uuid.UUID
     version: int
@@ -244,6 +342,45 @@ MAX_BATCH = 5000
 
 
 class BatchIn(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "operations": [
+                        {
+                            "op": "create",
+                            "id": "6d8f0b2c-4e6a-4c8e-8a2b-4d6f8b0c2e3a",
+                            "kind": "item",
+                            "parent_id": "5c7e9a1b-3d5f-4b7d-9f1a-3c5e7a9b1d2f",
+                            "code": "DCB.212",
+                            "title": "Fyllning med makadam",
+                            "unit": "m3",
+                            "quantity": "38.000",
+                            "unit_price": "420.00",
+                        },
+                        {
+                            "op": "update",
+                            "id": "6d8f0b2c-4e6a-4c8e-8a2b-4d6f8b0c2e3a",
+                            "version": 1,
+                            "unit_price": "435.00",
+                        },
+                        {
+                            "op": "move",
+                            "id": "8e0a2c4d-6f8b-4d0f-9b3c-5e7a9c1d3f4b",
+                            "version": 2,
+                            "after_id": "6d8f0b2c-4e6a-4c8e-8a2b-4d6f8b0c2e3a",
+                        },
+                        {
+                            "op": "delete",
+                            "id": "1a3c5e7f-9b1d-4f3a-8c5e-7a9c1e3f5b6d",
+                            "version": 5,
+                        },
+                    ]
+                }
+            ]
+        }
+    )
+
     operations: Annotated[list[Operation], Field(min_length=1, max_length=MAX_BATCH)]
 
 
@@ -286,6 +423,8 @@ class Summary(BaseModel):
 
 
 class RevisionCreate(Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"label": "Förfrågningsunderlag A"}]})
+
     label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 
 

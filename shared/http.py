@@ -132,6 +132,9 @@ class Endpoint:
     response_headers: tuple[str, ...] = ()  # names in shared.openapi.RESPONSE_HEADERS
     accepts: tuple[str, ...] = ()  # media types of a raw body (a file), instead of JSON
     produces: tuple[str, ...] = ()  # media types of a file answer, instead of JSON
+    # A create's follow-ups, where they are not what its path shows: target operationId ->
+    # the target's parameter that takes the created id (shared.openapi.links).
+    links: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -258,12 +261,14 @@ class Blueprint(func.Blueprint):
         response_headers: Sequence[str] = (),
         accepts: tuple[str, ...] = (),
         produces: tuple[str, ...] = (),
+        links: Mapping[str, str] | None = None,
     ) -> Callable[[Handler], Handler]:
         """Register `handler` as the function answering `method` on `route` (under /api).
 
         `errors` are the refusals the handler itself answers (the wrapper's and the
         guard's are known already), `if_match` that it needs the header, and
-        `response_headers` the headers its success sets: all for the OpenAPI document.
+        `response_headers` the headers its success sets, `links` a create's follow-ups
+        where they are not what its path shows: all for the OpenAPI document.
         """
         if guard is not None:
             guard_contract(guard)  # every guard says what it refuses
@@ -289,6 +294,7 @@ class Blueprint(func.Blueprint):
                 response_headers=tuple(response_headers),
                 accepts=accepts,
                 produces=produces,
+                links=dict(links or {}),
             )
             ENDPOINTS.append(spec)
             function = _wrap(handler, spec)

@@ -131,6 +131,12 @@ def build_document(endpoints: Iterable[Endpoint], *, title: str, version: str) -
     for endpoint in endpoints:
         path, parameters = _openapi_path(endpoint.route)
         paths.setdefault(path, {})[endpoint.method.lower()] = _operation(endpoint, parameters, refs)
+    created = links(endpoints)
+    for endpoint in endpoints:
+        if endpoint.function_name in created:
+            path, _ = _openapi_path(endpoint.route)
+            answer = paths[path][endpoint.method.lower()]["responses"][str(endpoint.status)]
+            answer["links"] = created[endpoint.function_name]
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
@@ -155,6 +161,80 @@ def build_document(endpoints: Iterable[Endpoint], *, title: str, version: str) -
             },
         },
     }
+
+
+def is_create(endpoint: Endpoint) -> bool:
+    """A POST answering 201 with what it made, which has an `id`."""
+    return (
+        endpoint.method == "POST"
+        and endpoint.status == 201
+        and endpoint.response is not None
+        and "id" in endpoint.response.model_fields
+    )
+
+
+def links(endpoints: Iterable[Endpoint]) -> dict[str, dict[str, Any]]:
+    """By the create's operationId, the OpenAPI links of its 201 answer to what can follow
+    on what it made, each named by the target's operationId, so that a client (or a
+    stateful fuzzer) can chain them.
+
+    The created resource's path is the create's path and one more segment, a path
+    parameter (POST `projects/{project_id}/schedules` makes
+    `projects/{project_id}/schedules/{schedule_id}`). Its follow-ups are the operations on
+    that path and on the paths below it (`.../{schedule_id}/rows`), but not those with
+    another path parameter, which neither the create's request nor its answer gives
+    (`.../rows/{row_id}`). The new parameter takes `$response.body#/id`, the
+    others `$request.path.<name>`; where the create sends an ETag and the follow-up on
+    the resource itself needs If-Match, `header.If-Match` takes `$response.header.ETag`.
+
+    Where that is not right, the create declares its follow-ups instead (`Endpoint.links`):
+    each target operationId with its parameter that takes the id, `query.<name>` for one
+    in the query (an issued revision's rows), the target's path parameters as above (a
+    pending upload can only be completed, not read or deleted).
+    """
+    endpoints = list(endpoints)
+    by_id = {endpoint.function_name: endpoint for endpoint in endpoints}
+    found: dict[str, dict[str, Any]] = {}
+    for create in filter(is_create, endpoints):
+        if create.links:
+            targets = [(by_id[name], parameter) for name, parameter in create.links.items()]
+        else:
+            targets = _follow_ups(create, endpoints)
+        create_path, _ = _openapi_path(create.route)
+        created = {}
+        for target, parameter in targets:
+            path, parameters = _openapi_path(target.route)
+            mapping = {p["name"]: f"$request.path.{p['name']}" for p in parameters}
+            mapping[parameter] = "$response.body#/id"
+            itself = path == f"{create_path}/{{{parameter}}}"
+            if itself and target.if_match and "ETag" in create.response_headers:
+                mapping["header.If-Match"] = "$response.header.ETag"
+            created[target.function_name] = {
+                "operationId": target.function_name,
+                "parameters": mapping,
+                "description": f"{target.method} on what was created: {target.summary}",
+            }
+        if created:
+            found[create.function_name] = dict(sorted(created.items()))
+    return found
+
+
+def _follow_ups(create: Endpoint, endpoints: list[Endpoint]) -> list[tuple[Endpoint, str]]:
+    """The operations on what `create` makes and below it, by its path (`links`), each
+    with the path parameter that takes the created id."""
+    create_path, create_parameters = _openapi_path(create.route)
+    given = {parameter["name"] for parameter in create_parameters}
+    found = []
+    for target in endpoints:
+        path, parameters = _openapi_path(target.route)
+        below = path.removeprefix(create_path + "/{")
+        if below == path:
+            continue
+        new, _, rest = below.partition("}")
+        names = {parameter["name"] for parameter in parameters}
+        if (not rest or rest.startswith("/")) and new not in given and names - given == {new}:
+            found.append((target, new))
+    return found
 
 
 def _component_schemas(

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.schemas import EmailAddress, Request
 from support.models import ForwardState, TicketCategory, TicketStatus
@@ -44,6 +44,29 @@ class MessengerConfig(BaseModel):
 
 
 class TicketIn(Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "subject": "Exporten till Excel saknar à-priser",
+                    "message": "Hej!\nNär jag exporterar mängdförteckningen för Kv. Björken "
+                    "blir kolumnen à-pris tom.\nMvh Anna",
+                    "category": "problem",
+                    "email": "anna.lindqvist@byggab.se",
+                    "name": "Anna Lindqvist",
+                    "project_id": "0c9e8f1a-5b2d-4a7c-8e3f-6d1b4a9c2e70",
+                },
+                {
+                    "subject": "Ta bort åtkomst för tidigare anställd",
+                    "message": "Erik har slutat hos oss och ska inte längre se projektet.",
+                    "category": "access_denial",
+                    "project_id": "0c9e8f1a-5b2d-4a7c-8e3f-6d1b4a9c2e70",
+                    "person_email": "erik.sjoberg@konsultbolaget.se",
+                },
+            ]
+        }
+    )
+
     multiline = frozenset({"message"})
 
     subject: Annotated[str, Field(min_length=1, max_length=SUBJECT_MAX)]

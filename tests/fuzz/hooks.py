@@ -1,0 +1,268 @@
+"""schemathesis hooks: a signed-in owner, real ids in paths, and a world that heals.
+
+Loaded by `st run` (SCHEMATHESIS_HOOKS=tests.fuzz.hooks, from the repository root) in
+the process of the fuzzer, against the dev host named by CASAI_FUZZ_BASE_URL, whose
+outbox is CASAI_FUZZ_OUTBOX. It makes, through the API as any client would:
+
+- an account that owns an organisation (with a custom role), a project in it with a
+  pending invitation and a file, and a schedule with rows; signed in without a second
+  factor, so that the gate's refusals (`mfa_required`) are what a project that turns
+  on 2FA answers;
+- the session's cookie and CSRF token on every operation that declares security
+  (`auth`); anonymous operations go without;
+- real ids for path parameters (`before_call`): a generated UUID the server never
+  handed out is replaced by the world's id of that name, so each operation is tried on
+  something that exists; an id the server did hand out (a link of the stateful phase,
+  a created resource) is kept;
+- what the fuzzer destroys is made again (`after_call`): a deleted organisation,
+  project, schedule, row, role, invitation or file, a project that now requires 2FA,
+  an ended session, a deleted account. Nothing is excluded from the fuzzing for it.
+"""
+
+from __future__ import annotations
+
+import email
+import os
+import re
+import secrets
+import threading
+import uuid
+from email.policy import default
+from pathlib import Path
+from typing import Any
+
+import httpx
+import schemathesis
+
+COOKIE = "__Host-casai_session"
+PASSWORD = "fuzz " + secrets.token_hex(8)
+PDF = b"%PDF-1.7\n" + b"fuzzed file\n" * 20
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# Which world id each path parameter takes; user_id is the owner's own.
+PATH_IDS = (
+    "org_id",
+    "role_id",
+    "project_id",
+    "invitation_id",
+    "file_id",
+    "schedule_id",
+    "row_id",
+    "user_id",
+    "session_id",
+)
+
+
+class World:
+    """One owner and what it owns, made through the API; remade when the fuzzer ends it."""
+
+    def __init__(self, base_url: str, outbox: Path) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=30)
+        self.outbox = outbox
+        self.lock = threading.RLock()
+        self.ids: dict[str, str] = {}
+        self.cookie = ""
+        self.csrf = ""
+        self.email = ""
+        self.handed_out: set[str] = set()  # every id a response of the run named
+
+    # --- requests as the owner -----------------------------------------------------
+
+    def call(self, method: str, path: str, **options: Any) -> httpx.Response:
+        headers = {"Cookie": f"{COOKIE}={self.cookie}", "X-CSRF-Token": self.csrf}
+        return self.http.request(method, f"/api/{path}", headers=headers, **options)
+
+    def made(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        response = self.call(method, path, json=body)
+        if response.status_code not in (200, 201):
+            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    # --- the owner ------------------------------------------------------------------
+
+    def sign_up(self) -> None:
+        self.email = f"fuzz-{secrets.token_hex(5)}@example.se"
+        registered = self.http.post(
+            "/api/auth/register",
+            json={"email": self.email, "password": PASSWORD, "display_name": "Fuzz Ägare"},
+        )
+        assert registered.status_code == 202, registered.text
+        verified = self.http.post(
+            "/api/auth/verify-email",
+            json={"email": self.email, "code": self._last_code(), "password": PASSWORD},
+        )
+        assert verified.status_code == 200, verified.text
+        self.sign_in()
+
+    def sign_in(self) -> None:
+        response = self.http.post(
+            "/api/auth/login", json={"email": self.email, "password": PASSWORD}
+        )
+        if response.status_code != 200:
+            raise RuntimeError(f"sign-in: {response.status_code} {response.text}")
+        body = response.json()
+        self.cookie = response.cookies.get(COOKIE) or _cookie(response)
+        self.csrf = body["csrf_token"]
+        self.ids["session_id"] = body["session"]["id"]
+        self.ids["user_id"] = body["user"]["id"]
+
+    def _last_code(self) -> str:
+        for path in sorted(self.outbox.glob("*.eml"), reverse=True):
+            message = email.message_from_bytes(path.read_bytes(), policy=default)
+            if self.email in str(message["To"]):
+                found = re.search(r"\b(\d{6})\b", message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+                if found:
+                    return found.group(1)
+        raise RuntimeError(f"no code for {self.email}")
+
+    # --- what it owns ---------------------------------------------------------------
+
+    def build_org(self) -> None:
+        self.ids["org_id"] = self.made("POST", "orgs", {"name": "Fuzz Bygg AB"})["id"]
+        self.build_role()
+        self.build_project()
+
+    def build_role(self) -> None:
+        role = {"name_sv": "Granskare", "name_en": "Reviewer", "permissions": ["project.view"]}
+        self.ids["role_id"] = self.made("POST", f"orgs/{self.ids['org_id']}/roles", role)["id"]
+
+    def build_project(self) -> None:
+        project = {"org_id": self.ids["org_id"], "name": "Kv. Björken", "number": "F-1"}
+        self.ids["project_id"] = self.made("POST", "projects", project)["id"]
+        self.build_invitation()
+        self.build_file()
+        self.build_schedule()
+
+    def build_invitation(self) -> None:
+        invited = {"email": f"inbjuden-{secrets.token_hex(4)}@example.se"}
+        invited["role_id"] = self.ids["role_id"]
+        path = f"projects/{self.ids['project_id']}/invitations"
+        self.ids["invitation_id"] = self.made("POST", path, invited)["id"]
+
+    def build_file(self) -> None:
+        files = f"projects/{self.ids['project_id']}/files"
+        upload = self.made(
+            "POST",
+            files,
+            {"filename": "ritning.pdf", "content_type": "application/pdf", "size": len(PDF)},
+        )
+        put = httpx.put(upload["upload_url"], content=PDF, headers=upload["upload_headers"])
+        assert put.status_code == 201, put.text
+        self.made("POST", f"{files}/{upload['id']}/complete")
+        self.ids["file_id"] = upload["id"]
+
+    def build_schedule(self) -> None:
+        schedules = f"projects/{self.ids['project_id']}/schedules"
+        schedule = self.made("POST", schedules, {"name": "Mängdförteckning A"})
+        self.ids["schedule_id"] = schedule["id"]
+        self.build_rows()
+
+    def build_rows(self) -> None:
+        heading, item = str(uuid.uuid4()), str(uuid.uuid4())
+        operations = [
+            {"op": "create", "id": heading, "kind": "heading", "title": "Markarbeten"},
+            {
+                "op": "create",
+                "id": item,
+                "kind": "item",
+                "parent_id": heading,
+                "title": "Schakt",
+                "unit": "m3",
+                "quantity": "120.000",
+                "unit_price": "85.50",
+            },
+        ]
+        path = f"projects/{self.ids['project_id']}/schedules/{self.ids['schedule_id']}/rows"
+        self.made("POST", f"{path}/batch", {"operations": operations})
+        self.ids["row_id"] = item
+
+    # --- healing --------------------------------------------------------------------
+
+    def heal(self, method: str, path: str, status: int, sent: dict[str, Any]) -> None:
+        """Make again what a successful request of the fuzzer ended."""
+        if not 200 <= status < 300:
+            return
+        with self.lock:
+            if path == "/auth/logout" or (
+                method == "DELETE" and sent.get("session_id") == self.ids["session_id"]
+            ):
+                self.sign_in()
+            elif method == "DELETE" and path == "/me":
+                self.sign_up()
+                self.build_org()
+            elif method == "DELETE":
+                self._rebuild_deleted(path, sent)
+            elif method == "PUT" and path.endswith("/security"):
+                self.build_project()  # the fuzzer's policy may shut the owner out
+
+    def _rebuild_deleted(self, path: str, sent: dict[str, Any]) -> None:
+        last = path.rstrip("/").rsplit("/", 1)[-1].strip("{}")
+        builders = {
+            "org_id": self.build_org,
+            "role_id": self.build_role,
+            "project_id": self.build_project,
+            "invitation_id": self.build_invitation,
+            "file_id": self.build_file,
+            "schedule_id": self.build_schedule,
+            "row_id": self.build_rows,
+        }
+        if last in builders and sent.get(last) == self.ids.get(last):
+            builders[last]()
+
+
+def _cookie(response: httpx.Response) -> str:
+    for value in response.headers.get_list("set-cookie"):
+        name, _, rest = value.partition("=")
+        if name == COOKIE:
+            return rest.split(";", 1)[0]
+    raise RuntimeError("sign-in set no session cookie")
+
+
+WORLD = World(os.environ["CASAI_FUZZ_BASE_URL"], Path(os.environ["CASAI_FUZZ_OUTBOX"]))
+WORLD.sign_up()
+WORLD.build_org()
+
+
+def _declares_security(case: schemathesis.Case[Any]) -> bool:
+    return bool(case.operation.definition.raw.get("security"))
+
+
+@schemathesis.auth(refresh_interval=None, retry_on=[])
+class OwnerSession:
+    """The owner's session on every operation that declares one."""
+
+    def get(self, case: schemathesis.Case[Any], ctx: schemathesis.AuthContext) -> tuple[str, str]:
+        with WORLD.lock:
+            return WORLD.cookie, WORLD.csrf
+
+    def set(
+        self, case: schemathesis.Case[Any], data: tuple[str, str], ctx: schemathesis.AuthContext
+    ) -> None:
+        if not _declares_security(case):
+            return
+        cookie, csrf = data
+        case.cookies[COOKIE] = cookie
+        case.headers["X-CSRF-Token"] = csrf
+
+
+@schemathesis.hook
+def before_call(ctx: schemathesis.HookContext, case: schemathesis.Case[Any], **kwargs: Any) -> None:
+    parameters = case.path_parameters or {}
+    with WORLD.lock:
+        for name, value in parameters.items():
+            known = WORLD.ids.get(name)
+            made_up = (
+                isinstance(value, str) and UUID.fullmatch(value) and value not in WORLD.handed_out
+            )
+            if known and made_up:
+                parameters[name] = known
+
+
+@schemathesis.hook
+def after_call(
+    ctx: schemathesis.HookContext, case: schemathesis.Case[Any], response: schemathesis.Response
+) -> None:
+    with WORLD.lock:
+        WORLD.handed_out.update(UUID.findall(response.text or ""))
+    sent = dict(case.path_parameters or {})
+    WORLD.heal(case.method.upper(), case.path, response.status_code, sent)
