@@ -32,7 +32,7 @@ from auth.schemas import (
 from auth.sessions import Principal, Visitor
 from shared import db, housekeeping, http
 from shared.pagination import PageQuery
-from shared.problems import ProblemCode
+from shared.problems import ProblemCode, merged_refusals
 
 bp = http.Blueprint()
 signed_in = guards.signed_in
@@ -135,7 +135,11 @@ def verify_otp(ctx: http.Context) -> LoginResult:
     body=OtpResendIn,
     response=StatusOut,
     status=202,
-    errors={429: [ProblemCode.RATE_LIMITED]},
+    errors={
+        409: [ProblemCode.CONFLICT],
+        410: [ProblemCode.CHALLENGE_EXPIRED],
+        429: [ProblemCode.RATE_LIMITED],
+    },
 )
 def resend_code(ctx: http.Context) -> StatusOut:
     """Send a new e-mail code for a sign-in challenge (at most every 30 s, 5 per 15 min).
@@ -195,7 +199,7 @@ def end_other_sessions(ctx: http.Context) -> None:
     body=PasswordChangeIn,
     guard=signed_in,
     status=204,
-    errors={403: [ProblemCode.INVALID_CREDENTIALS]},
+    errors=service.PASSWORD_CHECK,
 )
 def change_password(ctx: http.Context) -> None:
     """Change the password; every other session ends."""
@@ -246,7 +250,14 @@ def mfa_status(ctx: http.Context) -> MfaStatus:
     return service.mfa_status(ctx.db, ctx.established(Principal).user)
 
 
-@bp.endpoint("PUT", "auth/mfa/email", body=MfaEmailIn, response=MfaStatus, guard=with_second_factor)
+@bp.endpoint(
+    "PUT",
+    "auth/mfa/email",
+    body=MfaEmailIn,
+    response=MfaStatus,
+    guard=with_second_factor,
+    errors=service.PASSWORD_CHECK,
+)
 def set_email_otp(ctx: http.Context) -> MfaStatus:
     """Turn e-mail codes at sign-in on or off (password, and a session with a second factor).
 
@@ -255,7 +266,13 @@ def set_email_otp(ctx: http.Context) -> MfaStatus:
     return service.set_email_otp(ctx.db, ctx.established(Principal), ctx.body)
 
 
-@bp.endpoint("POST", "auth/mfa/totp/setup", response=TotpSetup, guard=with_second_factor)
+@bp.endpoint(
+    "POST",
+    "auth/mfa/totp/setup",
+    response=TotpSetup,
+    guard=with_second_factor,
+    errors={409: [ProblemCode.CONFLICT]},
+)
 def setup_totp(ctx: http.Context) -> TotpSetup:
     """Start adding an authenticator app; needs a session that passed a second factor."""
     return service.setup_totp(ctx.db, ctx.established(Principal))
@@ -267,6 +284,7 @@ def setup_totp(ctx: http.Context) -> TotpSetup:
     body=TotpConfirmIn,
     response=RecoveryCodes,
     guard=with_second_factor,
+    errors=merged_refusals(service.APP_CODE_CHECK, {409: [ProblemCode.CONFLICT]}),
 )
 def confirm_totp(ctx: http.Context) -> RecoveryCodes:
     """Finish adding the authenticator app with its first code; returns 10 recovery codes.
@@ -282,7 +300,9 @@ def confirm_totp(ctx: http.Context) -> RecoveryCodes:
     body=TotpDeleteIn,
     guard=with_second_factor,
     status=204,
-    errors={400: [ProblemCode.INVALID_CODE], 403: [ProblemCode.INVALID_CREDENTIALS]},
+    errors=merged_refusals(
+        service.PASSWORD_CHECK, service.APP_CODE_CHECK, {404: [ProblemCode.NOT_FOUND]}
+    ),
 )
 def remove_totp(ctx: http.Context) -> None:
     """Remove the authenticator app (password, a current code, a session with a second factor).
@@ -298,6 +318,7 @@ def remove_totp(ctx: http.Context) -> None:
     body=PasswordIn,
     response=RecoveryCodes,
     guard=with_second_factor,
+    errors=merged_refusals(service.PASSWORD_CHECK, {409: [ProblemCode.CONFLICT]}),
 )
 def regenerate_recovery_codes(ctx: http.Context) -> RecoveryCodes:
     """Ten new recovery codes; the old ones stop working and the other sessions end.
@@ -337,10 +358,10 @@ def export_me(ctx: http.Context) -> PrivacyExport:
     guard=signed_in,
     status=204,
     response_headers=["Set-Cookie"],
-    errors={
-        403: [ProblemCode.INVALID_CREDENTIALS, ProblemCode.MFA_REQUIRED],
-        409: [ProblemCode.CONFLICT],
-    },
+    errors=merged_refusals(
+        service.PASSWORD_CHECK,
+        {403: [ProblemCode.MFA_REQUIRED], 409: [ProblemCode.CONFLICT]},
+    ),
 )
 def delete_me(ctx: http.Context) -> None:
     """Delete the account: the password, and a second factor when the account has one.

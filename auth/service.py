@@ -69,7 +69,14 @@ from shared import audit, clock, crypto, email, throttle
 from shared.client import Client
 from shared.db import transaction as db_transaction
 from shared.pagination import PageQuery
-from shared.problems import Problem, not_found, rate_limited, validation_error
+from shared.problems import (
+    Problem,
+    ProblemCode,
+    Refusals,
+    not_found,
+    rate_limited,
+    validation_error,
+)
 from shared.throttle import Limit
 
 log = logging.getLogger("casai.auth")
@@ -178,6 +185,15 @@ def _count_failure(db: Session, address: str, ip: str | None) -> None:
     LOGIN_FAILURES.hit(db, otp.address_subject(address))
     if ip is not None:
         LOGIN_FAILURES_PER_CLIENT.hit(db, ip)
+
+
+# What require_password answers, for the endpoints that call it (their `errors=`).
+PASSWORD_CHECK: Refusals = {
+    403: [ProblemCode.INVALID_CREDENTIALS],
+    429: [ProblemCode.RATE_LIMITED],
+}
+# What checking an authenticator code answers: wrong, or too many wrong ones.
+APP_CODE_CHECK: Refusals = {400: [ProblemCode.INVALID_CODE], 429: [ProblemCode.RATE_LIMITED]}
 
 
 def require_password(db: Session, me: Principal, password: str) -> None:

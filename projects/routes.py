@@ -267,7 +267,7 @@ def remove_member(ctx: http.Context) -> None:
     response=InvitationOut,
     status=201,
     guard=project_gate(Permission.MEMBERS_INVITE),
-    errors={429: [ProblemCode.RATE_LIMITED]},
+    errors={409: [ProblemCode.CONFLICT], 429: [ProblemCode.RATE_LIMITED]},
 )
 def create_invitation(ctx: http.Context) -> InvitationOut:
     """Invite someone by e-mail; the link with the token goes only to that address."""

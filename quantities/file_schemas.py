@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from quantities.file_types import FileType
+from shared.config import get_settings
 from shared.schemas import Request
 
 
@@ -26,6 +34,20 @@ FileName = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
     AfterValidator(_a_name_not_a_path),
 ]
+
+
+def _whole_number(value: Any) -> Any:
+    # JSON's integers include 12.0; a string or a boolean is not one.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("send a whole number")
+    return value
+
+
+def _largest_file(schema: dict[str, Any]) -> None:
+    # The deployment's limit, read when the document is made (the service checks it).
+    schema["maximum"] = get_settings().files_max_bytes
 
 
 class FileCreate(Request):
@@ -48,7 +70,13 @@ class FileCreate(Request):
         "audited: `complete` decides the type from the name and the content."
     )
     size: Annotated[
-        StrictInt, Field(ge=1, description="Bytes; `complete` checks the blob has them.")
+        Annotated[int, Field(ge=1)],
+        BeforeValidator(_whole_number),
+        Field(
+            description="Bytes; `complete` checks the blob has them. Over the maximum "
+            "(CASAI_FILES_MAX_BYTES) the answer is 413.",
+            json_schema_extra=_largest_file,
+        ),
     ]
 
 

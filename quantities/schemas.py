@@ -186,6 +186,37 @@ class Placement(Request):
     first: StrictBool = False
 
 
+def _absent(*names: str) -> dict[str, Any]:
+    return {"properties": {name: {"type": "null"} for name in names}}
+
+
+def _when(field: str, values: list[str]) -> dict[str, Any]:
+    return {"properties": {field: {"enum": values}}, "required": [field]}
+
+
+# A heading or a text carries no unit, quantity, price or amount and keeps the normal
+# entry rule; a lump sum carries an amount only; an amount only a lump sum; a rate-only
+# row no quantity; a row included elsewhere no price.
+ROW_CONTENT_RULES: list[dict[str, Any]] = [
+    {
+        "if": _when("kind", ["heading", "text"]),
+        "then": {
+            "properties": {
+                **_absent("unit", "quantity", "unit_price", "amount")["properties"],
+                "entry_rule": {"const": "normal"},
+            }
+        },
+    },
+    {
+        "if": _when("entry_rule", ["lump_sum"]),
+        "then": _absent("quantity", "unit_price"),
+        "else": _absent("amount"),
+    },
+    {"if": _when("entry_rule", ["rate_only"]), "then": _absent("quantity")},
+    {"if": _when("entry_rule", ["included_elsewhere"]), "then": _absent("unit_price")},
+]
+
+
 class RowCreate(RowFields, Placement):
     model_config = ConfigDict(
         json_schema_extra={
@@ -212,6 +243,16 @@ class RowCreate(RowFields, Placement):
     id: uuid.UUID | None = Field(
         default=None, description="Chosen by the client so later batch operations can name it."
     )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The rules of quantities.tree.check_content a new row's own fields decide, for
+        the document (the unit's code is checked against GET /units besides)."""
+        json_schema = super().__get_pydantic_json_schema__(schema, handler)
+        handler.resolve_ref_schema(json_schema)["allOf"] = ROW_CONTENT_RULES
+        return json_schema
 
 
 class RowPatch(RowFields, Patch):

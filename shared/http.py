@@ -40,6 +40,7 @@ from shared.problems import (
     SECURITY_HEADERS,
     Problem,
     ProblemCode,
+    Refusals,
     internal_error,
     not_found,
     payload_too_large,
@@ -74,8 +75,6 @@ Guard = Callable[["Context"], None]
 Model = TypeVar("Model", bound=BaseModel)
 Established = TypeVar("Established")
 GuardT = TypeVar("GuardT", bound=Guard)
-# What a guard or a handler may answer instead of success: status → the problem codes.
-Refusals = Mapping[int, Sequence[ProblemCode]]
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from typing import Any, cast
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from shared.http import Endpoint, Refusals, guard_contract
-from shared.problems import ProblemCode
+from shared.http import Endpoint, guard_contract
+from shared.problems import ProblemCode, Refusals, merged_refusals
+from shared.schemas import CLEAN_TEXT_PATTERN, free_text_schemas
 
 _PARAMETER = re.compile(r"\{\*{0,2}(?P<name>\w+)(?P<constraints>(:[^}=?]+)*)\??(=[^}]*)?\}")
 _CONSTRAINT_SCHEMAS: dict[str, dict[str, str]] = {
@@ -115,12 +116,7 @@ def refusals(endpoint: Endpoint) -> dict[int, list[ProblemCode]]:
         parts.append(guard_contract(endpoint.guard).refusals)
         if endpoint.method in UNSAFE_METHODS:
             parts.append(_WITH_CSRF)
-    merged: dict[int, list[ProblemCode]] = {}
-    for part in parts:
-        for status, codes in part.items():
-            known = merged.setdefault(status, [])
-            known.extend(code for code in codes if code not in known)
-    return dict(sorted(merged.items()))
+    return merged_refusals(*parts)
 
 
 def build_document(endpoints: Iterable[Endpoint], *, title: str, version: str) -> dict[str, Any]:
@@ -270,12 +266,18 @@ def _openapi_path(route: str) -> tuple[str, list[dict[str, Any]]]:
 
 
 def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """The model's fields as query parameters. Free text carries the pattern of clean
+    text: the host refuses a request target with control characters (400 bad_request)."""
     schema = model.model_json_schema()
     required = set(schema.get("required", []))
-    return [
-        {"name": name, "in": "query", "required": name in required, "schema": property_schema}
-        for name, property_schema in schema.get("properties", {}).items()
-    ]
+    parameters = []
+    for name, property_schema in schema.get("properties", {}).items():
+        for text in free_text_schemas(property_schema):
+            text["pattern"] = CLEAN_TEXT_PATTERN
+        parameters.append(
+            {"name": name, "in": "query", "required": name in required, "schema": property_schema}
+        )
+    return parameters
 
 
 def _operation(

@@ -7,7 +7,7 @@ reach no function) turn it into an `application/problem+json` response.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from enum import StrEnum
 from http import HTTPStatus
@@ -164,3 +164,17 @@ def http_error(status: int, detail: str = "") -> Problem:
 
 def internal_error() -> Problem:
     return Problem(500, "internal_error", "Something went wrong on our side.")
+
+
+# What a guard or a handler may answer instead of success: status → the problem codes.
+Refusals = Mapping[int, Sequence[ProblemCode]]
+
+
+def merged_refusals(*parts: Refusals) -> dict[int, list[ProblemCode]]:
+    """The refusals of every part, status by status, each code once, in status order."""
+    merged: dict[int, list[ProblemCode]] = {}
+    for part in parts:
+        for status, codes in part.items():
+            known = merged.setdefault(status, [])
+            known.extend(code for code in codes if code not in known)
+    return dict(sorted(merged.items()))

@@ -108,16 +108,16 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def _free_text_schemas(schema: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def free_text_schemas(schema: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The free-text string schemas of a property (itself, its `anyOf` branches, its
     items): those not already bound by an enum, a format or a pattern."""
     bound = ("enum", "const", "format", "pattern")
     if schema.get("type") == "string" and not any(key in schema for key in bound):
         yield schema
     for branch in schema.get("anyOf", []):
-        yield from _free_text_schemas(branch)
+        yield from free_text_schemas(branch)
     if isinstance(schema.get("items"), dict):
-        yield from _free_text_schemas(schema["items"])
+        yield from free_text_schemas(schema["items"])
 
 
 def _non_null(schema: dict[str, Any]) -> dict[str, Any]:
@@ -158,7 +158,7 @@ class Request(BaseModel):
             schema_of["oneOf"] = [{"required": [name]} for name in cls.exactly_one_of]
         for name, property_schema in properties.items():
             multiline = name in cls.multiline
-            for text in _free_text_schemas(property_schema):
+            for text in free_text_schemas(property_schema):
                 text["pattern"] = CLEAN_MULTILINE_PATTERN if multiline else CLEAN_TEXT_PATTERN
         return schema
 

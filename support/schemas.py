@@ -63,7 +63,10 @@ class TicketIn(Request):
                     "project_id": "0c9e8f1a-5b2d-4a7c-8e3f-6d1b4a9c2e70",
                     "person_email": "erik.sjoberg@konsultbolaget.se",
                 },
-            ]
+            ],
+            # The rule of _person_only_to_deny, for the document.
+            "if": {"not": {"properties": {"category": {"const": "access_denial"}}}},
+            "then": {"properties": {"person_email": {"type": "null"}}},
         }
     )
 

@@ -5,18 +5,19 @@ the process of the fuzzer, against the dev host named by CASAI_FUZZ_BASE_URL, wh
 outbox is CASAI_FUZZ_OUTBOX. It makes, through the API as any client would:
 
 - an account that owns an organisation (with a custom role), a project in it with a
-  pending invitation and a file, and a schedule with rows; signed in without a second
-  factor, so that the gate's refusals (`mfa_required`) are what a project that turns
-  on 2FA answers;
+  pending invitation and a file, and a schedule with rows; signed in with a password
+  and stepped up with an e-mail code, so the operations that need a second factor
+  (an authenticator app's set-up, recovery codes) are reached too;
 - the session's cookie and CSRF token on every operation that declares security
   (`auth`); anonymous operations go without;
-- real ids for path parameters (`before_call`): a generated UUID the server never
-  handed out is replaced by the world's id of that name, so each operation is tried on
+- real ids for path parameters and body fields (`before_call`): a generated UUID the
+  server never handed out is replaced by the world's id of that name, so each operation is tried on
   something that exists; an id the server did hand out (a link of the stateful phase,
   a created resource) is kept;
 - what the fuzzer destroys is made again (`after_call`): a deleted organisation,
   project, schedule, row, role, invitation or file, a project that now requires 2FA,
-  an ended session, a deleted account. Nothing is excluded from the fuzzing for it.
+  an ended session, a deleted account, an account its wrong passwords locked (a new
+  owner then). Nothing is excluded from the fuzzing for it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import os
 import re
 import secrets
 import threading
+import time
 import uuid
 from email.policy import default
 from pathlib import Path
@@ -50,6 +52,10 @@ PATH_IDS = (
     "user_id",
     "session_id",
 )
+
+
+class ThrottledError(Exception):
+    """Sign-in answered 429: the account's failed sign-ins are over the limit."""
 
 
 class World:
@@ -82,6 +88,7 @@ class World:
 
     def sign_up(self) -> None:
         self.email = f"fuzz-{secrets.token_hex(5)}@example.se"
+        before = self._mail()
         registered = self.http.post(
             "/api/auth/register",
             json={"email": self.email, "password": PASSWORD, "display_name": "Fuzz Ägare"},
@@ -89,31 +96,69 @@ class World:
         assert registered.status_code == 202, registered.text
         verified = self.http.post(
             "/api/auth/verify-email",
-            json={"email": self.email, "code": self._last_code(), "password": PASSWORD},
+            json={"email": self.email, "code": self._new_code(before), "password": PASSWORD},
         )
         assert verified.status_code == 200, verified.text
         self.sign_in()
 
     def sign_in(self) -> None:
+        before = self._mail()
         response = self.http.post(
             "/api/auth/login", json={"email": self.email, "password": PASSWORD}
         )
+        if response.status_code == 429:
+            raise ThrottledError
         if response.status_code != 200:
             raise RuntimeError(f"sign-in: {response.status_code} {response.text}")
         body = response.json()
-        self.cookie = response.cookies.get(COOKIE) or _cookie(response)
+        if body["status"] == "otp_required":  # the fuzzer turned e-mail codes on
+            code = {"challenge_id": body["challenge_id"], "code": self._new_code(before)}
+            response = self.http.post("/api/auth/otp/verify", json=code)
+            body = response.json()
+        self._take_session(response)
+        if not body["session"]["mfa"]:  # a second factor, as a careful user has
+            before = self._mail()
+            challenge = self.made("POST", "auth/step-up")
+            code = {"challenge_id": challenge["challenge_id"], "code": self._new_code(before)}
+            self._take_session(self.call("POST", "auth/otp/verify", json=code))
+
+    def _take_session(self, signed_in: httpx.Response) -> None:
+        """Keep the session a sign-in (or a step-up, which renews it) answered with."""
+        if signed_in.status_code != 200:
+            raise RuntimeError(f"sign-in: {signed_in.status_code} {signed_in.text}")
+        body = signed_in.json()
+        self.cookie = _cookie(signed_in)
         self.csrf = body["csrf_token"]
         self.ids["session_id"] = body["session"]["id"]
         self.ids["user_id"] = body["user"]["id"]
 
-    def _last_code(self) -> str:
-        for path in sorted(self.outbox.glob("*.eml"), reverse=True):
-            message = email.message_from_bytes(path.read_bytes(), policy=default)
-            if self.email in str(message["To"]):
-                found = re.search(r"\b(\d{6})\b", message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
-                if found:
-                    return found.group(1)
-        raise RuntimeError(f"no code for {self.email}")
+    def sign_in_again(self) -> None:
+        try:
+            self.sign_in()
+        except ThrottledError:  # the fuzzer's wrong passwords count as failed sign-ins
+            self.new_owner()
+
+    def new_owner(self) -> None:
+        self.sign_up()
+        self.build_org()
+
+    def _mail(self) -> set[Path]:
+        return set(self.outbox.glob("*.eml")) if self.outbox.exists() else set()
+
+    def _new_code(self, before: set[Path]) -> str:
+        """The code of the first message to the owner not among `before`; the outbox may
+        be written just after the answer, so it is looked at again for a while."""
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            for path in sorted(self._mail() - before):
+                message = email.message_from_bytes(path.read_bytes(), policy=default)
+                body = message.get_body(("plain",))
+                if self.email in str(message["To"]) and body is not None:
+                    found = re.search(r"\b(\d{6})\b", str(body.get_content()))
+                    if found:
+                        return found.group(1)
+            time.sleep(0.1)
+        raise RuntimeError(f"no new code for {self.email}")
 
     # --- what it owns ---------------------------------------------------------------
 
@@ -186,10 +231,9 @@ class World:
             if path == "/auth/logout" or (
                 method == "DELETE" and sent.get("session_id") == self.ids["session_id"]
             ):
-                self.sign_in()
+                self.sign_in_again()
             elif method == "DELETE" and path == "/me":
-                self.sign_up()
-                self.build_org()
+                self.new_owner()
             elif method == "DELETE":
                 self._rebuild_deleted(path, sent)
             elif method == "PUT" and path.endswith("/security"):
@@ -219,8 +263,7 @@ def _cookie(response: httpx.Response) -> str:
 
 
 WORLD = World(os.environ["CASAI_FUZZ_BASE_URL"], Path(os.environ["CASAI_FUZZ_OUTBOX"]))
-WORLD.sign_up()
-WORLD.build_org()
+WORLD.new_owner()
 
 
 def _declares_security(case: schemathesis.Case[Any]) -> bool:
@@ -245,17 +288,21 @@ class OwnerSession:
         case.headers["X-CSRF-Token"] = csrf
 
 
+def _with_real_ids(values: dict[str, Any]) -> None:
+    """Replace each made-up id among `values` by the world's id of that name."""
+    for name, value in values.items():
+        known = WORLD.ids.get(name)
+        made_up = isinstance(value, str) and UUID.fullmatch(value) and value not in WORLD.handed_out
+        if known and made_up:
+            values[name] = known
+
+
 @schemathesis.hook
 def before_call(ctx: schemathesis.HookContext, case: schemathesis.Case[Any], **kwargs: Any) -> None:
-    parameters = case.path_parameters or {}
     with WORLD.lock:
-        for name, value in parameters.items():
-            known = WORLD.ids.get(name)
-            made_up = (
-                isinstance(value, str) and UUID.fullmatch(value) and value not in WORLD.handed_out
-            )
-            if known and made_up:
-                parameters[name] = known
+        _with_real_ids(case.path_parameters or {})
+        if isinstance(case.body, dict):  # e.g. an invitation's role_id
+            _with_real_ids(case.body)
 
 
 @schemathesis.hook
@@ -263,6 +310,59 @@ def after_call(
     ctx: schemathesis.HookContext, case: schemathesis.Case[Any], response: schemathesis.Response
 ) -> None:
     with WORLD.lock:
-        WORLD.handed_out.update(UUID.findall(response.text or ""))
+        if 200 <= response.status_code < 300:
+            WORLD.handed_out.update(UUID.findall(response.text or ""))
     sent = dict(case.path_parameters or {})
     WORLD.heal(case.method.upper(), case.path, response.status_code, sent)
+
+
+# What the server may refuse in a request its schema accepts, because no schema can
+# know it; the fuzzer's `valid_data_is_accepted` allows these and nothing else.
+REFUSED_ALTHOUGH_VALID_CODES = {
+    "invalid_code": "a code is a secret: only the one the server sent is right",
+    "challenge_expired": "a challenge the server did not open, or that ended, is gone",
+    "precondition_failed": "a version that is no longer the current one",
+}
+REFUSED_ALTHOUGH_VALID_FIELDS = {
+    "cursor": "a list takes back only the cursors it handed out (signed)",
+    "role_id": "a role of another organisation, or none at all",
+    "unit": "a unit is one of GET /units, data the schema does not hold",
+    "password": "a common password, or the account's own name, is refused",
+    "new_password": "a common password, or the account's own name, is refused",
+}
+# Edits of a row that exists: its fields must suit the kind and entry rule it has.
+ROW_EDITS = frozenset({"update_row", "batch"})
+ROW_FIELDS = frozenset({"quantity", "unit_price", "amount", "unit", "entry_rule"})
+
+
+def _refused_fields(problem: dict[str, Any]) -> set[str]:
+    return {str(error.get("field", "")).rsplit(".", 1)[-1] for error in problem.get("errors", [])}
+
+
+@schemathesis.check
+def valid_data_is_accepted(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case[Any]
+) -> bool | None:
+    """schemathesis's positive_data_acceptance, allowing only the refusals above."""
+    meta = case.meta
+    if meta is None or not meta.generation.mode.is_positive or response.status_code < 400:
+        return None
+    if response.status_code in (401, 403, 404, 409, 429) or response.status_code >= 500:
+        return None  # as positive_data_acceptance: credentials, existence, state, limits
+    try:
+        problem = response.json()
+    except ValueError:
+        problem = {}
+    code = problem.get("code") if isinstance(problem, dict) else None
+    if code in REFUSED_ALTHOUGH_VALID_CODES:
+        return None
+    fields = _refused_fields(problem) if isinstance(problem, dict) else set()
+    allowed = set(REFUSED_ALTHOUGH_VALID_FIELDS)
+    if case.operation.definition.raw.get("operationId") in ROW_EDITS:
+        allowed |= ROW_FIELDS
+    if fields and fields <= allowed:
+        return None
+    raise AssertionError(
+        f"Valid data should have been accepted, got {response.status_code} {code}: "
+        f"{problem.get('detail') if isinstance(problem, dict) else response.text[:200]}"
+    )
