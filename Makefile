@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DATA_DIR ?= .data
 
-.PHONY: run test migrate deps odbc-driver rehearse bench load clean
+.PHONY: run test fuzz migrate deps odbc-driver rehearse bench load clean
 
 deps: $(VENV)/.installed node_modules/.installed
 
@@ -59,6 +59,13 @@ test: deps infra-checks odbc-driver
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+
+## The long schemathesis pass (tests/test_fuzz.py; `make test` runs a short one):
+## FUZZ_EXAMPLES examples per operation, every check, the stateful phase.
+FUZZ_EXAMPLES ?= 100
+fuzz: deps
+	CASAI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) CASAI_FUZZ_TIME_LIMIT_S=5400 \
+	  $(PY) -m pytest -p no:xdist tests/test_fuzz.py
 
 ## What `azd up` would run, run here without Azure, then what a first deployment must confirm
 ## (infra/README.md, Rehearsal). Not part of `make test`; its pieces are.
