@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -73,11 +74,27 @@ def snapshot(host: Host, tables: list[str]) -> dict[str, Any]:
     engine = create_engine(host.env["CASAI_DATABASE_URL"])
     try:
         with engine.connect() as connection:
+            if "schedule_revisions" in tables:
+                _until_snapshots_are_hashed(connection)
             state: dict[str, Any] = {table: rows_of(connection, table) for table in tables}
     finally:
         engine.dispose()
     state["outbox"] = len(list(host.outbox.glob("*.eml"))) if host.outbox.exists() else 0
     return state
+
+
+def _until_snapshots_are_hashed(connection: Connection, seconds: float = 10) -> None:
+    """Wait (a while) until every issued revision has its snapshot's hash: the app writes
+    it just after answering, so a picture taken at once could catch it half-way."""
+    unhashed = text(
+        "SELECT COUNT(*) FROM schedule_revisions "
+        "WHERE issued_at IS NOT NULL AND snapshot_sha256 IS NULL"
+    )
+    deadline = time.monotonic() + seconds
+    while connection.execute(unhashed).scalar_one() and time.monotonic() < deadline:
+        connection.rollback()  # a fresh look at the table on the next round
+        time.sleep(0.1)
+    connection.rollback()
 
 
 # --- hostile bodies, for the adversarial suites -------------------------------------
