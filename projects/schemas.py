@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     Field,
     RootModel,
     StrictBool,
@@ -16,7 +15,7 @@ from pydantic import (
 )
 
 from projects.permissions import Permission
-from shared.schemas import EmailAddress, Patch, Request
+from shared.schemas import EmailAddress, Patch, Request, Schema
 
 OrgRole = Literal["admin", "member"]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -38,7 +37,7 @@ Permissions = Annotated[
 # --- permissions ----------------------------------------------------------------
 
 
-class PermissionOut(BaseModel):
+class PermissionOut(Schema):
     key: str
     description: str
     description_sv: str
@@ -59,19 +58,19 @@ class OrgPatch(Request):
     name: Name
 
 
-class OrgOut(BaseModel):
+class OrgOut(Schema):
     id: uuid.UUID
     name: str
     my_org_role: OrgRole
     created_at: datetime
 
 
-class OrgList(BaseModel):
+class OrgList(Schema):
     items: list[OrgOut]
     next_cursor: str | None
 
 
-class OrgMemberOut(BaseModel):
+class OrgMemberOut(Schema):
     user_id: uuid.UUID
     email: str
     display_name: str
@@ -79,7 +78,7 @@ class OrgMemberOut(BaseModel):
     added_at: datetime
 
 
-class OrgMemberList(BaseModel):
+class OrgMemberList(Schema):
     items: list[OrgMemberOut]
     next_cursor: str | None
 
@@ -106,7 +105,7 @@ class RolePatch(Patch):
     permissions: Permissions | None = None
 
 
-class RoleOut(BaseModel):
+class RoleOut(Schema):
     id: uuid.UUID
     key: str
     name: str = Field(description="In the caller's language.")
@@ -117,12 +116,12 @@ class RoleOut(BaseModel):
     builtin: bool
 
 
-class RoleList(BaseModel):
+class RoleList(Schema):
     items: list[RoleOut]
     next_cursor: None = None
 
 
-class RoleRef(BaseModel):
+class RoleRef(Schema):
     id: uuid.UUID
     key: str
     name: str
@@ -155,7 +154,7 @@ class ProjectSecurity(Request):
     require_totp: StrictBool
 
 
-class ProjectOut(BaseModel):
+class ProjectOut(Schema):
     id: uuid.UUID
     org_id: uuid.UUID
     name: str
@@ -169,7 +168,7 @@ class ProjectOut(BaseModel):
     mfa_satisfied: bool = Field(description="Whether this session meets the 2FA requirement.")
 
 
-class GatedProject(BaseModel):
+class GatedProject(Schema):
     """A project whose gate refuses this session: only what a session without the
     required second factor may see. The rest comes after a step-up (`mfa_satisfied`)."""
 
@@ -181,12 +180,12 @@ class GatedProject(BaseModel):
     mfa_satisfied: Literal[False]
 
 
-class ProjectList(BaseModel):
+class ProjectList(Schema):
     items: list[ProjectOut | GatedProject]
     next_cursor: str | None
 
 
-class MemberOut(BaseModel):
+class MemberOut(Schema):
     user_id: uuid.UUID
     email: str
     display_name: str
@@ -195,7 +194,7 @@ class MemberOut(BaseModel):
     added_at: datetime
 
 
-class MemberList(BaseModel):
+class MemberList(Schema):
     items: list[MemberOut]
     next_cursor: str | None
 
@@ -214,7 +213,7 @@ class InvitationCreate(Request):
     require_2fa: StrictBool = False
 
 
-class InvitationOut(BaseModel):
+class InvitationOut(Schema):
     id: uuid.UUID
     email: str
     role: RoleRef
@@ -223,7 +222,7 @@ class InvitationOut(BaseModel):
     invited_by: str
 
 
-class InvitationList(BaseModel):
+class InvitationList(Schema):
     items: list[InvitationOut]
     next_cursor: str | None
 
@@ -245,7 +244,7 @@ class AcceptIn(Request):
         return self
 
 
-class InvitationPreview(BaseModel):
+class InvitationPreview(Schema):
     project_name: str
     org_name: str
     invited_by: str
@@ -253,11 +252,11 @@ class InvitationPreview(BaseModel):
     expires_at: datetime
 
 
-class AcceptedOut(BaseModel):
+class AcceptedOut(Schema):
     project: ProjectOut | GatedProject
 
 
-class MyInvitation(BaseModel):
+class MyInvitation(Schema):
     id: uuid.UUID
     project_name: str
     org_name: str
@@ -267,7 +266,7 @@ class MyInvitation(BaseModel):
     expires_at: datetime
 
 
-class MyInvitationList(BaseModel):
+class MyInvitationList(Schema):
     items: list[MyInvitation]
     next_cursor: None = None
 
@@ -275,7 +274,7 @@ class MyInvitationList(BaseModel):
 # --- audit ----------------------------------------------------------------------
 
 
-class AuditEventOut(BaseModel):
+class AuditEventOut(Schema):
     id: str
     action: str
     at: datetime
@@ -285,6 +284,6 @@ class AuditEventOut(BaseModel):
     details: dict[str, Any]
 
 
-class AuditList(BaseModel):
+class AuditList(Schema):
     items: list[AuditEventOut]
     next_cursor: str | None

@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, StrictInt, StringConstraints
+from pydantic import AfterValidator, Field, StrictInt, StringConstraints
 
 from quantities.file_types import FileType
-from shared.schemas import Request
+from shared.schemas import Request, Schema
 
 
 def _a_name_not_a_path(value: str) -> str:
@@ -39,14 +39,14 @@ class FileCreate(Request):
     ]
 
 
-class FileUpload(BaseModel):
+class FileUpload(Schema):
     id: uuid.UUID
     upload_url: str = Field(description="PUT the bytes here, once, with `upload_headers`.")
     upload_headers: dict[str, str]
     expires_at: datetime
 
 
-class FileOut(BaseModel):
+class FileOut(Schema):
     id: uuid.UUID
     project_id: uuid.UUID
     filename: str
@@ -66,6 +66,6 @@ class FileDownload(FileOut):
     download_expires_at: datetime
 
 
-class FileList(BaseModel):
+class FileList(Schema):
     items: list[FileOut]
     next_cursor: str | None

@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -21,10 +20,10 @@ from pydantic import (
     StringConstraints,
 )
 
-from shared.schemas import Patch, Request
+from shared.schemas import Patch, Request, Schema
 
 
-class UnitOut(BaseModel):
+class UnitOut(Schema):
     model_config = ConfigDict(from_attributes=True)
 
     code: str
@@ -34,7 +33,7 @@ class UnitOut(BaseModel):
     unece_code: str
 
 
-class UnitList(BaseModel):
+class UnitList(Schema):
     items: list[UnitOut]
     next_cursor: None = None
 
@@ -94,7 +93,7 @@ class SchedulePatch(Patch):
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
 
 
-class ScheduleOut(BaseModel):
+class ScheduleOut(Schema):
     id: uuid.UUID
     project_id: uuid.UUID
     name: str
@@ -106,7 +105,7 @@ class ScheduleOut(BaseModel):
     created_at: datetime
 
 
-class ScheduleList(BaseModel):
+class ScheduleList(Schema):
     items: list[ScheduleOut]
     next_cursor: str | None
 
@@ -156,7 +155,7 @@ class RowPatch(RowFields, Patch):
     """Any row field; `RowFields` keeps title and entry rule from being nulled."""
 
 
-class RowOut(BaseModel):
+class RowOut(Schema):
     id: uuid.UUID
     parent_id: uuid.UUID | None
     position: int = Field(
@@ -182,12 +181,12 @@ class RowOut(BaseModel):
     version: int
 
 
-class RowList(BaseModel):
+class RowList(Schema):
     items: list[RowOut]
     next_cursor: None = None
 
 
-class RowsQuery(BaseModel):
+class RowsQuery(Schema):
     revision_id: uuid.UUID | None = None
 
 
@@ -224,7 +223,7 @@ class BatchIn(Request):
     operations: Annotated[list[Operation], Field(min_length=1, max_length=MAX_BATCH)]
 
 
-class BatchOut(BaseModel):
+class BatchOut(Schema):
     created: int
     updated: int
     deleted: int
@@ -235,7 +234,7 @@ class BatchOut(BaseModel):
 # --- summary --------------------------------------------------------------------
 
 
-class HeadingTotal(BaseModel):
+class HeadingTotal(Schema):
     id: uuid.UUID
     code: str | None
     title: str
@@ -243,12 +242,12 @@ class HeadingTotal(BaseModel):
     total: Money
 
 
-class CostBearerTotal(BaseModel):
+class CostBearerTotal(Schema):
     cost_bearer: str | None
     total: Money
 
 
-class Summary(BaseModel):
+class Summary(Schema):
     schedule_id: uuid.UUID
     revision_id: uuid.UUID
     currency: str
@@ -266,7 +265,7 @@ class RevisionCreate(Request):
     label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 
 
-class RevisionOut(BaseModel):
+class RevisionOut(Schema):
     id: uuid.UUID
     schedule_id: uuid.UUID
     label: str
@@ -280,7 +279,7 @@ class RevisionOut(BaseModel):
     )
 
 
-class RevisionList(BaseModel):
+class RevisionList(Schema):
     items: list[RevisionOut]
     next_cursor: str | None
 
@@ -288,7 +287,7 @@ class RevisionList(BaseModel):
 # --- compare --------------------------------------------------------------------
 
 
-class CompareQuery(BaseModel):
+class CompareQuery(Schema):
     """Two revisions of the schedule: their ids, or `working` for the working one."""
 
     model_config = ConfigDict(populate_by_name=True)
@@ -297,7 +296,7 @@ class CompareQuery(BaseModel):
     to: Literal["working"] | uuid.UUID
 
 
-class ComparedRow(BaseModel):
+class ComparedRow(Schema):
     id: uuid.UUID  # in the revision it is listed from (`to`; `from` for removed rows)
     stable_key: uuid.UUID
     kind: str
@@ -305,7 +304,7 @@ class ComparedRow(BaseModel):
     title: str
 
 
-class FieldChange(BaseModel):
+class FieldChange(Schema):
     field: str
     old: str | None
     new: str | None
@@ -315,13 +314,13 @@ class RowChange(ComparedRow):
     changes: list[FieldChange]
 
 
-class TotalChange(BaseModel):
+class TotalChange(Schema):
     old: Money
     new: Money
     difference: Money
 
 
-class HeadingTotalChange(BaseModel):
+class HeadingTotalChange(Schema):
     stable_key: uuid.UUID
     code: str | None
     title: str
@@ -331,7 +330,7 @@ class HeadingTotalChange(BaseModel):
     subtree_changed: bool
 
 
-class Comparison(BaseModel):
+class Comparison(Schema):
     schedule_id: uuid.UUID
     from_revision_id: uuid.UUID
     to_revision_id: uuid.UUID
@@ -347,36 +346,36 @@ class Comparison(BaseModel):
 # --- export and import ----------------------------------------------------------
 
 
-class ExportQuery(BaseModel):
+class ExportQuery(Schema):
     format: Literal["xlsx", "csv"]
     revision_id: uuid.UUID | None = None
 
 
-class ImportQuery(BaseModel):
+class ImportQuery(Schema):
     mode: Literal["append", "replace", "prices"]
     revision_id: uuid.UUID | None = Field(
         default=None, description="Only the working revision can change: an issued one is 409."
     )
 
 
-class ImportRowError(BaseModel):
+class ImportRowError(Schema):
     row: int = Field(description="The row's number in the file, as a spreadsheet shows it.")
     message: str
 
 
-class ImportDifference(BaseModel):
+class ImportDifference(Schema):
     row: int
     id: uuid.UUID | None = Field(description="The schedule row it matched, if any.")
     fields: list[str]
     message: str
 
 
-class ImportColumn(BaseModel):
+class ImportColumn(Schema):
     field: str
     header: str = Field(description="The column's header as the file names it.")
 
 
-class ImportReport(BaseModel):
+class ImportReport(Schema):
     """What an import did; with `errors`, nothing was written."""
 
     mode: Literal["append", "replace", "prices"]

@@ -17,18 +17,19 @@ import uuid
 from datetime import datetime
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import Select, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from shared import crypto
 from shared.problems import Problem, validation_error
+from shared.schemas import Schema
 
 Row = TypeVar("Row")
 CURSOR_KEY = "cursor"  # the crypto.mac purpose: cursor MACs are good for nothing else
 
 
-class PageQuery(BaseModel):
+class PageQuery(Schema):
     limit: int = Field(default=50, ge=1, le=500)
     cursor: str | None = Field(default=None, max_length=2048)
 
