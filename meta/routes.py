@@ -4,9 +4,8 @@ import logging
 
 import azure.functions as func
 
-from meta import service
 from meta.schemas import Health
-from shared import audit, db, housekeeping, http
+from shared import housekeeping, http
 from shared.openapi import build_document
 from shared.problems import unavailable
 
@@ -23,6 +22,8 @@ def health(ctx: http.Context) -> Health:
 
     Answers 503 `unavailable` with the same `checks`, naming the failing ones.
     """
+    from meta import service
+
     result = service.health()
     if result.status != "ok":
         failing = [name for name, state in result.checks if state != "ok"]
@@ -49,6 +50,8 @@ def forward_audit_events(timer: func.TimerRequest) -> None:
 
     The database is touched only then (housekeeping.ON_DEMAND), so it can still pause.
     """
+    from shared import audit
+
     if audit.left_behind_here():
         _forward_audit_outbox()
 
@@ -60,6 +63,8 @@ def sweep_audit_outbox(timer: func.TimerRequest) -> None:
 
 
 def _forward_audit_outbox() -> None:
+    from shared import audit, db
+
     with db.new_session() as session:
         forwarded = audit.forward_left_behind(session)
     if forwarded:

@@ -15,14 +15,16 @@ import base64
 import json
 import uuid
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import Field
 from sqlalchemy import Select, and_, or_
-from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from shared import crypto
 from shared.problems import Problem, validation_error
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import InstrumentedAttribute, Session
 from shared.schemas import Schema
 
 Row = TypeVar("Row")

@@ -9,7 +9,7 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, model_validator
 
 from shared.schemas import EmailAddress, Request, Schema
-from support.models import ForwardState, TicketCategory, TicketStatus
+from support.tickets import ForwardState, TicketCategory, TicketStatus
 
 SUBJECT_MAX = 200
 MESSAGE_MAX = 5000
