@@ -1,7 +1,5 @@
 """Request and response models of platform administration."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 from enum import StrEnum

@@ -5,8 +5,6 @@ stray field is a 400 before any rule runs. The password policy itself (8–128
 characters, not common, not your name) is checked by the service, with its reason.
 """
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal

@@ -1,10 +1,8 @@
 """Request and response models of the projects area."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -238,7 +236,7 @@ class AcceptIn(Request):
     invitation_id: uuid.UUID | None = None
 
     @model_validator(mode="after")
-    def _one_of(self) -> AcceptIn:
+    def _one_of(self) -> Self:
         if (self.token is None) == (self.invitation_id is None):
             raise ValueError("give either token or invitation_id")
         return self

@@ -4,8 +4,6 @@ Quantities (3 decimals) and money (2 decimals) are Decimal end to end and travel
 as JSON strings.
 """
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 from decimal import Decimal

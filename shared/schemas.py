@@ -1,7 +1,5 @@
 """Building blocks every area's request models share."""
 
-from __future__ import annotations
-
 import unicodedata
 from typing import Annotated, Any, ClassVar, Self
 
@@ -48,7 +46,9 @@ class Schema(BaseModel):
     """The base of every model the API reads or answers (bodies, queries, responses).
 
     Its validator and serializer are built on first use, not at import: building them
-    all was most of a cold start (bench/bench_cold_start.py).
+    all was most of a cold start (bench/bench_cold_start.py). For the same reason the
+    model modules do without `from __future__ import annotations`: pydantic would
+    evaluate each string annotation again when the class is created.
     """
 
     model_config = ConfigDict(defer_build=True)

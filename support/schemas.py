@@ -1,7 +1,5 @@
 """Request and response models of the support area."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal, Self
