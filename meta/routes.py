@@ -6,7 +6,6 @@ import azure.functions as func
 
 from meta.schemas import Health
 from shared import housekeeping, http
-from shared.openapi import build_document
 from shared.problems import unavailable
 
 bp = http.Blueprint()
@@ -40,6 +39,8 @@ def openapi(ctx: http.Context) -> func.HttpResponse:
 @functools.cache
 def _document() -> str:
     """Built once per process: the endpoints are all registered at import."""
+    from shared.openapi import build_document
+
     document = build_document(http.ENDPOINTS, title=API_TITLE, version=API_VERSION)
     return json.dumps(document, ensure_ascii=False)
 
