@@ -10,6 +10,8 @@ from shared.config import get_settings
 from shared.problems import Problem, ProblemCode
 from support.schemas import TicketList, TicketOut, TicketQuery
 
+# Each handler imports the service it calls (and with it the ORM and the tables): a
+# cold start registers every function without loading them (bench/bench_cold_start.py).
 bp = http.Blueprint()
 log = logging.getLogger("casai.admin")
 USER = "admin/users/{user_id:guid}"

@@ -39,6 +39,8 @@ from shared.problems import ProblemCode
 if TYPE_CHECKING:
     from auth.service import SignedIn
 
+# Each handler imports the service it calls (and with it the ORM and the tables): a
+# cold start registers every function without loading them (bench/bench_cold_start.py).
 bp = http.Blueprint()
 signed_in = guards.signed_in
 with_second_factor = guards.signed_in_with_second_factor

@@ -39,6 +39,8 @@ from shared import housekeeping, http
 from shared.pagination import PageQuery
 from shared.problems import ProblemCode
 
+# Each handler imports the service it calls (and with it the ORM and the tables): a
+# cold start registers every function without loading them (bench/bench_cold_start.py).
 bp = http.Blueprint()
 PROJECT = "projects/{project_id:guid}"
 ORG = "orgs/{org_id:guid}"

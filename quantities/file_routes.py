@@ -19,6 +19,8 @@ from shared.problems import ProblemCode
 
 log = logging.getLogger("casai.files")
 
+# Each handler imports the service it calls (and with it the ORM and the tables): a
+# cold start registers every function without loading them (bench/bench_cold_start.py).
 bp = http.Blueprint()
 FILES = "projects/{project_id:guid}/files"
 FILE = FILES + "/{file_id:guid}"

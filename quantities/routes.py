@@ -35,6 +35,8 @@ from shared.pagination import PageQuery
 from shared.preconditions import etag
 from shared.problems import ProblemCode
 
+# Each handler imports the service it calls (and with it the ORM and the tables): a
+# cold start registers every function without loading them (bench/bench_cold_start.py).
 bp = http.Blueprint()
 SCHEDULES = "projects/{project_id:guid}/schedules"
 SCHEDULE = SCHEDULES + "/{schedule_id:guid}"

@@ -8,6 +8,8 @@ from shared import housekeeping, http
 from shared.problems import ProblemCode
 from support.schemas import MessengerConfig, SupportStatus, TicketAccepted, TicketIn
 
+# Each handler imports the service it calls (and with it the ORM and the tables): a
+# cold start registers every function without loading them (bench/bench_cold_start.py).
 bp = http.Blueprint()
 log = logging.getLogger("casai.support")
 
