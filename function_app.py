@@ -9,6 +9,11 @@ import logging
 
 import azure.functions as func
 
+# No collections while the areas are imported: they build many objects and free almost
+# none, so the collector's passes were a tenth of a cold start (bench/bench_cold_start.py).
+# Enabled again at the end, once what they built is frozen out of its sight.
+gc.disable()
+
 from admin.routes import bp as admin_bp
 from auth.routes import bp as auth_bp
 from meta.routes import bp as meta_bp
@@ -29,3 +34,4 @@ for blueprint in (meta_bp, auth_bp, projects_bp, quantities_bp, files_bp, suppor
 # Everything imported so far lives as long as the process: move it out of the garbage
 # collector's sight, so collections during large requests scan only request objects.
 gc.freeze()
+gc.enable()

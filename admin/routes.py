@@ -2,15 +2,16 @@ import logging
 
 import azure.functions as func
 
-from admin import service
 from admin.schemas import AdminUserList, AdminUserOut, UserQuery
 from auth import guards
 from auth.sessions import Principal
-from shared import db, housekeeping, http
+from shared import housekeeping, http
 from shared.config import get_settings
 from shared.problems import Problem, ProblemCode
 from support.schemas import TicketList, TicketOut, TicketQuery
 
+# Each handler imports the service it calls (and with it the ORM and the tables): a
+# cold start registers every function without loading them (bench/bench_cold_start.py).
 bp = http.Blueprint()
 log = logging.getLogger("casai.admin")
 USER = "admin/users/{user_id:guid}"
@@ -39,6 +40,8 @@ def platform_admin(ctx: http.Context) -> None:
 @bp.endpoint("GET", "admin/users", query=UserQuery, response=AdminUserList, guard=platform_admin)
 def list_users(ctx: http.Context) -> AdminUserList:
     """Accounts whose address or name holds `q` (any case), oldest first. Audited."""
+    from admin import service
+
     return service.list_users(ctx.db, ctx.established(Principal), ctx.query)
 
 
@@ -51,6 +54,8 @@ def list_users(ctx: http.Context) -> AdminUserList:
 )
 def disable_user(ctx: http.Context) -> AdminUserOut:
     """Disable an account: its sessions end at once and sign-in answers account_disabled."""
+    from admin import service
+
     return service.disable_user(ctx.db, ctx.established(Principal), ctx.route_id("user_id"))
 
 
@@ -63,6 +68,8 @@ def disable_user(ctx: http.Context) -> AdminUserOut:
 )
 def enable_user(ctx: http.Context) -> AdminUserOut:
     """Let a disabled account sign in again (not one its holder deleted)."""
+    from admin import service
+
     return service.enable_user(ctx.db, ctx.established(Principal), ctx.route_id("user_id"))
 
 
@@ -76,6 +83,8 @@ def enable_user(ctx: http.Context) -> AdminUserOut:
 )
 def end_user_sessions(ctx: http.Context) -> None:
     """End every session of an account; it stays able to sign in."""
+    from admin import service
+
     if service.end_sessions(ctx.db, ctx.established(Principal), ctx.route_id("user_id")):
         ctx.response_headers.append(guards.clearing_cookie())
 
@@ -83,6 +92,8 @@ def end_user_sessions(ctx: http.Context) -> None:
 @bp.endpoint("GET", "admin/tickets", query=TicketQuery, response=TicketList, guard=platform_admin)
 def list_tickets(ctx: http.Context) -> TicketList:
     """Support tickets, oldest first; `status` open or closed. Audited."""
+    from admin import service
+
     return service.list_tickets(ctx.db, ctx.established(Principal), ctx.query)
 
 
@@ -95,6 +106,8 @@ def list_tickets(ctx: http.Context) -> TicketList:
 )
 def close_ticket(ctx: http.Context) -> TicketOut:
     """Close a ticket (closing a closed one changes nothing)."""
+    from admin import service
+
     return service.close_ticket(ctx.db, ctx.established(Principal), ctx.route_id("ticket_id"))
 
 
@@ -102,6 +115,9 @@ def close_ticket(ctx: http.Context) -> TicketOut:
 def purge_past_retention(timer: func.TimerRequest) -> None:
     """Daily (shared.housekeeping): delete audit events and closed tickets older than the
     retention period (CASAI_RETENTION_DAYS), and log how many."""
+    from admin import service
+    from shared import db
+
     with db.transaction() as session:
         tickets = service.purge_closed_tickets(session)
     events = service.purge_audit_events()

@@ -1,14 +1,12 @@
 """Request and response models of platform administration."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
-from shared.schemas import refused_character
+from shared.schemas import Schema, refused_character
 
 
 class AdminAction(StrEnum):
@@ -26,7 +24,7 @@ class AdminAction(StrEnum):
     ADMIN_REVOKED = "platform_admin_revoked"
 
 
-class UserQuery(BaseModel):
+class UserQuery(Schema):
     q: str | None = Field(
         default=None,
         max_length=100,
@@ -43,7 +41,7 @@ class UserQuery(BaseModel):
         return value
 
 
-class AdminUserOut(BaseModel):
+class AdminUserOut(Schema):
     id: uuid.UUID
     email: str
     display_name: str
@@ -55,6 +53,6 @@ class AdminUserOut(BaseModel):
     live_sessions: int
 
 
-class AdminUserList(BaseModel):
+class AdminUserList(Schema):
     items: list[AdminUserOut]
     next_cursor: str | None

@@ -9,13 +9,16 @@ an account before. Every unsafe request must echo the session's CSRF token in
 from __future__ import annotations
 
 from http.cookies import CookieError, SimpleCookie
+from typing import TYPE_CHECKING
 
 from auth import sessions
-from auth.models import User, UserSession
 from auth.sessions import Principal, Visitor
 from shared import crypto
 from shared.http import Context, GuardContract, declare_guard
 from shared.problems import Problem, ProblemCode
+
+if TYPE_CHECKING:
+    from auth.models import User, UserSession
 
 SESSION_COOKIE = "__Host-casai_session"
 DEVICE_COOKIE = "__Host-casai_device"

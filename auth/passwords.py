@@ -9,36 +9,46 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
 COMMON_PASSWORDS = Path(__file__).parent / "data" / "common-passwords.txt"
 
-_hasher = PasswordHasher()  # argon2id with the library's RFC 9106 defaults
+
+@functools.cache
+def _hasher() -> PasswordHasher:
+    """argon2id with the library's RFC 9106 defaults; loaded with the first password,
+    not by a cold start (the request models import this module for its limits)."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
 
 
 @functools.cache
 def _dummy_hash() -> str:
-    return _hasher.hash("casai-dummy-password-for-unknown-accounts")
+    return _hasher().hash("casai-dummy-password-for-unknown-accounts")
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """Check a password; with no stored hash (unknown account) spend the same time anyway."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
+        return _hasher().verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(stored_hash: str) -> bool:
-    return _hasher.check_needs_rehash(stored_hash)
+    return _hasher().check_needs_rehash(stored_hash)
 
 
 @functools.cache

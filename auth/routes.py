@@ -1,6 +1,8 @@
+from typing import TYPE_CHECKING
+
 import azure.functions as func
 
-from auth import guards, privacy, service
+from auth import guards, refusals
 from auth.schemas import (
     Challenge,
     DeleteMeIn,
@@ -30,16 +32,21 @@ from auth.schemas import (
     VerifyEmailIn,
 )
 from auth.sessions import Principal, Visitor
-from shared import db, housekeeping, http
+from shared import housekeeping, http
 from shared.pagination import PageQuery
 from shared.problems import ProblemCode, merged_refusals
 
+if TYPE_CHECKING:
+    from auth.service import SignedIn
+
+# Each handler imports the service it calls (and with it the ORM and the tables): a
+# cold start registers every function without loading them (bench/bench_cold_start.py).
 bp = http.Blueprint()
 signed_in = guards.signed_in
 with_second_factor = guards.signed_in_with_second_factor
 
 
-def _with_cookies(ctx: http.Context, signed: service.SignedIn) -> LoginResult:
+def _with_cookies(ctx: http.Context, signed: "SignedIn") -> LoginResult:
     """The sign-in's answer, with the cookies of the session it opened or upgraded."""
     if signed.session_token is not None:
         ctx.response_headers.append(guards.session_cookie(signed.session_token))
@@ -62,6 +69,8 @@ def register(ctx: http.Context) -> StatusOut:
     The answer is the same whether or not the address already has an account
     (that address is told so by e-mail instead).
     """
+    from auth import service
+
     return service.register(ctx.db, ctx.client, ctx.body)
 
 
@@ -81,6 +90,8 @@ def verify_email(ctx: http.Context) -> VerifiedOut:
     The code proves the mailbox; the password chooses which registration of the
     address becomes the account, so nobody else's registration is ever activated.
     """
+    from auth import service
+
     return service.verify_email(ctx.db, ctx.client, ctx.body)
 
 
@@ -98,6 +109,8 @@ def verify_email(ctx: http.Context) -> VerifiedOut:
 )
 def login(ctx: http.Context) -> LoginResult:
     """Sign in with e-mail and password; either a session or `otp_required`."""
+    from auth import service
+
     signed = service.login(ctx.db, ctx.client, ctx.body, guards.device_token(ctx))
     return _with_cookies(ctx, signed)
 
@@ -121,6 +134,8 @@ def verify_otp(ctx: http.Context) -> LoginResult:
 
     A sign-in challenge needs no session; a step-up challenge upgrades only the session
     it was made for, which must send its cookie and CSRF token (else 401)."""
+    from auth import service
+
     caller = None
     if service.is_step_up(ctx.db, ctx.body.challenge_id):
         caller = ctx.established(Visitor).principal
@@ -145,24 +160,32 @@ def resend_code(ctx: http.Context) -> StatusOut:
     """Send a new e-mail code for a sign-in challenge (at most every 30 s, 5 per 15 min).
 
     A step-up challenge is not resent: ask POST /auth/step-up for a new one."""
+    from auth import service
+
     return service.resend_code(ctx.db, ctx.client, ctx.body)
 
 
 @bp.endpoint("POST", "auth/step-up", response=Challenge, guard=signed_in)
 def step_up(ctx: http.Context) -> Challenge:
     """Ask for a second factor to upgrade the current session."""
+    from auth import service
+
     return service.step_up(ctx.db, ctx.established(Principal))
 
 
 @bp.endpoint("GET", "auth/session", response=SessionView, guard=signed_in)
 def current_session(ctx: http.Context) -> SessionView:
     """The signed-in user, the session and its CSRF token."""
+    from auth import service
+
     return service.current_session(ctx.established(Principal))
 
 
 @bp.endpoint("POST", "auth/logout", guard=signed_in, status=204, response_headers=["Set-Cookie"])
 def logout(ctx: http.Context) -> None:
     """End this session on the server and clear its cookie."""
+    from auth import service
+
     service.logout(ctx.db, ctx.established(Principal))
     ctx.response_headers.append(guards.clearing_cookie())
 
@@ -170,6 +193,8 @@ def logout(ctx: http.Context) -> None:
 @bp.endpoint("GET", "auth/sessions", response=SessionList, guard=signed_in)
 def list_sessions(ctx: http.Context) -> SessionList:
     """The caller's live sessions."""
+    from auth import service
+
     return service.list_sessions(ctx.db, ctx.established(Principal))
 
 
@@ -183,6 +208,8 @@ def list_sessions(ctx: http.Context) -> SessionList:
 )
 def end_session(ctx: http.Context) -> None:
     """End one of the caller's sessions."""
+    from auth import service
+
     if service.end_session(ctx.db, ctx.established(Principal), ctx.route_id("session_id")):
         ctx.response_headers.append(guards.clearing_cookie())
 
@@ -190,6 +217,8 @@ def end_session(ctx: http.Context) -> None:
 @bp.endpoint("DELETE", "auth/sessions", guard=signed_in, status=204)
 def end_other_sessions(ctx: http.Context) -> None:
     """End every session of the caller but this one."""
+    from auth import service
+
     service.end_other_sessions(ctx.db, ctx.established(Principal))
 
 
@@ -199,10 +228,12 @@ def end_other_sessions(ctx: http.Context) -> None:
     body=PasswordChangeIn,
     guard=signed_in,
     status=204,
-    errors=service.PASSWORD_CHECK,
+    errors=refusals.PASSWORD_CHECK,
 )
 def change_password(ctx: http.Context) -> None:
     """Change the password; every other session ends."""
+    from auth import service
+
     service.change_password(ctx.db, ctx.established(Principal), ctx.body)
 
 
@@ -220,6 +251,8 @@ def forgot_password(ctx: http.Context) -> StatusOut:
     The answer takes the same time either way: the code is sent after the response.
     429 when the address (known or not) asked five times in 15 minutes.
     """
+    from auth import service
+
     answer = service.forgot_password(ctx.db, ctx.client, ctx.body)
     ctx.after_response(service.answer_reset_requests)
     return answer
@@ -241,12 +274,16 @@ def reset_password(ctx: http.Context) -> None:
 
     Every session of the account ends.
     """
+    from auth import service
+
     service.reset_password(ctx.db, ctx.client, ctx.body)
 
 
 @bp.endpoint("GET", "auth/mfa", response=MfaStatus, guard=signed_in)
 def mfa_status(ctx: http.Context) -> MfaStatus:
     """Which second factors the caller has."""
+    from auth import service
+
     return service.mfa_status(ctx.db, ctx.established(Principal).user)
 
 
@@ -256,13 +293,15 @@ def mfa_status(ctx: http.Context) -> MfaStatus:
     body=MfaEmailIn,
     response=MfaStatus,
     guard=with_second_factor,
-    errors=service.PASSWORD_CHECK,
+    errors=refusals.PASSWORD_CHECK,
 )
 def set_email_otp(ctx: http.Context) -> MfaStatus:
     """Turn e-mail codes at sign-in on or off (password, and a session with a second factor).
 
     The account's other sessions end.
     """
+    from auth import service
+
     return service.set_email_otp(ctx.db, ctx.established(Principal), ctx.body)
 
 
@@ -275,6 +314,8 @@ def set_email_otp(ctx: http.Context) -> MfaStatus:
 )
 def setup_totp(ctx: http.Context) -> TotpSetup:
     """Start adding an authenticator app; needs a session that passed a second factor."""
+    from auth import service
+
     return service.setup_totp(ctx.db, ctx.established(Principal))
 
 
@@ -284,13 +325,15 @@ def setup_totp(ctx: http.Context) -> TotpSetup:
     body=TotpConfirmIn,
     response=RecoveryCodes,
     guard=with_second_factor,
-    errors=merged_refusals(service.APP_CODE_CHECK, {409: [ProblemCode.CONFLICT]}),
+    errors=merged_refusals(refusals.APP_CODE_CHECK, {409: [ProblemCode.CONFLICT]}),
 )
 def confirm_totp(ctx: http.Context) -> RecoveryCodes:
     """Finish adding the authenticator app with its first code; returns 10 recovery codes.
 
     The account's other sessions end.
     """
+    from auth import service
+
     return service.confirm_totp(ctx.db, ctx.established(Principal), ctx.body)
 
 
@@ -301,7 +344,7 @@ def confirm_totp(ctx: http.Context) -> RecoveryCodes:
     guard=with_second_factor,
     status=204,
     errors=merged_refusals(
-        service.PASSWORD_CHECK, service.APP_CODE_CHECK, {404: [ProblemCode.NOT_FOUND]}
+        refusals.PASSWORD_CHECK, refusals.APP_CODE_CHECK, {404: [ProblemCode.NOT_FOUND]}
     ),
 )
 def remove_totp(ctx: http.Context) -> None:
@@ -309,6 +352,8 @@ def remove_totp(ctx: http.Context) -> None:
 
     The account's other sessions end.
     """
+    from auth import service
+
     service.remove_totp(ctx.db, ctx.established(Principal), ctx.body)
 
 
@@ -318,25 +363,31 @@ def remove_totp(ctx: http.Context) -> None:
     body=PasswordIn,
     response=RecoveryCodes,
     guard=with_second_factor,
-    errors=merged_refusals(service.PASSWORD_CHECK, {409: [ProblemCode.CONFLICT]}),
+    errors=merged_refusals(refusals.PASSWORD_CHECK, {409: [ProblemCode.CONFLICT]}),
 )
 def regenerate_recovery_codes(ctx: http.Context) -> RecoveryCodes:
     """Ten new recovery codes; the old ones stop working and the other sessions end.
 
     Needs the password and a session that passed a second factor.
     """
+    from auth import service
+
     return service.regenerate_recovery_codes(ctx.db, ctx.established(Principal), ctx.body.password)
 
 
 @bp.endpoint("GET", "me", response=UserOut, guard=signed_in)
 def get_me(ctx: http.Context) -> UserOut:
     """The caller's profile."""
+    from auth import service
+
     return service.user_out(ctx.established(Principal).user)
 
 
 @bp.endpoint("PATCH", "me", body=MePatch, response=UserOut, guard=signed_in)
 def update_me(ctx: http.Context) -> UserOut:
     """Change the display name or the language of e-mails (sv, en)."""
+    from auth import service
+
     return service.update_me(ctx.db, ctx.established(Principal), ctx.body)
 
 
@@ -348,6 +399,8 @@ def export_me(ctx: http.Context) -> PrivacyExport:
     invitations sent and received, support tickets, and the ids of what the caller
     created or last edited. Nothing about anyone else. Audited.
     """
+    from auth import privacy
+
     return privacy.export(ctx.db, ctx.established(Principal))
 
 
@@ -359,7 +412,7 @@ def export_me(ctx: http.Context) -> PrivacyExport:
     status=204,
     response_headers=["Set-Cookie"],
     errors=merged_refusals(
-        service.PASSWORD_CHECK,
+        refusals.PASSWORD_CHECK,
         {403: [ProblemCode.MFA_REQUIRED], 409: [ProblemCode.CONFLICT]},
     ),
 )
@@ -370,6 +423,8 @@ def delete_me(ctx: http.Context) -> None:
     author shown as a removed user. 409 while the caller is the only one able to manage
     a project's members or the only admin of an organisation others depend on.
     """
+    from auth import privacy
+
     privacy.delete_account(ctx.db, ctx.established(Principal), ctx.body.password)
     ctx.response_headers.append(guards.clearing_cookie())
 
@@ -377,12 +432,16 @@ def delete_me(ctx: http.Context) -> None:
 @bp.endpoint("GET", "me/security-log", query=PageQuery, response=SecurityLog, guard=signed_in)
 def security_log(ctx: http.Context) -> SecurityLog:
     """The caller's own sign-in and security events, newest first."""
+    from auth import service
+
     return service.security_log(ctx.established(Principal), ctx.query)
 
 
 @bp.timer_trigger(schedule=housekeeping.DAILY, arg_name="timer", run_on_startup=False)
 def purge_challenges(timer: func.TimerRequest) -> None:
     """Daily (shared.housekeeping): delete ended codes and old rate-limit counts."""
+    from auth import service
+    from shared import db
 
     def purge() -> None:
         with db.transaction() as session:
@@ -395,12 +454,16 @@ def purge_challenges(timer: func.TimerRequest) -> None:
 def answer_reset_requests(timer: func.TimerRequest) -> None:
     """Daily: send the codes of reset requests whose answer was lost with its instance
     (every forgot request answers all queued ones right after its response, too)."""
+    from auth import service
+
     housekeeping.run(service.answer_reset_requests, "answer_reset_requests")
 
 
 @bp.timer_trigger(schedule=housekeeping.DAILY, arg_name="timer", run_on_startup=False)
 def purge_sessions(timer: func.TimerRequest) -> None:
     """Daily: delete sessions past their idle or absolute limit (refused on use already)."""
+    from auth import service
+    from shared import db
 
     def purge() -> None:
         with db.transaction() as session:

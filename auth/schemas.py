@@ -6,14 +6,11 @@ characters) is in its schema; the rest of the policy (not common, not your name)
 checked by the service, with its reason.
 """
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     RootModel,
@@ -21,7 +18,7 @@ from pydantic import (
 )
 
 from auth import passwords
-from shared.schemas import EmailAddress, Patch, Request
+from shared.schemas import EmailAddress, Patch, Request, Schema
 
 Locale = Literal["sv", "en"]
 Method = Literal["email", "totp", "recovery"]
@@ -202,7 +199,7 @@ class MePatch(Patch):
     locale: Locale | None = None
 
 
-class UserOut(BaseModel):
+class UserOut(Schema):
     id: uuid.UUID
     email: str
     display_name: str
@@ -210,7 +207,7 @@ class UserOut(BaseModel):
     created_at: datetime
 
 
-class SessionInfo(BaseModel):
+class SessionInfo(Schema):
     id: uuid.UUID
     mfa: bool
     methods: list[str] = Field(description="Factors this session has passed.")
@@ -218,14 +215,14 @@ class SessionInfo(BaseModel):
     expires_at: datetime
 
 
-class Authenticated(BaseModel):
+class Authenticated(Schema):
     status: Literal["authenticated"] = "authenticated"
     user: UserOut
     session: SessionInfo
     csrf_token: str
 
 
-class OtpRequired(BaseModel):
+class OtpRequired(Schema):
     status: Literal["otp_required"] = "otp_required"
     challenge_id: uuid.UUID
     methods: list[Method]
@@ -236,27 +233,27 @@ class LoginResult(RootModel[Authenticated | OtpRequired]):
     pass
 
 
-class Challenge(BaseModel):
+class Challenge(Schema):
     challenge_id: uuid.UUID
     methods: list[Method]
     expires_at: datetime
 
 
-class SessionView(BaseModel):
+class SessionView(Schema):
     user: UserOut
     session: SessionInfo
     csrf_token: str
 
 
-class StatusOut(BaseModel):
+class StatusOut(Schema):
     status: str
 
 
-class VerifiedOut(BaseModel):
+class VerifiedOut(Schema):
     verified: bool
 
 
-class SessionItem(BaseModel):
+class SessionItem(Schema):
     id: uuid.UUID
     current: bool
     mfa: bool
@@ -267,27 +264,27 @@ class SessionItem(BaseModel):
     user_agent: str | None
 
 
-class SessionList(BaseModel):
+class SessionList(Schema):
     items: list[SessionItem]
     next_cursor: None = None
 
 
-class MfaStatus(BaseModel):
+class MfaStatus(Schema):
     email_otp: bool
     totp: bool
     recovery_codes_left: int
 
 
-class TotpSetup(BaseModel):
+class TotpSetup(Schema):
     secret: str
     otpauth_uri: str
 
 
-class RecoveryCodes(BaseModel):
+class RecoveryCodes(Schema):
     recovery_codes: list[str]
 
 
-class SecurityEvent(BaseModel):
+class SecurityEvent(Schema):
     id: str
     action: str
     at: datetime
@@ -295,7 +292,7 @@ class SecurityEvent(BaseModel):
     details: dict[str, str | int | bool | None]
 
 
-class SecurityLog(BaseModel):
+class SecurityLog(Schema):
     items: list[SecurityEvent]
     next_cursor: str | None
 
@@ -309,7 +306,7 @@ class DeleteMeIn(Request):
     password: Password
 
 
-class ExportProfile(BaseModel):
+class ExportProfile(Schema):
     id: uuid.UUID
     email: str
     display_name: str
@@ -324,7 +321,7 @@ class ExportProfile(BaseModel):
     disabled_at: datetime | None
 
 
-class ExportOrganisation(BaseModel):
+class ExportOrganisation(Schema):
     org_id: uuid.UUID
     name: str
     org_role: str
@@ -332,7 +329,7 @@ class ExportOrganisation(BaseModel):
     created_by_me: bool
 
 
-class ExportProject(BaseModel):
+class ExportProject(Schema):
     project_id: uuid.UUID
     org_id: uuid.UUID
     name: str
@@ -345,7 +342,7 @@ class ExportProject(BaseModel):
     created_by_me: bool
 
 
-class ExportSession(BaseModel):
+class ExportSession(Schema):
     id: uuid.UUID
     current: bool
     factors: list[str]
@@ -356,7 +353,7 @@ class ExportSession(BaseModel):
     user_agent: str | None
 
 
-class ExportEvent(BaseModel):
+class ExportEvent(Schema):
     id: str
     action: str
     at: datetime
@@ -364,7 +361,7 @@ class ExportEvent(BaseModel):
     details: dict[str, Any]
 
 
-class ExportInvitation(BaseModel):
+class ExportInvitation(Schema):
     """An invitation; the address of someone the caller invited is theirs, not the
     caller's, and is left out."""
 
@@ -378,7 +375,7 @@ class ExportInvitation(BaseModel):
     expires_at: datetime
 
 
-class ExportTicket(BaseModel):
+class ExportTicket(Schema):
     reference: str
     category: str
     subject: str
@@ -391,7 +388,7 @@ class ExportTicket(BaseModel):
     closed_at: datetime | None
 
 
-class ExportAuthored(BaseModel):
+class ExportAuthored(Schema):
     """Ids of what the caller made or last changed in projects (the content is the
     project's, not personal data, and stays there)."""
 
@@ -400,7 +397,7 @@ class ExportAuthored(BaseModel):
     rows_last_edited: list[uuid.UUID]
 
 
-class PrivacyExport(BaseModel):
+class PrivacyExport(Schema):
     """Everything CASAI holds about the caller (GDPR art. 15 and 20)."""
 
     format: Literal["casai-export/1"] = "casai-export/1"

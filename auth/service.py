@@ -71,8 +71,6 @@ from shared.db import transaction as db_transaction
 from shared.pagination import PageQuery
 from shared.problems import (
     Problem,
-    ProblemCode,
-    Refusals,
     not_found,
     rate_limited,
     validation_error,
@@ -187,17 +185,9 @@ def _count_failure(db: Session, address: str, ip: str | None) -> None:
         LOGIN_FAILURES_PER_CLIENT.hit(db, ip)
 
 
-# What require_password answers, for the endpoints that call it (their `errors=`).
-PASSWORD_CHECK: Refusals = {
-    403: [ProblemCode.INVALID_CREDENTIALS],
-    429: [ProblemCode.RATE_LIMITED],
-}
-# What checking an authenticator code answers: wrong, or too many wrong ones.
-APP_CODE_CHECK: Refusals = {400: [ProblemCode.INVALID_CODE], 429: [ProblemCode.RATE_LIMITED]}
-
-
 def require_password(db: Session, me: Principal, password: str) -> None:
-    """Re-check the password of a signed-in user; wrong tries count as failed sign-ins."""
+    """Re-check the password of a signed-in user; wrong tries count as failed sign-ins.
+    Its refusals are auth.refusals.PASSWORD_CHECK."""
     otp.lock_account(db, me.user.id)
     _check_login_throttle(db, me.user.email, me.client.ip, trusted_device=me.trusted_device)
     if not passwords.verify_password(me.user.password_hash, password):

@@ -3,20 +3,29 @@
 The browser holds an opaque 256-bit token in a cookie; the database keeps only its
 SHA-256. A session ends after 60 idle minutes or 12 hours in all (settings), at
 logout, and when the password changes.
+
+The guards import this module when the app starts; the tables (auth.models and the
+audit outbox, with the ORM) are imported by the functions that use them, with the
+first request, so that a cold start stays short (bench/bench_cold_start.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, delete, or_, select
-from sqlalchemy.orm import Session
 
-from auth.models import User, UserSession
-from shared import audit, clock, crypto
+from shared import clock, crypto
 from shared.client import Client
 from shared.config import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from auth.models import User, UserSession
+    from shared import audit
 
 # A browser that once signed in to an account keeps a signed note of it, so that
 # strangers' wrong passwords for the address never make that browser wait.
@@ -37,6 +46,8 @@ class Principal:
 
     @property
     def actor(self) -> audit.Actor:
+        from shared import audit
+
         return audit.Actor(self.user.id, self.client)
 
 
@@ -49,6 +60,8 @@ class Visitor:
 
     @property
     def actor(self) -> audit.Actor:
+        from shared import audit
+
         user_id = self.principal.user.id if self.principal is not None else None
         return audit.Actor(user_id, self.client)
 
@@ -78,6 +91,8 @@ def is_trusted_device(token: str | None, user: User) -> bool:
 
 def start(db: Session, user: User, factors: list[str], client: Client) -> tuple[UserSession, str]:
     """A new session for `user` and the token its cookie carries."""
+    from auth.models import UserSession
+
     settings = get_settings()
     now = clock.now()
     token = crypto.new_token()
@@ -113,6 +128,8 @@ def find(db: Session, token: str) -> tuple[User, UserSession] | None:
     A session found past its limits is deleted (the caller keeps that write even
     though its request is refused); a disabled account has no session.
     """
+    from auth.models import User, UserSession
+
     session = db.scalar(
         select(UserSession).where(UserSession.token_hash == crypto.token_hash(token))
     )
@@ -131,12 +148,16 @@ def find(db: Session, token: str) -> tuple[User, UserSession] | None:
 
 
 def end(db: Session, *conditions: object) -> int:
+    from auth.models import UserSession
+
     result = db.execute(delete(UserSession).where(*conditions))  # type: ignore[arg-type]
     return int(getattr(result, "rowcount", 0) or 0)
 
 
 def end_others(db: Session, me: Principal) -> int:
     """End the caller's other sessions; how many."""
+    from auth.models import UserSession
+
     return end(db, UserSession.user_id == me.user.id, UserSession.id != me.session.id)
 
 
@@ -148,6 +169,8 @@ def is_live(session: UserSession) -> bool:
 
 def ended() -> ColumnElement[bool]:
     """In SQL, the sessions `is_live` refuses: past their absolute or their idle limit."""
+    from auth.models import UserSession
+
     now = clock.now()
     idle_since = now - timedelta(minutes=get_settings().session_idle_minutes)
     return or_(UserSession.expires_at <= now, UserSession.last_seen_at <= idle_since)

@@ -4,12 +4,12 @@ import logging
 
 import azure.functions as func
 
-from meta import service
 from meta.schemas import Health
-from shared import audit, db, housekeeping, http
-from shared.openapi import build_document
+from shared import housekeeping, http
 from shared.problems import unavailable
 
+# Each handler imports the service it calls (and with it the ORM and the tables): a
+# cold start registers every function without loading them (bench/bench_cold_start.py).
 bp = http.Blueprint()
 log = logging.getLogger("casai.audit")
 
@@ -23,6 +23,8 @@ def health(ctx: http.Context) -> Health:
 
     Answers 503 `unavailable` with the same `checks`, naming the failing ones.
     """
+    from meta import service
+
     result = service.health()
     if result.status != "ok":
         failing = [name for name, state in result.checks if state != "ok"]
@@ -39,6 +41,8 @@ def openapi(ctx: http.Context) -> func.HttpResponse:
 @functools.cache
 def _document() -> str:
     """Built once per process: the endpoints are all registered at import."""
+    from shared.openapi import build_document
+
     document = build_document(http.ENDPOINTS, title=API_TITLE, version=API_VERSION)
     return json.dumps(document, ensure_ascii=False)
 
@@ -49,6 +53,8 @@ def forward_audit_events(timer: func.TimerRequest) -> None:
 
     The database is touched only then (housekeeping.ON_DEMAND), so it can still pause.
     """
+    from shared import audit
+
     if audit.left_behind_here():
         _forward_audit_outbox()
 
@@ -60,6 +66,8 @@ def sweep_audit_outbox(timer: func.TimerRequest) -> None:
 
 
 def _forward_audit_outbox() -> None:
+    from shared import audit, db
+
     with db.new_session() as session:
         forwarded = audit.forward_left_behind(session)
     if forwarded:

@@ -1,15 +1,15 @@
 from typing import Literal
 
-from pydantic import BaseModel
+from shared.schemas import Schema
 
 CheckState = Literal["ok", "failing"]
 
 
-class HealthChecks(BaseModel):
+class HealthChecks(Schema):
     database: CheckState
     storage: CheckState
 
 
-class Health(BaseModel):
+class Health(Schema):
     status: Literal["ok", "unavailable"]
     checks: HealthChecks

@@ -8,17 +8,10 @@ prints the SQL a dialect would run, without a connection.
 from alembic import context
 from sqlalchemy import Connection
 
-# Each module's tables register on Base.metadata.
-import auth.models  # noqa: F401
-import projects.models  # noqa: F401
-import quantities.file_models  # project files
-import quantities.models  # noqa: F401
-import shared.audit  # the audit outbox
-import shared.throttle  # noqa: F401
-import support.models  # noqa: F401
 from shared.config import get_settings
-from shared.db import Base, build_engine
+from shared.db import Base, build_engine, register_tables
 
+register_tables()
 target_metadata = Base.metadata
 
 

@@ -3,28 +3,29 @@
 The guards in projects.gate establish a `ProjectAccess` or an `OrgAccess` for each
 request; services take them as the caller. Timers, scripts and tests look them up
 with `project_access` and `org_access`.
+
+The guards import this module when the app starts; the tables (with the ORM) are
+imported by the functions that query them, with the first request, so that a cold
+start stays short (bench/bench_cold_start.py).
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from auth.models import UserSession
 from auth.sessions import Principal
-from projects.models import (
-    Organization,
-    OrgMember,
-    Project,
-    ProjectMember,
-    Role,
-    RolePermission,
-)
-from shared import audit
 from shared.problems import Problem, not_found
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from auth.models import UserSession
+    from projects.models import Organization, OrgMember, Project, ProjectMember, Role
+    from shared import audit
 
 APP_FACTORS = ("totp", "recovery")  # recovery codes stand in for the authenticator app
 
@@ -58,12 +59,16 @@ class OrgAccess:
 
 
 def role_permissions(db: Session, role_id: uuid.UUID) -> frozenset[str]:
+    from projects.models import RolePermission
+
     rows = db.scalars(select(RolePermission.permission).where(RolePermission.role_id == role_id))
     return frozenset(rows)
 
 
 def project_access(db: Session, caller: Principal, project_id: uuid.UUID) -> ProjectAccess:
     """The caller's membership of the live project, or 404 (its existence is not revealed)."""
+    from projects.models import Project, ProjectMember, Role
+
     found = db.execute(
         select(Project, ProjectMember, Role)
         .join(ProjectMember, ProjectMember.project_id == Project.id)
@@ -82,6 +87,8 @@ def project_access(db: Session, caller: Principal, project_id: uuid.UUID) -> Pro
 
 def org_access(db: Session, caller: Principal, org_id: uuid.UUID) -> OrgAccess:
     """The caller's membership of the organisation, or 404."""
+    from projects.models import Organization, OrgMember
+
     found = db.execute(
         select(Organization, OrgMember)
         .join(OrgMember, OrgMember.org_id == Organization.id)
@@ -107,6 +114,8 @@ def second_factor_problem(
 
 def org_second_factor_problem(db: Session, found: OrgAccess) -> Problem | None:
     """The strictest second-factor refusal among the caller's projects in the organisation."""
+    from projects.models import Project, ProjectMember
+
     requirements = db.execute(
         select(Project.require_totp, Project.require_2fa, ProjectMember.require_2fa)
         .join(ProjectMember, ProjectMember.project_id == Project.id)

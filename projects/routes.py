@@ -2,7 +2,6 @@ import azure.functions as func
 
 from auth.guards import signed_in
 from auth.sessions import Principal
-from projects import invitations, organisations, service
 from projects.gate import OrgAccess, ProjectAccess, org_gate, project_gate
 from projects.permissions import Permission
 from projects.schemas import (
@@ -36,10 +35,12 @@ from projects.schemas import (
     RolePatch,
     TokenIn,
 )
-from shared import db, housekeeping, http
+from shared import housekeeping, http
 from shared.pagination import PageQuery
 from shared.problems import ProblemCode
 
+# Each handler imports the service it calls (and with it the ORM and the tables): a
+# cold start registers every function without loading them (bench/bench_cold_start.py).
 bp = http.Blueprint()
 PROJECT = "projects/{project_id:guid}"
 ORG = "orgs/{org_id:guid}"
@@ -48,6 +49,8 @@ ORG = "orgs/{org_id:guid}"
 @bp.endpoint("GET", "permissions", response=PermissionList)
 def list_permissions(ctx: http.Context) -> PermissionList:
     """The catalogue of permissions that roles are made of."""
+    from projects import organisations
+
     return organisations.list_permissions()
 
 
@@ -57,24 +60,32 @@ def list_permissions(ctx: http.Context) -> PermissionList:
 @bp.endpoint("POST", "orgs", body=OrgCreate, response=OrgOut, status=201, guard=signed_in)
 def create_org(ctx: http.Context) -> OrgOut:
     """Create an organisation; the caller becomes its admin, with the predefined roles."""
+    from projects import organisations
+
     return organisations.create_org(ctx.db, ctx.established(Principal), ctx.body)
 
 
 @bp.endpoint("GET", "orgs", query=PageQuery, response=OrgList, guard=signed_in)
 def list_orgs(ctx: http.Context) -> OrgList:
     """The organisations the caller belongs to."""
+    from projects import organisations
+
     return organisations.list_orgs(ctx.db, ctx.established(Principal), ctx.query)
 
 
 @bp.endpoint("GET", ORG, response=OrgOut, guard=org_gate(admin=False))
 def get_org(ctx: http.Context) -> OrgOut:
     """One organisation the caller belongs to."""
+    from projects import organisations
+
     return organisations.get_org(ctx.established(OrgAccess))
 
 
 @bp.endpoint("PATCH", ORG, body=OrgPatch, response=OrgOut, guard=org_gate(admin=True))
 def rename_org(ctx: http.Context) -> OrgOut:
     """Rename the organisation (its admins)."""
+    from projects import organisations
+
     return organisations.rename_org(ctx.db, ctx.established(OrgAccess), ctx.body)
 
 
@@ -87,6 +98,8 @@ def list_org_members(ctx: http.Context) -> OrgMemberList:
     Members belong to the organisation through their projects: leaving the last one
     ends the org membership.
     """
+    from projects import organisations
+
     return organisations.list_org_members(ctx.db, ctx.established(OrgAccess), ctx.query)
 
 
@@ -103,6 +116,8 @@ def set_org_role(ctx: http.Context) -> OrgMemberOut:
 
     An admin who holds no project of the organisation cannot become a member (409).
     """
+    from projects import organisations
+
     return organisations.set_org_role(
         ctx.db, ctx.established(OrgAccess), ctx.route_id("user_id"), ctx.body
     )
@@ -111,6 +126,8 @@ def set_org_role(ctx: http.Context) -> OrgMemberOut:
 @bp.endpoint("GET", f"{ORG}/roles", response=RoleList, guard=org_gate(admin=False))
 def list_roles(ctx: http.Context) -> RoleList:
     """The organisation's roles: the predefined ones and its own."""
+    from projects import organisations
+
     return organisations.list_roles(ctx.db, ctx.established(OrgAccess))
 
 
@@ -124,6 +141,8 @@ def list_roles(ctx: http.Context) -> RoleList:
 )
 def create_role(ctx: http.Context) -> RoleOut:
     """Add a custom role (org admins)."""
+    from projects import organisations
+
     return organisations.create_role(ctx.db, ctx.established(OrgAccess), ctx.body)
 
 
@@ -141,6 +160,8 @@ def update_role(ctx: http.Context) -> RoleOut:
     Adding a permission grants it to everyone holding the role: refused (403) unless the
     caller holds it in every project where the role is held or offered.
     """
+    from projects import organisations
+
     return organisations.update_role(
         ctx.db, ctx.established(OrgAccess), ctx.route_id("role_id"), ctx.body
     )
@@ -155,6 +176,8 @@ def update_role(ctx: http.Context) -> RoleOut:
 )
 def delete_role(ctx: http.Context) -> None:
     """Delete a custom role that nobody holds or is offered (409 otherwise)."""
+    from projects import organisations
+
     organisations.delete_role(ctx.db, ctx.established(OrgAccess), ctx.route_id("role_id"))
 
 
@@ -172,6 +195,8 @@ def delete_role(ctx: http.Context) -> None:
 )
 def create_project(ctx: http.Context) -> ProjectOut:
     """Create a project in one of the caller's organisations; the caller becomes Owner."""
+    from projects import service
+
     return service.create_project(ctx.db, ctx.established(Principal), ctx.body)
 
 
@@ -182,12 +207,16 @@ def list_projects(ctx: http.Context) -> ProjectList:
     A project whose gate refuses this session (a second factor it lacks) is listed with
     its name and requirements only, `mfa_satisfied: false`.
     """
+    from projects import service
+
     return service.list_projects(ctx.db, ctx.established(Principal), ctx.query)
 
 
 @bp.endpoint("GET", PROJECT, response=ProjectOut, guard=project_gate(Permission.PROJECT_VIEW))
 def get_project(ctx: http.Context) -> ProjectOut:
     """One project."""
+    from projects import service
+
     return service.get_project(ctx.established(ProjectAccess))
 
 
@@ -200,12 +229,16 @@ def get_project(ctx: http.Context) -> ProjectOut:
 )
 def update_project(ctx: http.Context) -> ProjectOut:
     """Change the project's name, number or description."""
+    from projects import service
+
     return service.update_project(ctx.db, ctx.established(ProjectAccess), ctx.body)
 
 
 @bp.endpoint("DELETE", PROJECT, status=204, guard=project_gate(Permission.PROJECT_DELETE))
 def delete_project(ctx: http.Context) -> None:
     """Delete the project: it is gone for everyone at once."""
+    from projects import service
+
     service.delete_project(ctx.db, ctx.established(ProjectAccess))
 
 
@@ -218,6 +251,8 @@ def delete_project(ctx: http.Context) -> None:
 )
 def set_security(ctx: http.Context) -> ProjectOut:
     """Require a second factor (or an authenticator app) of everyone in the project."""
+    from projects import service
+
     return service.set_security(ctx.db, ctx.established(ProjectAccess), ctx.body)
 
 
@@ -230,6 +265,8 @@ def set_security(ctx: http.Context) -> ProjectOut:
 )
 def list_members(ctx: http.Context) -> MemberList:
     """The project's members and their roles."""
+    from projects import service
+
     return service.list_members(ctx.db, ctx.established(ProjectAccess), ctx.query)
 
 
@@ -243,6 +280,8 @@ def list_members(ctx: http.Context) -> MemberList:
 )
 def update_member(ctx: http.Context) -> MemberOut:
     """Change a member's role or their own 2FA requirement."""
+    from projects import service
+
     return service.update_member(
         ctx.db, ctx.established(ProjectAccess), ctx.route_id("user_id"), ctx.body
     )
@@ -257,6 +296,8 @@ def update_member(ctx: http.Context) -> MemberOut:
 )
 def remove_member(ctx: http.Context) -> None:
     """Remove a member; their access ends with their next request."""
+    from projects import service
+
     service.remove_member(ctx.db, ctx.established(ProjectAccess), ctx.route_id("user_id"))
 
 
@@ -271,6 +312,8 @@ def remove_member(ctx: http.Context) -> None:
 )
 def create_invitation(ctx: http.Context) -> InvitationOut:
     """Invite someone by e-mail; the link with the token goes only to that address."""
+    from projects import invitations
+
     return invitations.create_invitation(ctx.db, ctx.established(ProjectAccess), ctx.body)
 
 
@@ -283,6 +326,8 @@ def create_invitation(ctx: http.Context) -> InvitationOut:
 )
 def list_invitations(ctx: http.Context) -> InvitationList:
     """The project's pending invitations."""
+    from projects import invitations
+
     return invitations.list_invitations(ctx.db, ctx.established(ProjectAccess), ctx.query)
 
 
@@ -294,6 +339,8 @@ def list_invitations(ctx: http.Context) -> InvitationList:
 )
 def revoke_invitation(ctx: http.Context) -> None:
     """Revoke a pending invitation."""
+    from projects import invitations
+
     invitations.revoke_invitation(
         ctx.db, ctx.established(ProjectAccess), ctx.route_id("invitation_id")
     )
@@ -308,6 +355,8 @@ def revoke_invitation(ctx: http.Context) -> None:
 )
 def project_audit(ctx: http.Context) -> AuditList:
     """The project's audit events, newest first: actor, action, target, time, client IP."""
+    from projects import service
+
     return service.project_audit(ctx.established(ProjectAccess), ctx.query)
 
 
@@ -323,6 +372,8 @@ def project_audit(ctx: http.Context) -> AuditList:
 )
 def preview_invitation(ctx: http.Context) -> InvitationPreview:
     """What an invitation is for, by its token (no session needed); 404 when not valid."""
+    from projects import invitations
+
     return invitations.preview_invitation(ctx.db, ctx.body.token)
 
 
@@ -340,12 +391,16 @@ def accept_invitation(ctx: http.Context) -> AcceptedOut:
     Without a second factor the project requires, the project comes as in GET /projects:
     name and requirements only.
     """
+    from projects import invitations
+
     return invitations.accept_invitation(ctx.db, ctx.established(Principal), ctx.body)
 
 
 @bp.endpoint("GET", "me/invitations", response=MyInvitationList, guard=signed_in)
 def my_invitations(ctx: http.Context) -> MyInvitationList:
     """Pending invitations to the caller's verified e-mail address."""
+    from projects import invitations
+
     return invitations.my_invitations(ctx.db, ctx.established(Principal))
 
 
@@ -354,6 +409,8 @@ def expire_invitations(timer: func.TimerRequest) -> None:
     """Daily (shared.housekeeping): mark invitations past their 7 days expired (readers
     refuse them already); purge ended ones after 30 days, and the invitation rate limits'
     old counts."""
+    from projects import invitations
+    from shared import db
 
     def expire() -> None:
         with db.transaction() as session:

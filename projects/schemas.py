@@ -1,14 +1,11 @@
 """Request and response models of the projects area."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     ConfigDict,
     Field,
     RootModel,
@@ -16,7 +13,7 @@ from pydantic import (
 )
 
 from projects.permissions import Permission
-from shared.schemas import EmailAddress, Patch, Request
+from shared.schemas import EmailAddress, Patch, Request, Schema
 
 OrgRole = Literal["admin", "member"]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -33,7 +30,7 @@ Permissions = Annotated[
 # --- permissions ----------------------------------------------------------------
 
 
-class PermissionOut(BaseModel):
+class PermissionOut(Schema):
     key: str
     description: str
     description_sv: str
@@ -60,19 +57,19 @@ class OrgPatch(Request):
     name: Name
 
 
-class OrgOut(BaseModel):
+class OrgOut(Schema):
     id: uuid.UUID
     name: str
     my_org_role: OrgRole
     created_at: datetime
 
 
-class OrgList(BaseModel):
+class OrgList(Schema):
     items: list[OrgOut]
     next_cursor: str | None
 
 
-class OrgMemberOut(BaseModel):
+class OrgMemberOut(Schema):
     user_id: uuid.UUID
     email: str
     display_name: str
@@ -80,7 +77,7 @@ class OrgMemberOut(BaseModel):
     added_at: datetime
 
 
-class OrgMemberList(BaseModel):
+class OrgMemberList(Schema):
     items: list[OrgMemberOut]
     next_cursor: str | None
 
@@ -146,7 +143,7 @@ class RolePatch(Patch):
     permissions: Permissions | None = None
 
 
-class RoleOut(BaseModel):
+class RoleOut(Schema):
     id: uuid.UUID
     key: str
     name: str = Field(description="In the caller's language.")
@@ -157,12 +154,12 @@ class RoleOut(BaseModel):
     builtin: bool
 
 
-class RoleList(BaseModel):
+class RoleList(Schema):
     items: list[RoleOut]
     next_cursor: None = None
 
 
-class RoleRef(BaseModel):
+class RoleRef(Schema):
     id: uuid.UUID
     key: str
     name: str
@@ -222,7 +219,7 @@ class ProjectSecurity(Request):
     require_totp: StrictBool
 
 
-class ProjectOut(BaseModel):
+class ProjectOut(Schema):
     id: uuid.UUID
     org_id: uuid.UUID
     name: str
@@ -236,7 +233,7 @@ class ProjectOut(BaseModel):
     mfa_satisfied: bool = Field(description="Whether this session meets the 2FA requirement.")
 
 
-class GatedProject(BaseModel):
+class GatedProject(Schema):
     """A project whose gate refuses this session: only what a session without the
     required second factor may see. The rest comes after a step-up (`mfa_satisfied`)."""
 
@@ -248,12 +245,12 @@ class GatedProject(BaseModel):
     mfa_satisfied: Literal[False]
 
 
-class ProjectList(BaseModel):
+class ProjectList(Schema):
     items: list[ProjectOut | GatedProject]
     next_cursor: str | None
 
 
-class MemberOut(BaseModel):
+class MemberOut(Schema):
     user_id: uuid.UUID
     email: str
     display_name: str
@@ -262,7 +259,7 @@ class MemberOut(BaseModel):
     added_at: datetime
 
 
-class MemberList(BaseModel):
+class MemberList(Schema):
     items: list[MemberOut]
     next_cursor: str | None
 
@@ -300,7 +297,7 @@ class InvitationCreate(Request):
     require_2fa: StrictBool = False
 
 
-class InvitationOut(BaseModel):
+class InvitationOut(Schema):
     id: uuid.UUID
     email: str
     role: RoleRef
@@ -309,7 +306,7 @@ class InvitationOut(BaseModel):
     invited_by: str
 
 
-class InvitationList(BaseModel):
+class InvitationList(Schema):
     items: list[InvitationOut]
     next_cursor: str | None
 
@@ -339,7 +336,7 @@ class AcceptIn(Request):
     invitation_id: uuid.UUID | None = None
 
 
-class InvitationPreview(BaseModel):
+class InvitationPreview(Schema):
     project_name: str
     org_name: str
     invited_by: str
@@ -347,11 +344,11 @@ class InvitationPreview(BaseModel):
     expires_at: datetime
 
 
-class AcceptedOut(BaseModel):
+class AcceptedOut(Schema):
     project: ProjectOut | GatedProject
 
 
-class MyInvitation(BaseModel):
+class MyInvitation(Schema):
     id: uuid.UUID
     project_name: str
     org_name: str
@@ -361,7 +358,7 @@ class MyInvitation(BaseModel):
     expires_at: datetime
 
 
-class MyInvitationList(BaseModel):
+class MyInvitationList(Schema):
     items: list[MyInvitation]
     next_cursor: None = None
 
@@ -369,7 +366,7 @@ class MyInvitationList(BaseModel):
 # --- audit ----------------------------------------------------------------------
 
 
-class AuditEventOut(BaseModel):
+class AuditEventOut(Schema):
     id: str
     action: str
     at: datetime
@@ -379,6 +376,6 @@ class AuditEventOut(BaseModel):
     details: dict[str, Any]
 
 
-class AuditList(BaseModel):
+class AuditList(Schema):
     items: list[AuditEventOut]
     next_cursor: str | None

@@ -12,14 +12,15 @@ import azure.functions as func
 from projects.access import ProjectAccess
 from projects.gate import project_gate
 from projects.permissions import Permission
-from quantities import files
 from quantities.file_schemas import FileCreate, FileDownload, FileList, FileOut, FileUpload
-from shared import db, housekeeping, http
+from shared import housekeeping, http
 from shared.pagination import PageQuery
 from shared.problems import ProblemCode
 
 log = logging.getLogger("casai.files")
 
+# Each handler imports the service it calls (and with it the ORM and the tables): a
+# cold start registers every function without loading them (bench/bench_cold_start.py).
 bp = http.Blueprint()
 FILES = "projects/{project_id:guid}/files"
 FILE = FILES + "/{file_id:guid}"
@@ -31,6 +32,8 @@ def who(ctx: http.Context) -> ProjectAccess:
 
 
 def file_id(ctx: http.Context) -> uuid.UUID:
+    from quantities import files
+
     return ctx.route_id("file_id", files.NO_SUCH_FILE)
 
 
@@ -49,6 +52,8 @@ def start_upload(ctx: http.Context) -> FileUpload:
     The size is at most CASAI_FILES_MAX_BYTES (else 413) and the name's extension one of
     the allowed types (else 415).
     """
+    from quantities import files
+
     return files.start_upload(ctx.db, who(ctx), ctx.body)
 
 
@@ -69,6 +74,8 @@ def complete_upload(ctx: http.Context) -> FileOut:
     409 when nothing has arrived yet or the upload was completed already; an upload
     whose size (400) or content (415) is not what was declared is discarded.
     """
+    from quantities import files
+
     return files.complete(ctx.db, who(ctx), file_id(ctx))
 
 
@@ -77,18 +84,24 @@ def complete_upload(ctx: http.Context) -> FileOut:
 )
 def list_files(ctx: http.Context) -> FileList:
     """The project's completed files, oldest first."""
+    from quantities import files
+
     return files.list_files(ctx.db, who(ctx), ctx.query)
 
 
 @bp.endpoint("GET", FILE, response=FileDownload, guard=project_gate(Permission.FILES_VIEW))
 def get_file(ctx: http.Context) -> FileDownload:
     """One file, with a download URL: read only, 5 minutes, saved under its own name."""
+    from quantities import files
+
     return files.get_file(ctx.db, who(ctx), file_id(ctx))
 
 
 @bp.endpoint("DELETE", FILE, status=204, guard=project_gate(Permission.FILES_DELETE))
 def delete_file(ctx: http.Context) -> None:
     """Delete the file and its blob."""
+    from quantities import files
+
     files.delete_file(ctx.db, who(ctx), file_id(ctx))
 
 
@@ -97,6 +110,8 @@ def remove_abandoned_uploads(timer: func.TimerRequest) -> None:
     """Hourly, when this instance started an upload that may have been abandoned or
     left a delete unfinished: sweep them all. The database is touched only then
     (housekeeping.ON_DEMAND)."""
+    from quantities import files
+
     if files.left_to_sweep_here():
         _sweep()
 
@@ -109,6 +124,9 @@ def sweep_abandoned_uploads(timer: func.TimerRequest) -> None:
 
 
 def _sweep() -> None:
+    from quantities import files
+    from shared import db
+
     with db.new_session() as session:
         removed = files.sweep(session)
     if removed:

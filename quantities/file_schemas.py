@@ -1,14 +1,11 @@
 """Request and response models of project files."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -17,7 +14,7 @@ from pydantic import (
 
 from quantities.file_types import FileType
 from shared.config import get_settings
-from shared.schemas import Request
+from shared.schemas import Request, Schema
 
 
 def _a_name_not_a_path(value: str) -> str:
@@ -80,14 +77,14 @@ class FileCreate(Request):
     ]
 
 
-class FileUpload(BaseModel):
+class FileUpload(Schema):
     id: uuid.UUID
     upload_url: str = Field(description="PUT the bytes here, once, with `upload_headers`.")
     upload_headers: dict[str, str]
     expires_at: datetime
 
 
-class FileOut(BaseModel):
+class FileOut(Schema):
     id: uuid.UUID
     project_id: uuid.UUID
     filename: str
@@ -107,6 +104,6 @@ class FileDownload(FileOut):
     download_expires_at: datetime
 
 
-class FileList(BaseModel):
+class FileList(Schema):
     items: list[FileOut]
     next_cursor: str | None

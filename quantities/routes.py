@@ -5,7 +5,6 @@ import azure.functions as func
 from projects.access import ProjectAccess
 from projects.gate import project_gate
 from projects.permissions import Permission
-from quantities import export, importer, revisions, service, snapshots
 from quantities.exchange import MEDIA_TYPES, ExchangeFormat
 from quantities.file_types import content_disposition
 from quantities.schemas import (
@@ -36,6 +35,8 @@ from shared.pagination import PageQuery
 from shared.preconditions import etag
 from shared.problems import ProblemCode
 
+# Each handler imports the service it calls (and with it the ORM and the tables): a
+# cold start registers every function without loading them (bench/bench_cold_start.py).
 bp = http.Blueprint()
 SCHEDULES = "projects/{project_id:guid}/schedules"
 SCHEDULE = SCHEDULES + "/{schedule_id:guid}"
@@ -69,6 +70,8 @@ def if_match(ctx: http.Context) -> str | None:
 @bp.endpoint("GET", "units", response=UnitList)
 def list_units(ctx: http.Context) -> UnitList:
     """The units of measurement a row may use, with Swedish and English names."""
+    from quantities import service
+
     return service.list_units(ctx.db)
 
 
@@ -81,6 +84,8 @@ def list_units(ctx: http.Context) -> UnitList:
 )
 def list_schedules(ctx: http.Context) -> ScheduleList:
     """The project's mängdförteckningar."""
+    from quantities import service
+
     return service.list_schedules(ctx.db, who(ctx), ctx.query)
 
 
@@ -95,6 +100,8 @@ def list_schedules(ctx: http.Context) -> ScheduleList:
 )
 def create_schedule(ctx: http.Context) -> ScheduleOut:
     """Create a mängdförteckning with an empty working revision."""
+    from quantities import service
+
     schedule = service.create_schedule(ctx.db, who(ctx), ctx.body)
     with_etag(ctx, schedule.version)
     return schedule
@@ -109,6 +116,8 @@ def create_schedule(ctx: http.Context) -> ScheduleOut:
 )
 def get_schedule(ctx: http.Context) -> ScheduleOut:
     """One mängdförteckning, with its version as ETag."""
+    from quantities import service
+
     schedule = service.get_schedule(ctx.db, who(ctx), schedule_id(ctx))
     with_etag(ctx, schedule.version)
     return schedule
@@ -125,6 +134,8 @@ def get_schedule(ctx: http.Context) -> ScheduleOut:
 )
 def update_schedule(ctx: http.Context) -> ScheduleOut:
     """Rename it or change its number, standard or currency (If-Match required)."""
+    from quantities import service
+
     schedule = service.update_schedule(ctx.db, who(ctx), schedule_id(ctx), if_match(ctx), ctx.body)
     with_etag(ctx, schedule.version)
     return schedule
@@ -139,6 +150,8 @@ def update_schedule(ctx: http.Context) -> ScheduleOut:
 )
 def delete_schedule(ctx: http.Context) -> None:
     """Delete the mängdförteckning (If-Match required)."""
+    from quantities import service
+
     service.delete_schedule(ctx.db, who(ctx), schedule_id(ctx), if_match(ctx))
 
 
@@ -151,6 +164,8 @@ def delete_schedule(ctx: http.Context) -> None:
 )
 def list_rows(ctx: http.Context) -> func.HttpResponse:
     """Every row of the working revision (or `revision_id`) in tree order, with amounts."""
+    from quantities import service
+
     document = service.list_rows(ctx.db, who(ctx), schedule_id(ctx), ctx.query.revision_id)
     return func.HttpResponse(document, mimetype=http.JSON_MEDIA_TYPE)
 
@@ -167,6 +182,8 @@ def list_rows(ctx: http.Context) -> func.HttpResponse:
 )
 def create_row(ctx: http.Context) -> RowOut:
     """Add a row: last under `parent_id`, first with `first`, or after `after_id`."""
+    from quantities import service
+
     row = service.create_row(ctx.db, who(ctx), schedule_id(ctx), ctx.body)
     with_etag(ctx, row.version)
     return row
@@ -184,6 +201,8 @@ def create_row(ctx: http.Context) -> RowOut:
 )
 def update_row(ctx: http.Context) -> RowOut:
     """Change a row's fields (If-Match required; 412 returns the current row)."""
+    from quantities import service
+
     row = service.update_row(
         ctx.db, who(ctx), schedule_id(ctx), row_id(ctx), if_match(ctx), ctx.body
     )
@@ -201,6 +220,8 @@ def update_row(ctx: http.Context) -> RowOut:
 )
 def delete_row(ctx: http.Context) -> None:
     """Delete a row and everything under it (If-Match required)."""
+    from quantities import service
+
     service.delete_row(ctx.db, who(ctx), schedule_id(ctx), row_id(ctx), if_match(ctx))
 
 
@@ -218,6 +239,8 @@ def batch(ctx: http.Context) -> BatchOut:
 
     A failing operation is named by `operation_index` in the problem; nothing is written.
     """
+    from quantities import service
+
     return service.batch(ctx.db, who(ctx), schedule_id(ctx), ctx.body.operations)
 
 
@@ -230,6 +253,8 @@ def batch(ctx: http.Context) -> BatchOut:
 )
 def summary(ctx: http.Context) -> Summary:
     """Totals per heading (its whole subtree), per cost bearer and in all."""
+    from quantities import service
+
     return service.summary(ctx.db, who(ctx), schedule_id(ctx), ctx.query.revision_id)
 
 
@@ -253,6 +278,8 @@ def issue_revision(ctx: http.Context) -> RevisionOut:
     Its JSON snapshot goes to Blob storage once the answer is out; `snapshot_sha256`
     shows in the list when it is there (quantities.snapshots).
     """
+    from quantities import revisions, snapshots
+
     issued = revisions.issue(ctx.db, who(ctx), schedule_id(ctx), ctx.body.label)
     ctx.after_response(snapshots.store_waiting)
     return issued
@@ -267,6 +294,8 @@ def issue_revision(ctx: http.Context) -> RevisionOut:
 )
 def list_revisions(ctx: http.Context) -> RevisionList:
     """The issued revisions with row count and total (the working one is not listed)."""
+    from quantities import revisions
+
     return revisions.list_revisions(ctx.db, who(ctx), schedule_id(ctx), ctx.query)
 
 
@@ -280,6 +309,8 @@ def list_revisions(ctx: http.Context) -> RevisionList:
 def compare_revisions(ctx: http.Context) -> Comparison:
     """What changed from revision `from` to `to` (`working` names the working revision):
     rows added, removed, moved and changed, matched by stable key, and the totals."""
+    from quantities import revisions
+
     query = ctx.query
     return revisions.compared(ctx.db, who(ctx), schedule_id(ctx), query.from_, query.to)
 
@@ -298,6 +329,8 @@ def export_schedule(ctx: http.Context) -> http.FileAnswer:
     the sheet protected but for the À-pris cells, and a Sammanställning sheet. CSV: `;`,
     decimal comma, CRLF, UTF-8 with BOM. Hidden columns let a returned file match its rows.
     """
+    from quantities import export
+
     query = ctx.query
     file_format = ExchangeFormat(query.format)
     exported = export.export(ctx.db, who(ctx), schedule_id(ctx), file_format, query.revision_id)
@@ -325,6 +358,8 @@ def import_rows(ctx: http.Context) -> ImportReport:
     lists every bad row by its number. `prices` changes unit prices only and reports
     every other difference (a bidder's returned file).
     """
+    from quantities import importer
+
     upload: http.RawBody = ctx.body
     return importer.import_file(
         ctx.db,
@@ -341,6 +376,8 @@ def import_rows(ctx: http.Context) -> ImportReport:
 def write_revision_snapshots(timer: func.TimerRequest) -> None:
     """Every 5 minutes, when writing a snapshot failed on this instance: try again.
     The database is touched only then (housekeeping.ON_DEMAND)."""
+    from quantities import snapshots
+
     if snapshots.left_waiting_here():
         snapshots.store_waiting()
 
@@ -348,5 +385,6 @@ def write_revision_snapshots(timer: func.TimerRequest) -> None:
 @bp.timer_trigger(schedule=housekeeping.DAILY, arg_name="timer", run_on_startup=False)
 def sweep_revision_snapshots(timer: func.TimerRequest) -> None:
     """Daily (shared.housekeeping): write every snapshot still missing, from any instance."""
+    from quantities import snapshots
 
     housekeeping.run(snapshots.store_waiting, "sweep_revision_snapshots")

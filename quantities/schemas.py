@@ -4,8 +4,6 @@ Quantities (3 decimals) and money (2 decimals) are Decimal end to end and travel
 as JSON strings.
 """
 
-from __future__ import annotations
-
 import re
 import uuid
 from dataclasses import dataclass
@@ -14,7 +12,6 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     GetCoreSchemaHandler,
@@ -26,10 +23,10 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import core_schema
 
-from shared.schemas import Patch, Request
+from shared.schemas import Patch, Request, Schema
 
 
-class UnitOut(BaseModel):
+class UnitOut(Schema):
     model_config = ConfigDict(from_attributes=True)
 
     code: str
@@ -39,7 +36,7 @@ class UnitOut(BaseModel):
     unece_code: str
 
 
-class UnitList(BaseModel):
+class UnitList(Schema):
     items: list[UnitOut]
     next_cursor: None = None
 
@@ -136,7 +133,7 @@ class SchedulePatch(Patch):
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
 
 
-class ScheduleOut(BaseModel):
+class ScheduleOut(Schema):
     id: uuid.UUID
     project_id: uuid.UUID
     name: str
@@ -148,7 +145,7 @@ class ScheduleOut(BaseModel):
     created_at: datetime
 
 
-class ScheduleList(BaseModel):
+class ScheduleList(Schema):
     items: list[ScheduleOut]
     next_cursor: str | None
 
@@ -265,7 +262,7 @@ class RowPatch(RowFields, Patch):
     )
 
 
-class RowOut(BaseModel):
+class RowOut(Schema):
     id: uuid.UUID
     parent_id: uuid.UUID | None
     position: int = Field(
@@ -291,12 +288,12 @@ class RowOut(BaseModel):
     version: int
 
 
-class RowList(BaseModel):
+class RowList(Schema):
     items: list[RowOut]
     next_cursor: None = None
 
 
-class RowsQuery(BaseModel):
+class RowsQuery(Schema):
     revision_id: uuid.UUID | None = None
 
 
@@ -425,7 +422,7 @@ class BatchIn(Request):
     operations: Annotated[list[Operation], Field(min_length=1, max_length=MAX_BATCH)]
 
 
-class BatchOut(BaseModel):
+class BatchOut(Schema):
     created: int
     updated: int
     deleted: int
@@ -436,7 +433,7 @@ class BatchOut(BaseModel):
 # --- summary --------------------------------------------------------------------
 
 
-class HeadingTotal(BaseModel):
+class HeadingTotal(Schema):
     id: uuid.UUID
     code: str | None
     title: str
@@ -444,12 +441,12 @@ class HeadingTotal(BaseModel):
     total: Money
 
 
-class CostBearerTotal(BaseModel):
+class CostBearerTotal(Schema):
     cost_bearer: str | None
     total: Money
 
 
-class Summary(BaseModel):
+class Summary(Schema):
     schedule_id: uuid.UUID
     revision_id: uuid.UUID
     currency: str
@@ -469,7 +466,7 @@ class RevisionCreate(Request):
     label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 
 
-class RevisionOut(BaseModel):
+class RevisionOut(Schema):
     id: uuid.UUID
     schedule_id: uuid.UUID
     label: str
@@ -483,7 +480,7 @@ class RevisionOut(BaseModel):
     )
 
 
-class RevisionList(BaseModel):
+class RevisionList(Schema):
     items: list[RevisionOut]
     next_cursor: str | None
 
@@ -491,7 +488,7 @@ class RevisionList(BaseModel):
 # --- compare --------------------------------------------------------------------
 
 
-class CompareQuery(BaseModel):
+class CompareQuery(Schema):
     """Two revisions of the schedule: their ids, or `working` for the working one."""
 
     model_config = ConfigDict(populate_by_name=True)
@@ -500,7 +497,7 @@ class CompareQuery(BaseModel):
     to: Literal["working"] | uuid.UUID
 
 
-class ComparedRow(BaseModel):
+class ComparedRow(Schema):
     id: uuid.UUID  # in the revision it is listed from (`to`; `from` for removed rows)
     stable_key: uuid.UUID
     kind: str
@@ -508,7 +505,7 @@ class ComparedRow(BaseModel):
     title: str
 
 
-class FieldChange(BaseModel):
+class FieldChange(Schema):
     field: str
     old: str | None
     new: str | None
@@ -518,13 +515,13 @@ class RowChange(ComparedRow):
     changes: list[FieldChange]
 
 
-class TotalChange(BaseModel):
+class TotalChange(Schema):
     old: Money
     new: Money
     difference: Money
 
 
-class HeadingTotalChange(BaseModel):
+class HeadingTotalChange(Schema):
     stable_key: uuid.UUID
     code: str | None
     title: str
@@ -534,7 +531,7 @@ class HeadingTotalChange(BaseModel):
     subtree_changed: bool
 
 
-class Comparison(BaseModel):
+class Comparison(Schema):
     schedule_id: uuid.UUID
     from_revision_id: uuid.UUID
     to_revision_id: uuid.UUID
@@ -550,36 +547,36 @@ class Comparison(BaseModel):
 # --- export and import ----------------------------------------------------------
 
 
-class ExportQuery(BaseModel):
+class ExportQuery(Schema):
     format: Literal["xlsx", "csv"]
     revision_id: uuid.UUID | None = None
 
 
-class ImportQuery(BaseModel):
+class ImportQuery(Schema):
     mode: Literal["append", "replace", "prices"]
     revision_id: uuid.UUID | None = Field(
         default=None, description="Only the working revision can change: an issued one is 409."
     )
 
 
-class ImportRowError(BaseModel):
+class ImportRowError(Schema):
     row: int = Field(description="The row's number in the file, as a spreadsheet shows it.")
     message: str
 
 
-class ImportDifference(BaseModel):
+class ImportDifference(Schema):
     row: int
     id: uuid.UUID | None = Field(description="The schedule row it matched, if any.")
     fields: list[str]
     message: str
 
 
-class ImportColumn(BaseModel):
+class ImportColumn(Schema):
     field: str
     header: str = Field(description="The column's header as the file names it.")
 
 
-class ImportReport(BaseModel):
+class ImportReport(Schema):
     """What an import did; with `errors`, nothing was written."""
 
     mode: Literal["append", "replace", "prices"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib
 import logging
 import os
 import socket
@@ -173,6 +174,29 @@ def _uuid_text_sqlite(element: uuid_text, compiler: Any, **kw: Any) -> str:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# Every module whose tables register on Base.metadata.
+TABLE_MODULES = (
+    "auth.models",
+    "projects.models",
+    "quantities.file_models",  # project files
+    "quantities.models",
+    "shared.audit",  # the audit outbox
+    "shared.throttle",
+    "support.models",
+)
+
+
+def register_tables() -> None:
+    """Import every module of TABLE_MODULES, so that Base.metadata knows every table.
+
+    The app imports the tables with its first session rather than at start (a cold
+    start stays short; bench/bench_cold_start.py); a foreign key is looked up in the
+    metadata when its table is first written, so each table it names must be known then.
+    """
+    for module in TABLE_MODULES:
+        importlib.import_module(module)
 
 
 @dataclass
@@ -419,6 +443,7 @@ def get_engine() -> Engine:
 
 @functools.cache
 def _session_factory() -> sessionmaker[Session]:
+    register_tables()
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 

@@ -15,20 +15,23 @@ import base64
 import json
 import uuid
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import Select, and_, or_
-from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from shared import crypto
 from shared.problems import Problem, validation_error
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import InstrumentedAttribute, Session
+from shared.schemas import Schema
 
 Row = TypeVar("Row")
 CURSOR_KEY = "cursor"  # the crypto.mac purpose: cursor MACs are good for nothing else
 
 
-class PageQuery(BaseModel):
+class PageQuery(Schema):
     limit: int = Field(default=50, ge=1, le=500)
     cursor: str | None = Field(default=None, max_length=2048)
 

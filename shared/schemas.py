@@ -1,7 +1,5 @@
 """Building blocks every area's request models share."""
 
-from __future__ import annotations
-
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Annotated, Any, ClassVar, Self
@@ -130,7 +128,19 @@ def _non_null(schema: dict[str, Any]) -> dict[str, Any]:
     return {**branches[0], **kept}
 
 
-class Request(BaseModel):
+class Schema(BaseModel):
+    """The base of every model the API reads or answers (bodies, queries, responses).
+
+    Its validator and serializer are built on first use, not at import: building them
+    all was most of a cold start (bench/bench_cold_start.py). For the same reason the
+    model modules do without `from __future__ import annotations`: pydantic would
+    evaluate each string annotation again when the class is created.
+    """
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Request(Schema):
     """A request body: an unknown field is an error, not something silently dropped.
 
     Fields named in `not_null` may be left out (where optional) but never sent as null.

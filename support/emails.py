@@ -12,7 +12,8 @@ import html
 
 from shared import email
 from shared.email import Email, Template, UserText
-from support.models import SupportTicket, TicketCategory
+from support.models import SupportTicket
+from support.tickets import TicketCategory
 
 CATEGORY_NAMES = {
     "sv": {

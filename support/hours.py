@@ -12,10 +12,11 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import holidays
-from holidays.constants import DE_FACTO, PUBLIC
+if TYPE_CHECKING:
+    import holidays
 
 HOLIDAY_COUNTRY = "SE"
 # Far enough to cross any run of holidays (Christmas to Epiphany is the longest).
@@ -33,6 +34,11 @@ class Opening:
 
 @functools.cache
 def _holidays(year: int) -> holidays.HolidayBase:
+    # Imported here: the package loads every country's calendar module (30 ms), which
+    # only the opening hours need, not the rest of support.
+    import holidays
+    from holidays.constants import DE_FACTO, PUBLIC
+
     return holidays.country_holidays(
         HOLIDAY_COUNTRY, years=year, categories=(PUBLIC, DE_FACTO), language="sv"
     )

@@ -4,37 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Unicode, UnicodeText, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, UtcDateTime
-
-
-class TicketCategory(StrEnum):
-    """What a ticket is about; the last two are urgent (see URGENT)."""
-
-    QUESTION = "question"
-    PROBLEM = "problem"
-    ACCESS_DENIAL = "access_denial"  # "deny someone access", the seed's quick way
-    SECURITY = "security"
-
-
-URGENT = frozenset({TicketCategory.ACCESS_DENIAL, TicketCategory.SECURITY})
-
-
-class TicketStatus(StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"  # by a platform administrator
-
-
-class ForwardState(StrEnum):
-    """Where a ticket went after it was stored."""
-
-    PENDING = "pending"  # not yet handed on (the retry timer tries again)
-    INTERCOM = "intercom"  # created as a ticket through Intercom's REST API
-    EMAILED = "emailed"  # e-mailed to the support address
+from support.tickets import ForwardState, TicketStatus
 
 
 class SupportTicket(Base):

@@ -4,11 +4,12 @@ import azure.functions as func
 
 from auth.guards import signed_in_or_anonymous
 from auth.sessions import Visitor
-from shared import db, housekeeping, http
+from shared import housekeeping, http
 from shared.problems import ProblemCode
-from support import service
 from support.schemas import MessengerConfig, SupportStatus, TicketAccepted, TicketIn
 
+# Each handler imports the service it calls (and with it the ORM and the tables): a
+# cold start registers every function without loading them (bench/bench_cold_start.py).
 bp = http.Blueprint()
 log = logging.getLogger("casai.support")
 
@@ -24,6 +25,8 @@ def support_status(ctx: http.Context) -> SupportStatus:
     Staffed 07:30–16:30 Europe/Stockholm (settings) on weekdays that are not Swedish
     public holidays, midsommarafton, julafton or nyårsafton. Tickets are taken at any hour.
     """
+    from support import service
+
     return service.status()
 
 
@@ -35,6 +38,8 @@ def messenger(ctx: http.Context) -> MessengerConfig:
     workspace secret, which never leaves the server). `enabled: false` when no Intercom
     app is configured: use the ticket form instead.
     """
+    from support import service
+
     return service.messenger(ctx.established(Visitor))
 
 
@@ -57,6 +62,8 @@ def submit_ticket(ctx: http.Context) -> TicketAccepted:
     own: per account) and 10 per network (429 with Retry-After). A request with a
     session must send its CSRF token.
     """
+    from support import service
+
     accepted = service.submit_ticket(ctx.db, ctx.established(Visitor), ctx.body)
     ctx.after_response(service.forward_pending)
     return accepted
@@ -66,6 +73,8 @@ def submit_ticket(ctx: http.Context) -> TicketAccepted:
 def forward_tickets(timer: func.TimerRequest) -> None:
     """Every 10 minutes, when a forward failed on this instance: try the waiting tickets
     again. The database is touched only then (housekeeping.ON_DEMAND)."""
+    from support import service
+
     if service.left_waiting_here():
         _forward_waiting_tickets()
 
@@ -74,6 +83,8 @@ def forward_tickets(timer: func.TimerRequest) -> None:
 def sweep_tickets(timer: func.TimerRequest) -> None:
     """Daily (shared.housekeeping): forward every ticket (and send every confirmation)
     still waiting, from any instance; purge old ticket limit counts."""
+    from shared import db
+    from support import service
 
     def sweep() -> None:
         _forward_waiting_tickets()
@@ -84,6 +95,8 @@ def sweep_tickets(timer: func.TimerRequest) -> None:
 
 
 def _forward_waiting_tickets() -> None:
+    from support import service
+
     handled = service.forward_pending(most=500)
     if handled:
         log.info("support: handled %d ticket(s) left waiting", handled)

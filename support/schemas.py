@@ -1,21 +1,19 @@
 """Request and response models of the support area."""
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from shared.schemas import EmailAddress, Request
-from support.models import ForwardState, TicketCategory, TicketStatus
+from shared.schemas import EmailAddress, Request, Schema
+from support.tickets import ForwardState, TicketCategory, TicketStatus
 
 SUBJECT_MAX = 200
 MESSAGE_MAX = 5000
 
 
-class SupportStatus(BaseModel):
+class SupportStatus(Schema):
     open: bool
     opens_at: datetime = Field(description="The current opening's start, or the next one's.")
     closes_at: datetime = Field(description="The current opening's end, or the next one's.")
@@ -26,7 +24,7 @@ class SupportStatus(BaseModel):
     )
 
 
-class MessengerConfig(BaseModel):
+class MessengerConfig(Schema):
     """The Intercom Messenger's settings for this visitor.
 
     `enabled: false` (no app id configured): the web app offers its own ticket form
@@ -95,18 +93,18 @@ class TicketIn(Request):
         return self
 
 
-class TicketAccepted(BaseModel):
+class TicketAccepted(Schema):
     reference: str = Field(examples=["CAS-7K3P9Q"])
 
 
-class TicketQuery(BaseModel):
+class TicketQuery(Schema):
     # The values of TicketStatus, spelled out: a query parameter's schema has no $defs.
     status: Literal["open", "closed"] | None = None
     limit: int = Field(default=50, ge=1, le=500)
     cursor: str | None = Field(default=None, max_length=2048)
 
 
-class TicketOut(BaseModel):
+class TicketOut(Schema):
     id: uuid.UUID
     reference: str
     category: TicketCategory
@@ -130,6 +128,6 @@ class TicketOut(BaseModel):
     forwarded_at: datetime | None
 
 
-class TicketList(BaseModel):
+class TicketList(Schema):
     items: list[TicketOut]
     next_cursor: str | None

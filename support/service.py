@@ -43,15 +43,7 @@ from shared.problems import not_found
 from shared.throttle import Limit, purge_limits
 from support import emails, hours, intercom
 from support.events import SupportEvent
-from support.models import (
-    INTAKE_ROW,
-    URGENT,
-    ForwardState,
-    SupportTicket,
-    TicketCategory,
-    TicketIntake,
-    TicketStatus,
-)
+from support.models import INTAKE_ROW, SupportTicket, TicketIntake
 from support.schemas import (
     MessengerConfig,
     SupportStatus,
@@ -61,6 +53,7 @@ from support.schemas import (
     TicketOut,
     TicketQuery,
 )
+from support.tickets import URGENT, ForwardState, TicketCategory, TicketStatus
 
 log = logging.getLogger("casai.support")
 

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from admin.schemas import AdminAction
-from support.models import TicketStatus
+from support.tickets import TicketStatus
 from tests import bad_input
 from tests.accounts import (
     PASSWORD,

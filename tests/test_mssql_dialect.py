@@ -17,9 +17,8 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, Numeric, Table, create_engine, select
 from sqlalchemy.dialects.sqlite import insert
 
-import function_app  # noqa: F401  (registers every area, and so every table)
 from quantities import money
-from shared.db import Base, ExactDecimal
+from shared.db import Base, ExactDecimal, register_tables
 from tests import mssql_compile
 from tests.conftest import DEVHOST, REPO
 from tests.mssql_sample_app import SQLITE_URL_ENV
@@ -80,6 +79,7 @@ def test_a_dev_host_records_nothing_for_portable_sql(tmp_path: Path) -> None:
 
 def test_every_numeric_column_fits_sql_server() -> None:
     """DECIMAL(p, s) on SQL Server allows p <= 38: a wider column fails its migration there."""
+    register_tables()
     numeric = [
         (f"{table.name}.{column.name}", column.type)
         for table in Base.metadata.tables.values()
