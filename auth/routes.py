@@ -165,7 +165,13 @@ def resend_code(ctx: http.Context) -> StatusOut:
     return service.resend_code(ctx.db, ctx.client, ctx.body)
 
 
-@bp.endpoint("POST", "auth/step-up", response=Challenge, guard=signed_in)
+@bp.endpoint(
+    "POST",
+    "auth/step-up",
+    response=Challenge,
+    guard=signed_in,
+    errors={429: [ProblemCode.RATE_LIMITED]},  # the cap on e-mailed codes
+)
 def step_up(ctx: http.Context) -> Challenge:
     """Ask for a second factor to upgrade the current session."""
     from auth import service

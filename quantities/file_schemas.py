@@ -12,9 +12,9 @@ from pydantic import (
     StringConstraints,
 )
 
-from quantities.file_types import FileType
+from quantities.file_types import POLICY, FileType
 from shared.config import get_settings
-from shared.schemas import Request, Schema
+from shared.schemas import Request, Schema, clean_text_pattern
 
 
 def _a_name_not_a_path(value: str) -> str:
@@ -26,10 +26,25 @@ def _a_name_not_a_path(value: str) -> str:
 
 # type/subtype, or nothing (a browser knows no type for .ifc or .dwg).
 MEDIA_TYPE = r"^([A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+)?$"
+
+
+def _either_case(extension: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in extension)
+
+
+# For the document: clean text without / or \, ending in an allowed extension (any case,
+# then perhaps spaces); a name it refuses is a 400 (a path) or a 415 (another type).
+FILE_NAME_PATTERN = clean_text_pattern(
+    also_refused="/\\\\",
+    ending=r"\.(?:"
+    + "|".join(_either_case(e.lstrip(".")) for rule in POLICY.values() for e in rule.extensions)
+    + r")\s*",  # the name is stripped of surrounding spaces first
+)
 FileName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
     AfterValidator(_a_name_not_a_path),
+    Field(json_schema_extra={"pattern": FILE_NAME_PATTERN}),
 ]
 
 

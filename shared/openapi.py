@@ -22,8 +22,9 @@ _CONSTRAINT_SCHEMAS: dict[str, dict[str, str]] = {
     "datetime": {"type": "string", "format": "date-time"},
 }
 
-# A file in a raw body or a download: bytes, whatever its media type.
+# A file in a download: bytes, whatever its media type; in a request, never empty.
 FILE_SCHEMA: dict[str, Any] = {"type": "string", "contentMediaType": "application/octet-stream"}
+UPLOAD_SCHEMA: dict[str, Any] = {**FILE_SCHEMA, "minLength": 1}
 
 # (model, mode) -> {"$ref": ...} for each model an endpoint takes or returns
 _Refs = dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]]
@@ -320,7 +321,7 @@ def _operation(
     elif endpoint.accepts:
         operation["requestBody"] = {
             "required": True,
-            "content": {media: {"schema": FILE_SCHEMA} for media in endpoint.accepts},
+            "content": {media: {"schema": UPLOAD_SCHEMA} for media in endpoint.accepts},
         }
     success: dict[str, Any] = {"description": "Success"}
     if endpoint.produces:

@@ -86,16 +86,18 @@ def refused_character(value: str, *, multiline: bool) -> str | None:
     return found.group() if found else None
 
 
-def _clean_text_pattern(*, multiline: bool) -> str:
-    """The JSON Schema `pattern` (ECMA-262) of text without refused characters. Lone
-    surrogates are left out of it: a JSON body cannot carry them (the parser refuses
-    them), and not every validator compiles a range of them."""
+def clean_text_pattern(*, multiline: bool = False, also_refused: str = "", ending: str = "") -> str:
+    """The JSON Schema `pattern` (ECMA-262) of text without refused characters (nor
+    those of `also_refused`, escaped as a character class wants them), that ends with
+    the pattern `ending`. Lone surrogates are left out of it: a JSON body cannot carry
+    them (the parser refuses them), and not every validator compiles a range of them."""
     ranges = [pair for pair in _ranges(multiline=multiline) if pair[0] != "\ud800"]
-    return "^[^" + _character_ranges(ranges, lambda c: f"\\u{ord(c):04x}") + "]*$"
+    refused = _character_ranges(ranges, lambda c: f"\\u{ord(c):04x}") + also_refused
+    return f"^[^{refused}]*{ending}$"
 
 
-CLEAN_TEXT_PATTERN = _clean_text_pattern(multiline=False)
-CLEAN_MULTILINE_PATTERN = _clean_text_pattern(multiline=True)
+CLEAN_TEXT_PATTERN = clean_text_pattern()
+CLEAN_MULTILINE_PATTERN = clean_text_pattern(multiline=True)
 
 
 def _strings(value: Any) -> list[str]:
