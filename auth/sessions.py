@@ -113,16 +113,19 @@ def find(db: Session, token: str) -> tuple[User, UserSession] | None:
     A session found past its limits is deleted (the caller keeps that write even
     though its request is refused); a disabled account has no session.
     """
-    session = db.scalar(
-        select(UserSession).where(UserSession.token_hash == crypto.token_hash(token))
-    )
-    if session is None:
+    # The session and its account in one round trip (every request asks this first).
+    found = db.execute(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == crypto.token_hash(token))
+    ).one_or_none()
+    if found is None:
         return None
+    session, user = found
     if not is_live(session):
         end(db, UserSession.id == session.id)
         return None
-    user = db.get(User, session.user_id)
-    if user is None or user.disabled_at is not None:
+    if user.disabled_at is not None:
         return None
     now = clock.now()
     if now - session.last_seen_at > SEEN_RESOLUTION:

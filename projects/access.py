@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from auth.models import UserSession
@@ -27,6 +27,8 @@ from shared import audit
 from shared.problems import Problem, not_found
 
 APP_FACTORS = ("totp", "recovery")  # recovery codes stand in for the authenticator app
+# Joins a role's permissions in one string; no permission name has it (projects.permissions).
+PERMISSION_SEPARATOR = ","
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,16 @@ def role_permissions(db: Session, role_id: uuid.UUID) -> frozenset[str]:
 
 def project_access(db: Session, caller: Principal, project_id: uuid.UUID) -> ProjectAccess:
     """The caller's membership of the live project, or 404 (its existence is not revealed)."""
+    # The membership and its role's permissions in one round trip (the gate of every
+    # project request): the permissions as one string, from a correlated subquery.
+    permissions = (
+        select(func.aggregate_strings(RolePermission.permission, PERMISSION_SEPARATOR))
+        .where(RolePermission.role_id == Role.id)
+        .correlate(Role)
+        .scalar_subquery()
+    )
     found = db.execute(
-        select(Project, ProjectMember, Role)
+        select(Project, ProjectMember, Role, permissions)
         .join(ProjectMember, ProjectMember.project_id == Project.id)
         .join(Role, Role.id == ProjectMember.role_id)
         .where(
@@ -76,8 +86,9 @@ def project_access(db: Session, caller: Principal, project_id: uuid.UUID) -> Pro
     ).one_or_none()
     if found is None:
         raise not_found("No such project.")
-    project, membership, role = found
-    return ProjectAccess(caller, project, membership, role, role_permissions(db, role.id))
+    project, membership, role, held = found
+    granted = frozenset(held.split(PERMISSION_SEPARATOR)) if held else frozenset[str]()
+    return ProjectAccess(caller, project, membership, role, granted)
 
 
 def org_access(db: Session, caller: Principal, org_id: uuid.UUID) -> OrgAccess:
