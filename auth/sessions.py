@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, delete, or_, select
+from sqlalchemy import ColumnElement, and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from auth.models import User, UserSession
@@ -114,14 +114,20 @@ def find(db: Session, token: str) -> tuple[User, UserSession] | None:
     though its request is refused); a disabled account has no session.
     """
     # The session and its account in one round trip (every request asks this first).
-    found = db.execute(
-        select(UserSession, User)
-        .join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == crypto.token_hash(token))
-    ).one_or_none()
+    found = db.execute(select(UserSession, User).where(opened_by(token))).one_or_none()
     if found is None:
         return None
-    session, user = found
+    return admit(db, *found)
+
+
+def opened_by(token: str) -> ColumnElement[bool]:
+    """In SQL, the session a cookie's token opens, joined to its account: for statements
+    that read the session and its account with more (`admit` then decides)."""
+    return and_(UserSession.token_hash == crypto.token_hash(token), User.id == UserSession.user_id)
+
+
+def admit(db: Session, session: UserSession, user: User) -> tuple[User, UserSession] | None:
+    """The session found by its token and its account, if live: `find`'s rules."""
     if not is_live(session):
         end(db, UserSession.id == session.id)
         return None

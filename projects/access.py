@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from auth.models import UserSession
+from auth import sessions
+from auth.models import User, UserSession
 from auth.sessions import Principal
 from projects.models import (
     Organization,
@@ -64,18 +66,61 @@ def role_permissions(db: Session, role_id: uuid.UUID) -> frozenset[str]:
     return frozenset(rows)
 
 
-def project_access(db: Session, caller: Principal, project_id: uuid.UUID) -> ProjectAccess:
-    """The caller's membership of the live project, or 404 (its existence is not revealed)."""
-    # The membership and its role's permissions in one round trip (the gate of every
-    # project request): the permissions as one string, from a correlated subquery.
-    permissions = (
+def _permissions_held() -> Any:
+    """A role's permissions as one string (a correlated subquery of `Role`)."""
+    return (
         select(func.aggregate_strings(RolePermission.permission, PERMISSION_SEPARATOR))
         .where(RolePermission.role_id == Role.id)
         .correlate(Role)
         .scalar_subquery()
     )
+
+
+def _granted(held: str | None) -> frozenset[str]:
+    return frozenset(held.split(PERMISSION_SEPARATOR)) if held else frozenset()
+
+
+@dataclass(frozen=True)
+class SessionAndMembership:
+    """What one statement read for a project's gate: the session a token opens, its
+    account, and that account's membership of the live project (None when not a member)."""
+
+    session: UserSession
+    user: User
+    membership: tuple[Project, ProjectMember, Role, frozenset[str]] | None
+
+
+def session_and_membership(
+    db: Session, token: str, project_id: uuid.UUID
+) -> SessionAndMembership | None:
+    """The session `token` opens with its account and their membership of the live
+    project, in one round trip; None when no session has the token. The caller applies
+    `sessions.admit` to the session before anything else."""
     found = db.execute(
-        select(Project, ProjectMember, Role, permissions)
+        select(UserSession, User, Project, ProjectMember, Role, _permissions_held())
+        .where(sessions.opened_by(token))
+        .outerjoin(
+            ProjectMember,
+            and_(ProjectMember.user_id == User.id, ProjectMember.project_id == project_id),
+        )
+        .outerjoin(
+            Project, and_(Project.id == ProjectMember.project_id, Project.deleted_at.is_(None))
+        )
+        .outerjoin(Role, Role.id == ProjectMember.role_id)
+    ).one_or_none()
+    if found is None:
+        return None
+    session, user, project, membership, role, held = found
+    if project is None or membership is None or role is None:
+        return SessionAndMembership(session, user, None)
+    return SessionAndMembership(session, user, (project, membership, role, _granted(held)))
+
+
+def project_access(db: Session, caller: Principal, project_id: uuid.UUID) -> ProjectAccess:
+    """The caller's membership of the live project, or 404 (its existence is not revealed)."""
+    # The membership and its role's permissions in one round trip.
+    found = db.execute(
+        select(Project, ProjectMember, Role, _permissions_held())
         .join(ProjectMember, ProjectMember.project_id == Project.id)
         .join(Role, Role.id == ProjectMember.role_id)
         .where(
@@ -87,8 +132,7 @@ def project_access(db: Session, caller: Principal, project_id: uuid.UUID) -> Pro
     if found is None:
         raise not_found("No such project.")
     project, membership, role, held = found
-    granted = frozenset(held.split(PERMISSION_SEPARATOR)) if held else frozenset[str]()
-    return ProjectAccess(caller, project, membership, role, granted)
+    return ProjectAccess(caller, project, membership, role, _granted(held))
 
 
 def org_access(db: Session, caller: Principal, org_id: uuid.UUID) -> OrgAccess:
