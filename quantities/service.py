@@ -235,11 +235,19 @@ def record(
 
 
 def load_tree(db: Session, revision_id: uuid.UUID) -> Tree[Node]:
-    """All rows of a revision in one statement."""
-    rows = db.execute(
-        select(*(getattr(ScheduleRow, name) for name in NODE_FIELDS)).where(
-            ScheduleRow.revision_id == revision_id
+    """All rows of a revision in one statement.
+
+    Run on the Core connection (after the flush the ORM would do first): the ORM's
+    steps for each of 2,000 result rows took a third of a summary's time."""
+    db.flush()
+    rows = (
+        db.connection()
+        .execute(
+            select(*(getattr(ScheduleRow, name) for name in NODE_FIELDS)).where(
+                ScheduleRow.revision_id == revision_id
+            )
         )
+        .all()
     )
     return Tree.build([Node(*row) for row in rows])  # columns in NODE_FIELDS order
 
