@@ -128,7 +128,7 @@ def find_working(
         )
         .where(Schedule.id == schedule_id)
         .execution_options(populate_existing=lock)
-    ).one_or_none()
+    ).first()  # as working_revision, the first working revision (there is one)
     if found is None:
         raise not_found("No such schedule.")
     schedule, working = found
