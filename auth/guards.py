@@ -70,6 +70,20 @@ def signed_in(ctx: Context) -> None:
     """Guard: a live session, and the CSRF token on unsafe methods."""
     token = cookie(ctx, SESSION_COOKIE)
     found = sessions.find(ctx.db, token) if token is not None else None
+    establish_signed_in(ctx, token, found)
+
+
+def session_token(ctx: Context) -> str | None:
+    """The session cookie's token, for a guard reading the session with more
+    (`sessions.opened_by`, `sessions.admit`; then `establish_signed_in`)."""
+    return cookie(ctx, SESSION_COOKIE)
+
+
+def establish_signed_in(
+    ctx: Context, token: str | None, found: tuple[User, UserSession] | None
+) -> None:
+    """`signed_in`'s verdict on what the session cookie's token opened: 401 without a
+    live session, the CSRF check, then the caller established as a `Principal`."""
     if found is None:
         raise unauthenticated(clear_cookie=token is not None)
     ctx.establish(_principal(ctx, *found))

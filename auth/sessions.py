@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, delete, or_, select
+from sqlalchemy import ColumnElement, and_, delete, or_, select
 
 from shared import clock, crypto
 from shared.client import Client
@@ -130,16 +130,27 @@ def find(db: Session, token: str) -> tuple[User, UserSession] | None:
     """
     from auth.models import User, UserSession
 
-    session = db.scalar(
-        select(UserSession).where(UserSession.token_hash == crypto.token_hash(token))
-    )
-    if session is None:
+    # The session and its account in one round trip (every request asks this first).
+    found = db.execute(select(UserSession, User).where(opened_by(token))).one_or_none()
+    if found is None:
         return None
+    return admit(db, *found)
+
+
+def opened_by(token: str) -> ColumnElement[bool]:
+    """In SQL, the session a cookie's token opens, joined to its account: for statements
+    that read the session and its account with more (`admit` then decides)."""
+    from auth.models import User, UserSession
+
+    return and_(UserSession.token_hash == crypto.token_hash(token), User.id == UserSession.user_id)
+
+
+def admit(db: Session, session: UserSession, user: User) -> tuple[User, UserSession] | None:
+    """The session found by its token and its account, if live: `find`'s rules."""
     if not is_live(session):
         end(db, UserSession.id == session.id)
         return None
-    user = db.get(User, session.user_id)
-    if user is None or user.disabled_at is not None:
+    if user.disabled_at is not None:
         return None
     now = clock.now()
     if now - session.last_seen_at > SEEN_RESOLUTION:

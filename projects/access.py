@@ -13,21 +13,24 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 
+from auth import sessions
 from auth.sessions import Principal
 from shared.problems import Problem, not_found
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from auth.models import UserSession
+    from auth.models import User, UserSession
     from projects.models import Organization, OrgMember, Project, ProjectMember, Role
     from shared import audit
 
 APP_FACTORS = ("totp", "recovery")  # recovery codes stand in for the authenticator app
+# Joins a role's permissions in one string; no permission name has it (projects.permissions).
+PERMISSION_SEPARATOR = ","
 
 
 @dataclass(frozen=True)
@@ -65,12 +68,68 @@ def role_permissions(db: Session, role_id: uuid.UUID) -> frozenset[str]:
     return frozenset(rows)
 
 
+def _permissions_held() -> Any:
+    """A role's permissions as one string (a correlated subquery of `Role`)."""
+    from projects.models import Role, RolePermission
+
+    return (
+        select(func.aggregate_strings(RolePermission.permission, PERMISSION_SEPARATOR))
+        .where(RolePermission.role_id == Role.id)
+        .correlate(Role)
+        .scalar_subquery()
+    )
+
+
+def _granted(held: str | None) -> frozenset[str]:
+    return frozenset(held.split(PERMISSION_SEPARATOR)) if held else frozenset()
+
+
+@dataclass(frozen=True)
+class SessionAndMembership:
+    """What one statement read for a project's gate: the session a token opens, its
+    account, and that account's membership of the live project (None when not a member)."""
+
+    session: UserSession
+    user: User
+    membership: tuple[Project, ProjectMember, Role, frozenset[str]] | None
+
+
+def session_and_membership(
+    db: Session, token: str, project_id: uuid.UUID
+) -> SessionAndMembership | None:
+    """The session `token` opens with its account and their membership of the live
+    project, in one round trip; None when no session has the token. The caller applies
+    `sessions.admit` to the session before anything else."""
+    from auth.models import User, UserSession
+    from projects.models import Project, ProjectMember, Role
+
+    found = db.execute(
+        select(UserSession, User, Project, ProjectMember, Role, _permissions_held())
+        .where(sessions.opened_by(token))
+        .outerjoin(
+            ProjectMember,
+            and_(ProjectMember.user_id == User.id, ProjectMember.project_id == project_id),
+        )
+        .outerjoin(
+            Project, and_(Project.id == ProjectMember.project_id, Project.deleted_at.is_(None))
+        )
+        .outerjoin(Role, Role.id == ProjectMember.role_id)
+    ).one_or_none()
+    if found is None:
+        return None
+    session, user, project, membership, role, held = found
+    if project is None or membership is None or role is None:
+        return SessionAndMembership(session, user, None)
+    return SessionAndMembership(session, user, (project, membership, role, _granted(held)))
+
+
 def project_access(db: Session, caller: Principal, project_id: uuid.UUID) -> ProjectAccess:
     """The caller's membership of the live project, or 404 (its existence is not revealed)."""
     from projects.models import Project, ProjectMember, Role
 
+    # The membership and its role's permissions in one round trip.
     found = db.execute(
-        select(Project, ProjectMember, Role)
+        select(Project, ProjectMember, Role, _permissions_held())
         .join(ProjectMember, ProjectMember.project_id == Project.id)
         .join(Role, Role.id == ProjectMember.role_id)
         .where(
@@ -81,8 +140,8 @@ def project_access(db: Session, caller: Principal, project_id: uuid.UUID) -> Pro
     ).one_or_none()
     if found is None:
         raise not_found("No such project.")
-    project, membership, role = found
-    return ProjectAccess(caller, project, membership, role, role_permissions(db, role.id))
+    project, membership, role, held = found
+    return ProjectAccess(caller, project, membership, role, _granted(held))
 
 
 def org_access(db: Session, caller: Principal, org_id: uuid.UUID) -> OrgAccess:

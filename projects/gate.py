@@ -13,19 +13,20 @@ context; routes read it with `ctx.established(ProjectAccess)`.
 
 from __future__ import annotations
 
-from auth.guards import SIGNED_IN, signed_in
+from auth import sessions
+from auth.guards import SIGNED_IN, establish_signed_in, session_token, signed_in
 from auth.sessions import Principal
 from projects.access import (
     OrgAccess,
     ProjectAccess,
     org_access,
     org_second_factor_problem,
-    project_access,
     second_factor_problem,
+    session_and_membership,
 )
 from projects.permissions import ORG_ADMIN, Permission
 from shared.http import Context, GuardContract
-from shared.problems import Problem, ProblemCode
+from shared.problems import Problem, ProblemCode, not_found
 
 __all__ = ["OrgAccess", "ProjectAccess", "org_gate", "project_gate"]
 
@@ -51,9 +52,20 @@ class project_gate:  # noqa: N801  (used like a function: guard=project_gate(Per
         )
 
     def __call__(self, ctx: Context) -> None:
-        signed_in(ctx)
-        project_id = ctx.route_id("project_id", "No such project.")
-        found = project_access(ctx.db, ctx.established(Principal), project_id)
+        # signed_in's checks and project_access's, on what one statement read: the
+        # session and its account (always checked in the database), then the membership.
+        token = session_token(ctx)
+        try:
+            project_id = ctx.route_id("project_id", "No such project.")
+        except Problem:
+            signed_in(ctx)  # without a session, 401 before anything else
+            raise
+        read = session_and_membership(ctx.db, token, project_id) if token is not None else None
+        admitted = sessions.admit(ctx.db, read.session, read.user) if read is not None else None
+        establish_signed_in(ctx, token, admitted)
+        if read is None or read.membership is None:
+            raise not_found("No such project.")
+        found = ProjectAccess(ctx.established(Principal), *read.membership)
         if self.permission not in found.permissions:
             raise Problem(403, "forbidden", f"Your role in this project lacks {self.permission}.")
         refused = second_factor_problem(found.project, found.membership, found.caller.session)

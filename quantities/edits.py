@@ -15,11 +15,12 @@ statement that reads rows, so a pasted block of rows is one INSERT.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, delete, insert, select, update
+from sqlalchemy import Select, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from quantities import placement
@@ -28,6 +29,24 @@ from quantities.tree import NODE_FIELDS, EditError, Node, check_content, id_take
 
 CHUNK = 500  # ids per IN (...): SQL Server takes at most 2100 parameters
 _COLUMNS = tuple(getattr(ScheduleRow, name) for name in NODE_FIELDS)
+
+
+@functools.cache
+def _row_and_ancestors() -> Select[Any]:
+    """A row of a revision (`:row_id`, `:revision_id`) and the headings above it.
+
+    Built once per process (the statement, not its answer): putting the recursive CTE
+    together took longer than running it."""
+    chain = (
+        select(*_COLUMNS)
+        .where(
+            ScheduleRow.id == bindparam("row_id"),
+            ScheduleRow.revision_id == bindparam("revision_id"),
+        )
+        .cte("row_and_ancestors", recursive=True)
+    )
+    chain = chain.union_all(select(*_COLUMNS).join(chain, ScheduleRow.id == chain.c.parent_id))
+    return select(*chain.c)
 
 
 @dataclass(frozen=True)
@@ -53,6 +72,9 @@ class RowEditor:
         self._touched: set[uuid.UUID] = set()  # created or changed here: version raised once
         self._unsaved: dict[uuid.UUID, Node] = {}  # created, not inserted yet
         self._units: frozenset[str] | None = None
+        # Units of rows read from the database: their foreign key vouches for each (units
+        # are read-only to the app), so an edit keeping its row's unit reads no units.
+        self._stored_units: set[str] = set()
         # What this editor knows of the order (true under the schedule lock), so that a
         # pasted block asks no questions: a row's next sibling, a parent's last child.
         self._next: dict[uuid.UUID, int | None] = {}
@@ -70,6 +92,19 @@ class RowEditor:
         if node is None:
             raise EditError("No such row in this schedule.", field_name, status=404)
         return node
+
+    def get_with_ancestors(self, row_id: uuid.UUID) -> Node:
+        """As `get`, reading the headings above the row in the same statement, so that
+        its `depth` asks nothing more (one round trip for a single-row edit)."""
+        if row_id in self._nodes or row_id in self.deleted:
+            return self.get(row_id)
+        self.save()
+        found = self._db.execute(
+            _row_and_ancestors(), {"row_id": row_id, "revision_id": self._revision_id}
+        )
+        for row in found:
+            self._keep(Node(*row))  # columns in NODE_FIELDS order
+        return self.get(row_id)
 
     def depth(self, node: Node) -> int:
         """How many headings the row is under."""
@@ -309,9 +344,14 @@ class RowEditor:
         ).first()
         if found is None:
             return None
-        node = Node(*found)  # columns in NODE_FIELDS order
-        self._nodes[node.id] = node
-        return node
+        return self._keep(Node(*found))  # columns in NODE_FIELDS order
+
+    def _keep(self, node: Node) -> Node:
+        """A row read from the database, known to this editor from now on."""
+        self._nodes.setdefault(node.id, node)
+        if node.unit is not None:
+            self._stored_units.add(node.unit)
+        return self._nodes[node.id]
 
     def _ancestors(self, row_id: uuid.UUID) -> list[uuid.UUID]:
         """The row and the headings above it, nearest first, in one statement."""
@@ -351,9 +391,14 @@ class RowEditor:
         return node
 
     def _check(self, node: Node) -> None:
-        if node.kind == "item" and node.unit is not None and self._units is None:
-            self._units = frozenset(self._db.scalars(select(Unit.code)))
-        check_content(node, self._units or frozenset())
+        if node.kind != "item" or node.unit is None:
+            check_content(node, frozenset())
+        elif self._units is None and node.unit in self._stored_units:
+            check_content(node, frozenset(self._stored_units))
+        else:
+            if self._units is None:
+                self._units = frozenset(self._db.scalars(select(Unit.code)))
+            check_content(node, self._units)
 
     def _write(self, node: Node, changes: dict[str, object]) -> None:
         """Write the changed fields of an existing row, its version checked in SQL."""

@@ -239,7 +239,9 @@ def _entity(event: OutboxEvent) -> dict[str, str]:
 
 def _write_entities(entities: Sequence[dict[str, str]]) -> None:
     """Upsert the entities: an event forwarded twice (by its instance and by a timer) is
-    one entity. One transaction per partition and 100 entities, Table storage's limit."""
+    one entity. One transaction per partition and 100 entities, Table storage's limit;
+    a lone entity as a plain upsert, which is the same write without the batch's
+    multipart body (the SDK prepares those parts on a thread pool of its own)."""
     from azure.data.tables import UpdateMode
 
     table = _table()
@@ -248,12 +250,14 @@ def _write_entities(entities: Sequence[dict[str, str]]) -> None:
         by_partition.setdefault(entity["PartitionKey"], []).append(entity)
     for same_partition in by_partition.values():
         for start in range(0, len(same_partition), TABLE_TRANSACTION_MAX):
+            chunk = same_partition[start : start + TABLE_TRANSACTION_MAX]
+            # retry_total=0: the timers retry; nobody waits out a backoff
+            if len(chunk) == 1:
+                table.upsert_entity(chunk[0], mode=UpdateMode.REPLACE, retry_total=0)
+                continue
             table.submit_transaction(
-                [
-                    ("upsert", entity, {"mode": UpdateMode.REPLACE})
-                    for entity in same_partition[start : start + TABLE_TRANSACTION_MAX]
-                ],
-                retry_total=0,  # the timers retry; nobody waits out a backoff
+                [("upsert", entity, {"mode": UpdateMode.REPLACE}) for entity in chunk],
+                retry_total=0,
             )
 
 

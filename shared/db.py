@@ -204,6 +204,8 @@ class DatabaseActivity:
     """What one request did with the database, for its log line."""
 
     statements: int = 0
+    # Statements that may have written: all but compiled SELECTs (see wrote_nothing).
+    writes: int = 0
     pool_wait_ms: float = 0.0  # waiting for a connection from the pool (or a new one)
     lock_wait_ms: float = 0.0  # in lock_row: waiting for other writers of the same rows
 
@@ -215,10 +217,27 @@ def track_requests() -> DatabaseActivity:
     return activity
 
 
-def _count_statement(*_args: Any) -> None:
+def _count_statement(
+    _conn: Any, _cursor: Any, _statement: str, _parameters: Any, context: Any, _many: bool
+) -> None:
     activity = _activity.get()
     if activity is not None:
         activity.statements += 1
+        compiled = getattr(context, "compiled", None)
+        if compiled is None or not getattr(compiled.statement, "is_select", False):
+            activity.writes += 1  # DML, DDL, savepoints, text: taken as writes
+
+
+def wrote_nothing(session: Session) -> bool:
+    """Whether this request's statements only read (compiled SELECTs) and `session`
+    holds no change to flush: then ending its transaction with COMMIT changes nothing,
+    as a ROLLBACK would not."""
+    activity = _activity.get()
+    return (
+        activity is not None
+        and activity.writes == 0
+        and not (session.new or session.dirty or session.deleted)
+    )
 
 
 def connect(session: Session) -> None:

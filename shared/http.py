@@ -391,7 +391,7 @@ def _answer(
         if problem.keep_writes:
             _commit(context)  # the refusal itself is remembered (a failed try)
         else:
-            _rollback(context)
+            _end_refused(context)
         context.problem = problem.code
         return problem.to_response()
     response = _render(result, spec.status)
@@ -437,6 +437,24 @@ def _commit(context: Context) -> None:
 
         context._session.commit()
         audit.forward_recorded(context._session)
+
+
+def _end_refused(context: Context) -> None:
+    """Undo a refused request's writes. A refusal that wrote nothing (a 412, a 404 of
+    the gate) ends its transaction with COMMIT instead, which changes nothing either:
+    psycopg answers every ROLLBACK by dropping the connection's prepared statements
+    (DEALLOCATE ALL, then each statement parsed anew), which made every later request
+    on that connection dearer."""
+    from shared.db import wrote_nothing
+
+    session = context._session
+    if session is None or not wrote_nothing(session):
+        _rollback(context)
+        return
+    try:
+        session.commit()
+    except Exception:  # nothing was to be kept: the refusal stands
+        _rollback(context)
 
 
 def _rollback(context: Context) -> None:

@@ -178,6 +178,14 @@ def test_a_problem_after_a_write_rolls_the_write_back(api: httpx.Client) -> None
     assert_problem(api.get("/api/units/gone"), 404, "not_found")
 
 
+def test_a_problem_before_a_pending_change_is_flushed_drops_it(api: httpx.Client) -> None:
+    """A refusal that ran no write ends with COMMIT (no ROLLBACK, which would drop
+    psycopg's prepared statements), but never one with a change still pending."""
+    body = {"code": "pending", "fail_after_write": True, "flush": False}
+    assert_problem(api.post("/api/units", json=body), 409, "conflict")
+    assert_problem(api.get("/api/units/pending"), 404, "not_found")
+
+
 def test_a_problem_that_keeps_its_writes_commits_them(api: httpx.Client) -> None:
     """Problem(keep_writes=True): a refusal that must be remembered (a failed try)."""
     body = {"code": "kept", "fail_after_write": True, "keep_writes": True}

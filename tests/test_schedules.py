@@ -395,6 +395,31 @@ def test_reading_10_and_2000_rows_takes_the_same_statements(
     assert counts[0] <= 10
 
 
+def test_an_edit_takes_five_statements_and_a_stale_one_three(
+    host: Host, client: httpx.Client
+) -> None:
+    """The gate reads the session, its account and the membership in one statement, the
+    schedule with its working revision in one, the row with its headings in one; then the
+    UPDATE and the audit event. A stale If-Match stops after the reads and changes nothing."""
+    desk = new_desk(host, client)
+    heading = desk.add(kind="heading", title="Rubrik")
+    row = desk.add(kind="item", title="Rad", unit="st", parent_id=heading["id"])
+    counts = []
+    for version, expected in ((row["version"], 200), (row["version"], 412)):
+        request_id = f"patch-{expected}-{uuid.uuid4().hex[:8]}"
+        response = desk.owner.browser.patch(
+            f"{desk.base}/rows/{row['id']}",
+            json={"quantity": "2.5"},
+            headers={"If-Match": f'"{version}"', "X-Request-Id": request_id},
+        )
+        assert response.status_code == expected, response.text
+        answered = response.json() if expected == 200 else response.json()["current"]
+        assert (answered["depth"], answered["quantity"]) == (1, "2.500")
+        counts.append(statements_of(host, request_id))
+    assert counts == [5, 3]
+    assert [r["quantity"] for r in desk.rows() if r["id"] == row["id"]] == ["2.500"]
+
+
 # --- the gate -------------------------------------------------------------------
 
 

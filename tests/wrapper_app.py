@@ -31,6 +31,7 @@ class NewUnit(BaseModel):
     code: str = Field(max_length=16)
     fail_after_write: bool = False
     keep_writes: bool = False
+    flush: bool = True  # False: the unit is only pending in the session when it fails
 
 
 class UnitCode(BaseModel):
@@ -63,7 +64,8 @@ def add_unit(ctx: http.Context) -> UnitCode:
             code=ctx.body.code, symbol="x", name_sv="x", name_en="x", unece_code="ZZ", sort_order=99
         )
     )
-    ctx.db.flush()
+    if ctx.body.flush:
+        ctx.db.flush()
     if ctx.body.fail_after_write:
         raise Problem(
             409, "conflict", "Asked to fail after writing.", keep_writes=ctx.body.keep_writes
