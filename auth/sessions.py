@@ -147,6 +147,8 @@ def opened_by(token: str) -> ColumnElement[bool]:
 
 def admit(db: Session, session: UserSession, user: User) -> tuple[User, UserSession] | None:
     """The session found by its token and its account, if live: `find`'s rules."""
+    from auth.models import UserSession
+
     if not is_live(session):
         end(db, UserSession.id == session.id)
         return None
