@@ -465,9 +465,7 @@ def test_static_files_carry_the_web_apps_policy(client: httpx.Client) -> None:
         assert response.headers["content-security-policy"] == SPA_CONTENT_SECURITY_POLICY, path
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["x-frame-options"] == "DENY"
-    policy = dict(
-        part.strip().split(" ", 1) for part in SPA_CONTENT_SECURITY_POLICY.split(";")
-    )
+    policy = dict(part.strip().split(" ", 1) for part in SPA_CONTENT_SECURITY_POLICY.split(";"))
     assert policy["script-src"] == "'self'"
     assert "unsafe-inline" not in SPA_CONTENT_SECURITY_POLICY
     assert policy["frame-ancestors"] == "'none'"
@@ -477,8 +475,8 @@ def test_static_files_carry_the_web_apps_policy(client: httpx.Client) -> None:
 def test_api_answers_keep_their_own_policy(client: httpx.Client) -> None:
     response = client.get("/api/no-such-thing")
     assert_problem(response, 404, "not_found")
-    assert response.headers["content-security-policy"] == (
-        SECURITY_HEADERS["Content-Security-Policy"]
+    assert (
+        response.headers["content-security-policy"] == (SECURITY_HEADERS["Content-Security-Policy"])
     )
 
 

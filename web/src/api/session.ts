@@ -25,8 +25,16 @@ export function useSession() {
   return useQuery({ queryKey: SESSION_KEY, queryFn: fetchSession, staleTime: 60_000 });
 }
 
+let endedBySignOut = false;
+
+/** Whether the last session ended because the person signed out (not expired). */
+export function sessionEndedBySignOut(): boolean {
+  return endedBySignOut;
+}
+
 /** After a sign-in answer: the session is known without asking again. */
 export function signedIn(client: QueryClient, answer: Authenticated): void {
+  endedBySignOut = false;
   setCsrfToken(answer.csrf_token);
   const view: SessionView = {
     user: answer.user,
@@ -37,7 +45,8 @@ export function signedIn(client: QueryClient, answer: Authenticated): void {
 }
 
 /** After sign-out or a 401: forget the session and everything read with it. */
-export function signedOut(client: QueryClient): void {
+export function signedOut(client: QueryClient, bySignOut = false): void {
+  if (bySignOut) endedBySignOut = true;
   setCsrfToken(null);
   client.removeQueries({ predicate: (query) => query.queryKey[0] !== SESSION_KEY[0] });
   client.setQueryData(SESSION_KEY, null);

@@ -43,7 +43,8 @@ export function SignIn() {
     if (done) void navigate(next, { replace: true });
   }, [done, navigate, next]);
 
-  if (session.data && !done) return <Navigate to={next} replace />;
+  // Signed in already: on to where they were going (not while signing out, see Layout).
+  if (session.data && !done && !params.get("signed_out")) return <Navigate to={next} replace />;
 
   if (challenge) {
     return (

@@ -23,7 +23,7 @@ export function LanguageSwitch() {
     <Button
       variant="default"
       lang={other}
-      aria-label={t("language.switchLabel")}
+      title={t("language.switchLabel")}
       onClick={() => {
         rememberLanguage(other);
         void i18n.changeLanguage(other);

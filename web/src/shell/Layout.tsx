@@ -1,6 +1,6 @@
 // The frame of every screen: a skip link, the header (name, navigation, language,
 // help, sign-in state) and the main region the route fills.
-import { AppShell, Button, Group, Text } from "@mantine/core";
+import { Button, Group, Text } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { useTranslation } from "react-i18next";
@@ -30,18 +30,20 @@ export function Layout() {
   const signOut = useMutation({
     mutationFn: () => unwrap(api.POST("/auth/logout")),
     onSettled: () => {
-      signedOut(queryClient);
+      // RequireSession, still showing while the route changes, sends to the same place.
+      signedOut(queryClient, true);
       void navigate("/sign-in?signed_out=1");
     },
   });
 
   return (
-    <AppShell header={{ height: 64 }} padding="md">
+    // Not Mantine's AppShell: it writes a <style> element, which the CSP refuses (as do
+    // Flex, Grid and SimpleGrid with responsive props).
+    <div className="app-frame">
       <a className="skip-link" href="#main">
         {t("app.skipToContent")}
       </a>
-      <AppShell.Header>
-        <div className="app-header">
+      <header className="app-header">
           <Group gap="lg">
             <Link to="/" className="app-brand">
               {t("app.name")}
@@ -72,11 +74,10 @@ export function Layout() {
               </Button>
             )}
           </Group>
-        </div>
-      </AppShell.Header>
-      <AppShell.Main id="main" tabIndex={-1}>
+      </header>
+      <main id="main" className="app-main" tabIndex={-1}>
         <Outlet />
-      </AppShell.Main>
-    </AppShell>
+      </main>
+    </div>
   );
 }

@@ -3,7 +3,7 @@
 import { Center, Loader } from "@mantine/core";
 import { useTranslation } from "react-i18next";
 import { Navigate, Outlet, useLocation } from "react-router";
-import { useSession } from "../api/session";
+import { sessionEndedBySignOut, useSession } from "../api/session";
 import { ProblemAlert } from "./ProblemAlert";
 
 export function RequireSession() {
@@ -19,6 +19,7 @@ export function RequireSession() {
   }
   if (session.isError) return <ProblemAlert error={session.error} />;
   if (session.data === null) {
+    if (sessionEndedBySignOut()) return <Navigate to="/sign-in?signed_out=1" replace />;
     const next = `${location.pathname}${location.search}${location.hash}`;
     return <Navigate to={`/sign-in?next=${encodeURIComponent(next)}`} replace />;
   }
