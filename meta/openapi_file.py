@@ -16,8 +16,7 @@ from pathlib import Path
 
 
 def document_bytes() -> bytes:
-    for name in [name for name in os.environ if name.startswith("CASAI_")]:
-        del os.environ[name]
+    """The document as this process's settings make it (main() clears them first)."""
     import function_app  # noqa: F401 (registers every endpoint)
     from meta import routes
 
@@ -28,6 +27,8 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print("usage: python -m meta.openapi_file OUT.json", file=sys.stderr)
         return 2
+    for name in [name for name in os.environ if name.startswith("CASAI_")]:
+        del os.environ[name]
     out = Path(argv[0])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(document_bytes())
