@@ -104,7 +104,9 @@ class Screen:
 
 @pytest.fixture
 def screen(browser: Browser, host: Host) -> Iterator[Screen]:
-    context = browser.new_context(locale="sv-SE", timezone_id="Europe/Stockholm")
+    context = browser.new_context(
+        locale="sv-SE", timezone_id="Europe/Stockholm", reduced_motion="reduce"
+    )
     context.set_default_timeout(15_000)
     opened = Screen(context, host)
     yield opened
@@ -271,6 +273,14 @@ def test_a_deep_link_survives_signing_in(screen: Screen, host: Host, client: htt
     expect(page.get_by_role("heading", name="Väg 56", level=1)).to_be_visible()
     assert page.url == f"{host.base_url}{target}"
     screen.check("project")
+
+    # The help button's hook-point (support plugs in here): a dialog for now.
+    page.get_by_role("button", name="Hjälp").click()
+    dialog = page.get_by_role("dialog", name="Hjälp och support")
+    expect(dialog).to_be_visible()
+    screen.check("help")
+    dialog.get_by_role("button", name="Stäng").first.click()
+    expect(dialog).to_be_hidden()
 
     screen.open("/no-such-page")
     expect(page.get_by_role("heading", name="Sidan finns inte")).to_be_visible()

@@ -2,7 +2,12 @@ import "@mantine/core/styles.css";
 import "./app.css";
 import "./i18n";
 import { MantineProvider } from "@mantine/core";
-import { QueryCache, QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import {
+  MutationCache,
+  QueryCache,
+  QueryClient,
+  QueryClientProvider,
+} from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { RouterProvider } from "react-router";
@@ -12,15 +17,22 @@ import { router } from "./router";
 import { HelpProvider } from "./support/help";
 import { theme } from "./theme";
 
+// A session that ended (expired, signed out elsewhere): RequireSession sends the person
+// to sign in, and back. (A wrong password at sign-in is a 401 too, but no session is lost.)
+function sessionEnded(error: unknown): void {
+  const signedIn = queryClient.getQueryData(SESSION_KEY) != null;
+  if (signedIn && error instanceof ApiProblem && error.code === "unauthenticated") {
+    signedOut(queryClient);
+  }
+}
+
 const queryClient: QueryClient = new QueryClient({
   queryCache: new QueryCache({
     onError(error, query) {
-      // A session that ended (expired, signed out elsewhere): back to signing in.
-      if (error instanceof ApiProblem && error.status === 401 && query.queryKey[0] !== SESSION_KEY[0]) {
-        signedOut(queryClient);
-      }
+      if (query.queryKey[0] !== SESSION_KEY[0]) sessionEnded(error);
     },
   }),
+  mutationCache: new MutationCache({ onError: sessionEnded }),
   defaultOptions: {
     queries: {
       retry: (failures, error) =>

@@ -6,6 +6,8 @@ import { createTheme } from "@mantine/core";
 export const theme = createTheme({
   // A ring on whatever the keyboard focuses (:focus-visible), never hidden.
   focusRing: "auto",
+  // No animations for people who ask their system for reduced motion.
+  respectReducedMotion: true,
   primaryColor: "blue",
   primaryShade: 8, // white text on blue-8 passes WCAG AA contrast
   defaultRadius: "sm",

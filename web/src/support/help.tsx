@@ -24,7 +24,14 @@ export function HelpProvider({ children }: { children: ReactNode }) {
   return (
     <HelpContext.Provider value={help}>
       {children}
-      <Modal opened={opened} onClose={() => { setOpened(false); }} title={t("help.title")}>
+      {/* lockScroll off: its scroll lock writes a <style> element, which the CSP refuses. */}
+      <Modal
+        opened={opened}
+        onClose={() => { setOpened(false); }}
+        title={t("help.title")}
+        lockScroll={false}
+        closeButtonProps={{ "aria-label": t("help.close") }}
+      >
         <Text mb="md">{t("help.placeholder")}</Text>
         <Button onClick={() => { setOpened(false); }}>{t("help.close")}</Button>
       </Modal>
