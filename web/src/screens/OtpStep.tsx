@@ -135,13 +135,14 @@ export function OtpStep({
                       <Stack gap="xs">
                         <Button
                           variant="default"
+                          aria-describedby="resend-wait"
                           disabled={cooldown > 0}
                           loading={resend.isPending}
                           onClick={() => { resend.mutate(); }}
                         >
                           {t("otp.resend")}
                         </Button>
-                        <Text size="sm">
+                        <Text size="sm" id="resend-wait">
                           {cooldown > 0 ? t("otp.resendIn", { count: cooldown }) : ""}
                         </Text>
                         {resent && (

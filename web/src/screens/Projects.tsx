@@ -27,7 +27,7 @@ export function Projects() {
       {projects.isPending && <Loader aria-label={t("common.loading")} role="status" />}
       <ProblemAlert error={projects.error} />
       {projects.isSuccess && items.length === 0 && (
-        <Alert color="blue" variant="light">
+        <Alert color="blue" variant="light" role="status">
           {t("projects.empty")}
         </Alert>
       )}
