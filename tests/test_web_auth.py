@@ -30,8 +30,10 @@ from tests.accounts import (
     sign_in,
     signed_up,
     text_of,
+    totp_now,
     unique_email,
     with_email_otp,
+    with_totp,
 )
 from tests.accounts import Browser as ApiBrowser
 from tests.conftest import REPO, Host
@@ -252,6 +254,30 @@ def test_sign_in_with_an_e_mail_code(screen: Screen, host: Host, client: httpx.C
     screen.check("sign-in-code-wrong")
 
     field.fill(code)
+    page.get_by_role("button", name="Verifiera").click()
+    expect(page.get_by_role("heading", name="Dina projekt")).to_be_visible()
+
+
+def test_sign_in_with_an_authenticator_or_a_recovery_code(
+    screen: Screen, host: Host, client: httpx.Client
+) -> None:
+    account = signed_up(host, client, "totp")
+    with_totp(host, account)
+    assert account.totp_secret
+    page = screen.open("/sign-in")
+    sign_in_on(page, account.email, account.password)
+    page.get_by_role("tab", name="Autentiseringsapp").click()
+    page.get_by_role("textbox", name="Kod från autentiseringsappen").fill(
+        totp_now(host, account.totp_secret, steps_ahead=1)  # the confirm used this step
+    )
+    page.get_by_role("button", name="Verifiera").click()
+    expect(page.get_by_role("heading", name="Dina projekt")).to_be_visible()
+
+    page.get_by_role("button", name="Logga ut").click()
+    sign_in_on(page, account.email, account.password)
+    page.get_by_role("tab", name="Återställningskod").click()
+    screen.check("sign-in-recovery-code")
+    page.get_by_role("textbox", name="Återställningskod").fill(account.recovery_codes[0])
     page.get_by_role("button", name="Verifiera").click()
     expect(page.get_by_role("heading", name="Dina projekt")).to_be_visible()
 

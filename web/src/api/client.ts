@@ -26,10 +26,12 @@ const csrf: Middleware = {
     }
     return request;
   },
-  async onResponse({ response }) {
-    // A new session (sign-in, code verified, session read) brings its token.
+  async onResponse({ request, response }) {
+    // A new session (sign-in, code verified, session read) brings its token: only the
+    // /auth answers are read twice, not a schedule's 10,000 rows.
     const type = response.headers.get("Content-Type") ?? "";
-    if (response.ok && type.startsWith("application/json")) {
+    const auth = new URL(request.url).pathname.startsWith("/api/auth/");
+    if (auth && response.ok && type.startsWith("application/json")) {
       const body: unknown = await response.clone().json().catch(() => null);
       if (typeof body === "object" && body !== null && "csrf_token" in body) {
         const token = body.csrf_token;
