@@ -97,6 +97,23 @@ _DECIMAL = re.compile(r"[0-9]{1,18}")
 _HEX = re.compile(rb"[0-9A-Fa-f]+")
 _MAX_CHUNK_LINE = 4096  # a chunk size and its extensions
 
+# The web app's documents and files (web/dist) carry their own policy, the one the Static
+# Web App sends (web/staticwebapp.config.json, globalHeaders; a test keeps the two equal):
+# scripts and styles only from files of the site, no inline ones, API calls to this origin.
+# API answers keep shared.problems.SECURITY_HEADERS (`default-src 'none'`).
+SPA_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
+SPA_HEADERS: Mapping[str, str] = {
+    "Content-Security-Policy": SPA_CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-cache",
+}
+
 # Wake the timer thread at least this often, so a jump of the wall clock (a laptop
 # waking from sleep) is noticed rather than slept through.
 _MAX_TIMER_SLEEP_SECONDS = 60.0
@@ -327,9 +344,7 @@ class DevHost:
         if file is None:
             return not_found().to_response()
         mimetype = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-        return func.HttpResponse(
-            file.read_bytes(), mimetype=mimetype, headers={"Cache-Control": "no-cache"}
-        )
+        return func.HttpResponse(file.read_bytes(), mimetype=mimetype, headers=dict(SPA_HEADERS))
 
     # Servers
 

@@ -21,7 +21,8 @@ import azure.functions as func
 import httpx
 import pytest
 
-from devhost.server import DevHost, read_route_prefix
+from devhost.server import SPA_CONTENT_SECURITY_POLICY, DevHost, read_route_prefix
+from shared.problems import SECURITY_HEADERS
 from tests.devhost_sample_app import CONSTRAINT_TEMPLATES, Calls, build_app
 
 REPO = Path(__file__).resolve().parent.parent
@@ -448,6 +449,48 @@ def test_page_routes_fall_back_to_index(client: httpx.Client) -> None:
         response = client.get(path)
         assert response.status_code == 200, path
         assert "<title>CASAI</title>" in response.text
+
+
+def test_deep_links_with_a_query_reload_the_app(client: httpx.Client) -> None:
+    for path in ("/invitations/accept?token=abc-DEF_123", "/projects/123", "/invite"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["content-type"] == "text/html; charset=utf-8", path
+        assert "<title>CASAI</title>" in response.text
+
+
+def test_static_files_carry_the_web_apps_policy(client: httpx.Client) -> None:
+    for path in ("/", "/projects/123", "/app.js", "/assets/logo.png"):
+        response = client.get(path)
+        assert response.headers["content-security-policy"] == SPA_CONTENT_SECURITY_POLICY, path
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+    policy = dict(part.strip().split(" ", 1) for part in SPA_CONTENT_SECURITY_POLICY.split(";"))
+    assert policy["script-src"] == "'self'"
+    assert "unsafe-inline" not in SPA_CONTENT_SECURITY_POLICY
+    assert policy["frame-ancestors"] == "'none'"
+    assert policy["base-uri"] == "'none'"
+
+
+def test_api_answers_keep_their_own_policy(client: httpx.Client) -> None:
+    response = client.get("/api/no-such-thing")
+    assert_problem(response, 404, "not_found")
+    assert (
+        response.headers["content-security-policy"] == (SECURITY_HEADERS["Content-Security-Policy"])
+    )
+
+
+def test_the_static_web_app_sends_the_same_policy() -> None:
+    config = json.loads(
+        (Path(__file__).resolve().parent.parent / "web" / "staticwebapp.config.json").read_text(
+            encoding="utf-8"
+        )
+    )
+    assert config["globalHeaders"]["Content-Security-Policy"] == SPA_CONTENT_SECURITY_POLICY
+    fallback = config["navigationFallback"]
+    assert fallback["rewrite"] == "/index.html"
+    assert "/api/*" in fallback["exclude"]
+    assert "/assets/*" in fallback["exclude"]
 
 
 def test_missing_file_with_extension_is_a_404_problem(client: httpx.Client) -> None:

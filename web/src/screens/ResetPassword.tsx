@@ -1,0 +1,106 @@
+// A new password with the e-mailed code (POST /api/auth/password/reset); an account with
+// an authenticator app needs its code too (asked for after 403 totp_required).
+import { Alert, Button, PasswordInput, Stack, TextInput, Title } from "@mantine/core";
+import { useMutation } from "@tanstack/react-query";
+import { useState, type SyntheticEvent } from "react";
+import { useTranslation } from "react-i18next";
+import { useNavigate, useSearchParams } from "react-router";
+import { api, unwrap } from "../api/client";
+import { ApiProblem } from "../api/problem";
+import { ProblemAlert } from "../shell/ProblemAlert";
+import { fieldError } from "../shell/forms";
+
+export function ResetPassword() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const sentTo = params.get("sent") ? params.get("email") : null;
+  const [email, setEmail] = useState(params.get("email") ?? "");
+  const [code, setCode] = useState("");
+  const [password, setPassword] = useState("");
+  const [totpCode, setTotpCode] = useState("");
+  const [needsTotp, setNeedsTotp] = useState(false);
+  const reset = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST("/auth/password/reset", {
+          body: {
+            email,
+            code: code.trim(),
+            new_password: password,
+            totp_code: needsTotp && totpCode.trim() ? totpCode.trim() : null,
+          },
+        }),
+      ),
+    onSuccess: () => {
+      void navigate(`/sign-in?email=${encodeURIComponent(email)}&reset=1`);
+    },
+    onError: (error) => {
+      if (error instanceof ApiProblem && error.code === "totp_required") setNeedsTotp(true);
+    },
+  });
+  const submit = (event: SyntheticEvent) => {
+    event.preventDefault();
+    reset.mutate();
+  };
+  return (
+    <Stack className="screen-narrow" component="section" aria-labelledby="reset-title">
+      <Title order={1} id="reset-title">
+        {t("reset.title")}
+      </Title>
+      {sentTo && (
+        <Alert color="green" variant="light" role="status">
+          {t("reset.sent", { email: sentTo })}
+        </Alert>
+      )}
+      <ProblemAlert error={reset.error} />
+      <form onSubmit={submit}>
+        <Stack>
+          <TextInput
+            label={t("common.email")}
+            type="email"
+            autoComplete="email"
+            required
+            value={email}
+            onChange={(event) => { setEmail(event.currentTarget.value); }}
+            error={fieldError(reset.error, "email")}
+          />
+          <TextInput
+            label={t("reset.code")}
+            description={t("verify.codeHint")}
+            autoComplete="one-time-code"
+            inputMode="numeric"
+            required
+            value={code}
+            onChange={(event) => { setCode(event.currentTarget.value); }}
+            error={fieldError(reset.error, "code")}
+          />
+          <PasswordInput
+            label={t("reset.newPassword")}
+            description={t("signUp.passwordHint")}
+            autoComplete="new-password"
+            required
+            value={password}
+            onChange={(event) => { setPassword(event.currentTarget.value); }}
+            error={fieldError(reset.error, "new_password")}
+          />
+          {needsTotp && (
+            <TextInput
+              label={t("reset.totp")}
+              description={t("reset.totpNeeded")}
+              autoComplete="one-time-code"
+              inputMode="numeric"
+              required
+              value={totpCode}
+              onChange={(event) => { setTotpCode(event.currentTarget.value); }}
+              error={fieldError(reset.error, "totp_code")}
+            />
+          )}
+          <Button type="submit" loading={reset.isPending}>
+            {t("reset.submit")}
+          </Button>
+        </Stack>
+      </form>
+    </Stack>
+  );
+}

@@ -1,0 +1,77 @@
+// Sign up: POST /api/auth/register, then "check your e-mail" on the verify screen.
+import { Anchor, Button, PasswordInput, Stack, TextInput, Title } from "@mantine/core";
+import { useMutation } from "@tanstack/react-query";
+import { useState, type SyntheticEvent } from "react";
+import { useTranslation } from "react-i18next";
+import { Link, useNavigate } from "react-router";
+import { api, unwrap } from "../api/client";
+import { currentLanguage } from "../i18n";
+import { ProblemAlert } from "../shell/ProblemAlert";
+import { fieldError } from "../shell/forms";
+
+export function SignUp() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const [email, setEmail] = useState("");
+  const [displayName, setDisplayName] = useState("");
+  const [password, setPassword] = useState("");
+  const register = useMutation({
+    mutationFn: () =>
+      unwrap(
+        api.POST("/auth/register", {
+          body: { email, password, display_name: displayName, locale: currentLanguage() },
+        }),
+      ),
+    onSuccess: () => {
+      void navigate(`/verify-email?email=${encodeURIComponent(email)}&sent=1`);
+    },
+  });
+  const submit = (event: SyntheticEvent) => {
+    event.preventDefault();
+    register.mutate();
+  };
+  return (
+    <Stack className="screen-narrow" component="section" aria-labelledby="sign-up-title">
+      <Title order={1} id="sign-up-title">
+        {t("signUp.title")}
+      </Title>
+      <ProblemAlert error={register.error} />
+      <form onSubmit={submit} noValidate={false}>
+        <Stack>
+          <TextInput
+            label={t("signUp.displayName")}
+            autoComplete="name"
+            required
+            value={displayName}
+            onChange={(event) => { setDisplayName(event.currentTarget.value); }}
+            error={fieldError(register.error, "display_name")}
+          />
+          <TextInput
+            label={t("common.email")}
+            type="email"
+            autoComplete="email"
+            required
+            value={email}
+            onChange={(event) => { setEmail(event.currentTarget.value); }}
+            error={fieldError(register.error, "email")}
+          />
+          <PasswordInput
+            label={t("common.password")}
+            description={t("signUp.passwordHint")}
+            autoComplete="new-password"
+            required
+            value={password}
+            onChange={(event) => { setPassword(event.currentTarget.value); }}
+            error={fieldError(register.error, "password")}
+          />
+          <Button type="submit" loading={register.isPending}>
+            {t("signUp.submit")}
+          </Button>
+        </Stack>
+      </form>
+      <Anchor component={Link} to="/sign-in">
+        {t("signUp.haveAccount")}
+      </Anchor>
+    </Stack>
+  );
+}

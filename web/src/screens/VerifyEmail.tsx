@@ -1,0 +1,80 @@
+// Verify the e-mail address: the code from the e-mail and the password chosen
+// (POST /api/auth/verify-email), then sign in.
+import { Alert, Button, PasswordInput, Stack, Text, TextInput, Title } from "@mantine/core";
+import { useMutation } from "@tanstack/react-query";
+import { useState, type SyntheticEvent } from "react";
+import { useTranslation } from "react-i18next";
+import { useNavigate, useSearchParams } from "react-router";
+import { api, unwrap } from "../api/client";
+import { ProblemAlert } from "../shell/ProblemAlert";
+import { fieldError } from "../shell/forms";
+
+export function VerifyEmail() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const sentTo = params.get("sent") ? params.get("email") : null;
+  const [email, setEmail] = useState(params.get("email") ?? "");
+  const [code, setCode] = useState("");
+  const [password, setPassword] = useState("");
+  const verify = useMutation({
+    mutationFn: () =>
+      unwrap(api.POST("/auth/verify-email", { body: { email, code: code.trim(), password } })),
+    onSuccess: () => {
+      void navigate(`/sign-in?email=${encodeURIComponent(email)}&verified=1`);
+    },
+  });
+  const submit = (event: SyntheticEvent) => {
+    event.preventDefault();
+    verify.mutate();
+  };
+  return (
+    <Stack className="screen-narrow" component="section" aria-labelledby="verify-title">
+      <Title order={1} id="verify-title">
+        {t("verify.title")}
+      </Title>
+      {sentTo && (
+        <Alert color="green" variant="light" role="status">
+          {t("verify.sent", { email: sentTo })}
+        </Alert>
+      )}
+      <Text>{t("verify.intro")}</Text>
+      <ProblemAlert error={verify.error} />
+      <form onSubmit={submit}>
+        <Stack>
+          <TextInput
+            label={t("common.email")}
+            type="email"
+            autoComplete="email"
+            required
+            value={email}
+            onChange={(event) => { setEmail(event.currentTarget.value); }}
+            error={fieldError(verify.error, "email")}
+          />
+          <TextInput
+            label={t("verify.code")}
+            description={t("verify.codeHint")}
+            autoComplete="one-time-code"
+            inputMode="numeric"
+            required
+            value={code}
+            onChange={(event) => { setCode(event.currentTarget.value); }}
+            error={fieldError(verify.error, "code")}
+          />
+          <PasswordInput
+            label={t("common.password")}
+            description={t("verify.passwordHint")}
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(event) => { setPassword(event.currentTarget.value); }}
+            error={fieldError(verify.error, "password")}
+          />
+          <Button type="submit" loading={verify.isPending}>
+            {t("verify.submit")}
+          </Button>
+        </Stack>
+      </form>
+    </Stack>
+  );
+}
