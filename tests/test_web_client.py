@@ -5,6 +5,7 @@ then openapi-typescript), byte for byte. An endpoint or schema changed without
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +54,15 @@ def test_the_file_is_the_served_document(client: httpx.Client, tmp_path: Path) -
     assert served.status_code == 200
     # The test host runs with the default settings the file is built with.
     assert (tmp_path / "openapi.json").read_bytes() == served.content
+
+
+def test_money_and_quantities_are_strings_in_the_client() -> None:
+    """A decimal is a string on the wire and stays one in the browser (decimal.js)."""
+    types = COMMITTED.read_text(encoding="utf-8")
+    row_out = re.search(r"\n        RowOut: \{(.*?)\n        \};", types, re.S)
+    assert row_out, "RowOut missing from the generated types"
+    for field in ("quantity", "unit_price", "amount"):
+        declared = re.search(rf"\b{field}\??: ([^;]+);", row_out.group(1))
+        assert declared, f"RowOut.{field} missing"
+        assert "number" not in declared.group(1), f"RowOut.{field}: {declared.group(1)}"
+        assert "string" in declared.group(1), f"RowOut.{field}: {declared.group(1)}"

@@ -6363,6 +6363,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description A problem (RFC 9457): `rate_limited` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
             /** @description A problem (RFC 9457): `unavailable` */
             503: {
                 headers: {
