@@ -47,7 +47,7 @@ function AdminProblem({ error }: { error: unknown }) {
   if (error === null || error === undefined) return null;
   if (isForbidden(error)) {
     return (
-      <Alert color="red" variant="light" role="alert">
+      <Alert className="support-alert" color="red" variant="light" role="alert">
         {t("admin.forbidden")}
       </Alert>
     );
@@ -62,7 +62,7 @@ export function Admin() {
   const { t } = useTranslation();
   const [tab, setTab] = useState<string | null>("users");
   return (
-    <Stack component="section" aria-labelledby="admin-title">
+    <Stack component="section" aria-labelledby="admin-title" className="support-colors">
       <Title order={1} id="admin-title">
         {t("admin.title")}
       </Title>
@@ -172,12 +172,12 @@ function Users() {
       <AdminProblem error={users.error} />
       <AdminProblem error={act.error} />
       {done && (
-        <Alert color="green" variant="light" role="status">
+        <Alert className="support-alert" color="green" variant="light" role="status">
           {done}
         </Alert>
       )}
       {users.isSuccess && items.length === 0 && (
-        <Alert color="blue" variant="light" role="status">
+        <Alert className="support-alert" color="blue" variant="light" role="status">
           {t("admin.users.empty")}
         </Alert>
       )}
@@ -330,12 +330,12 @@ function Tickets() {
       <AdminProblem error={tickets.error} />
       <AdminProblem error={close.error} />
       {done && (
-        <Alert color="green" variant="light" role="status">
+        <Alert className="support-alert" color="green" variant="light" role="status">
           {done}
         </Alert>
       )}
       {tickets.isSuccess && items.length === 0 && (
-        <Alert color="blue" variant="light" role="status">
+        <Alert className="support-alert" color="blue" variant="light" role="status">
           {t("admin.tickets.empty")}
         </Alert>
       )}

@@ -36,7 +36,7 @@ export function isCategory(value: unknown): value is Category {
 
 export function HelpPanel({ topic }: { topic?: string }) {
   return (
-    <Stack gap="lg">
+    <Stack gap="lg" className="support-colors">
       <SupportStatus />
       <Chat />
       <TicketForm initialCategory={isCategory(topic) ? topic : "question"} />
@@ -56,14 +56,14 @@ function SupportStatus() {
   }
   if (status.isError) {
     return (
-      <Alert color="gray" variant="light" role="status">
+      <Alert className="support-alert" color="gray" variant="light" role="status">
         {t("support.status.unknown")}
       </Alert>
     );
   }
   const { open, opens_at, closes_at, hours, timezone, holiday } = status.data;
   return (
-    <Alert
+    <Alert className="support-alert"
       color={open ? "green" : "gray"}
       variant="light"
       role="status"
@@ -115,7 +115,7 @@ function Chat() {
         </Group>
       )}
       {(state === "blocked" || state === "failed") && (
-        <Alert color="gray" variant="light" role="status">
+        <Alert className="support-alert" color="gray" variant="light" role="status">
           {t(state === "blocked" ? "support.chat.blocked" : "support.chat.failed")}
         </Alert>
       )}
@@ -217,7 +217,7 @@ function TicketForm({ initialCategory }: { initialCategory: Category }) {
   if (send.isSuccess) {
     return (
       <Stack gap="sm">
-        <Alert color="green" variant="light" role="status">
+        <Alert className="support-alert" color="green" variant="light" role="status">
           {t("support.form.sent", { reference: send.data.reference })}
         </Alert>
         <Button
