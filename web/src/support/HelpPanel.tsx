@@ -235,6 +235,23 @@ function TicketForm({ initialCategory }: { initialCategory: Category }) {
   }
 
   const error = send.error;
+  const projectField = signedIn ? (
+    <NativeSelect
+      label={t("support.form.project")}
+      description={t("support.form.projectHint")}
+      data={[{ value: "", label: t("support.form.noProject") }, ...projectOptions]}
+      value={fields.project}
+      onChange={(event) => { set("project")(event.currentTarget.value); }}
+      error={fieldError(error, "project_id")}
+    />
+  ) : (
+    <TextInput
+      label={t("support.form.projectText")}
+      description={t("support.form.projectHint")}
+      value={fields.project}
+      onChange={(event) => { set("project")(event.currentTarget.value); }}
+    />
+  );
   return (
     <Stack component="section" gap="sm" aria-labelledby={`${formId}-title`}>
       <Title order={3} size="h4" id={`${formId}-title`}>
@@ -274,23 +291,7 @@ function TicketForm({ initialCategory }: { initialCategory: Category }) {
               error={fieldError(error, "person_email")}
             />
           )}
-          {signedIn ? (
-            <NativeSelect
-              label={t("support.form.project")}
-              description={t("support.form.projectHint")}
-              data={[{ value: "", label: t("support.form.noProject") }, ...projectOptions]}
-              value={fields.project}
-              onChange={(event) => { set("project")(event.currentTarget.value); }}
-              error={fieldError(error, "project_id")}
-            />
-          ) : (
-            <TextInput
-              label={t("support.form.projectText")}
-              description={t("support.form.projectHint")}
-              value={fields.project}
-              onChange={(event) => { set("project")(event.currentTarget.value); }}
-            />
-          )}
+          {denial && projectField}
           {!denial && (
             <TextInput
               required
@@ -312,6 +313,7 @@ function TicketForm({ initialCategory }: { initialCategory: Category }) {
             onChange={(event) => { set("message")(event.currentTarget.value); }}
             error={fieldError(error, "message")}
           />
+          {!denial && projectField}
           {!signedIn && (
             <TextInput
               type="email"
