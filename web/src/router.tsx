@@ -37,6 +37,16 @@ export const router = createBrowserRouter([
               },
             ],
           },
+          // Platform administration (its screen checks the API's answer: 403 for others).
+          {
+            element: <RequireSession />,
+            children: [
+              {
+                path: "admin",
+                lazy: async () => ({ Component: (await import("./admin/Admin")).Admin }),
+              },
+            ],
+          },
           { path: "*", element: <NotFound /> },
         ],
       },

@@ -5,6 +5,8 @@ import i18n from "i18next";
 import { initReactI18next } from "react-i18next";
 import en from "./en.json";
 import sv from "./sv.json";
+import supportEn from "./support.en.json";
+import supportSv from "./support.sv.json";
 
 export const LANGUAGES = ["sv", "en"] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -36,7 +38,11 @@ export function currentLanguage(): Language {
 }
 
 void i18n.use(initReactI18next).init({
-  resources: { sv: { translation: sv }, en: { translation: en } },
+  // Areas keep their texts in files of their own, merged in as top-level keys.
+  resources: {
+    sv: { translation: { ...sv, ...supportSv } },
+    en: { translation: { ...en, ...supportEn } },
+  },
   lng: storedLanguage(),
   fallbackLng: "sv",
   supportedLngs: LANGUAGES,

@@ -1,12 +1,22 @@
-// The hook-point for support (built separately): the header's help button calls
-// `useHelp().open()`. The support screens replace <HelpProvider> with one that opens
-// the chat or the ticket form; until then a dialog says help is coming.
-import { Button, Modal, Text } from "@mantine/core";
-import { createContext, useContext, useMemo, useState, type ReactNode } from "react";
+// Help on every page, signed in or not: the header's help button calls
+// `useHelp().open()` (optionally with a topic such as "access_denial"), which opens a
+// dialog with the support hours, the chat when there is one, and the ticket form. The
+// dialog's content loads lazily, so the sign-in route carries only this file.
+import { Button, Center, Loader, Modal } from "@mantine/core";
+import {
+  createContext,
+  lazy,
+  Suspense,
+  useContext,
+  useMemo,
+  useState,
+  type ReactNode,
+} from "react";
 import { useTranslation } from "react-i18next";
+import "./support.css";
 
 export interface Help {
-  /** Open help, optionally about something (e.g. "access_denial", a project id). */
+  /** Open help, optionally about something (e.g. "access_denial"). */
   open: (topic?: string) => void;
 }
 
@@ -16,11 +26,24 @@ export function useHelp(): Help {
   return useContext(HelpContext);
 }
 
-/** The placeholder: a dialog. Support provides its own <HelpContext.Provider>. */
+const HelpPanel = lazy(async () => ({ default: (await import("./HelpPanel")).HelpPanel }));
+
 export function HelpProvider({ children }: { children: ReactNode }) {
   const { t } = useTranslation();
   const [opened, setOpened] = useState(false);
-  const help = useMemo<Help>(() => ({ open: () => { setOpened(true); } }), []);
+  const [topic, setTopic] = useState<string | undefined>(undefined);
+  // Each opening starts a fresh form (a new key), preset to its topic.
+  const [opening, setOpening] = useState(0);
+  const help = useMemo<Help>(
+    () => ({
+      open: (about?: string) => {
+        setTopic(about);
+        setOpening((count) => count + 1);
+        setOpened(true);
+      },
+    }),
+    [],
+  );
   return (
     <HelpContext.Provider value={help}>
       {children}
@@ -28,12 +51,22 @@ export function HelpProvider({ children }: { children: ReactNode }) {
       <Modal
         opened={opened}
         onClose={() => { setOpened(false); }}
-        title={t("help.title")}
+        title={t("support.title")}
+        size="lg"
         lockScroll={false}
-        closeButtonProps={{ "aria-label": t("help.close") }}
+        closeButtonProps={{ "aria-label": t("support.close") }}
       >
-        <Text mb="md">{t("help.placeholder")}</Text>
-        <Button onClick={() => { setOpened(false); }}>{t("help.close")}</Button>
+        {opened && (
+          <Suspense
+            fallback={
+              <Center>
+                <Loader aria-label={t("support.loadingPanel")} role="status" />
+              </Center>
+            }
+          >
+            <HelpPanel key={opening} topic={topic} />
+          </Suspense>
+        )}
       </Modal>
     </HelpContext.Provider>
   );
