@@ -205,6 +205,10 @@ class UserOut(Schema):
     display_name: str
     locale: Locale
     created_at: datetime
+    platform_admin: bool = Field(
+        description="Whether the administration (/api/admin) is open to this user; the "
+        "web app shows it only then (each admin endpoint checks it itself)."
+    )
 
 
 class SessionInfo(Schema):

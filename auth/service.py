@@ -118,6 +118,7 @@ def user_out(user: User) -> UserOut:
         display_name=user.display_name,
         locale="en" if user.locale == "en" else "sv",
         created_at=user.created_at,
+        platform_admin=user.platform_admin,
     )
 
 

@@ -22,7 +22,7 @@ import {
   useQueryClient,
   type InfiniteData,
 } from "@tanstack/react-query";
-import { useEffect, useState, type SyntheticEvent } from "react";
+import { useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, unwrap } from "../api/client";
 import { ApiProblem } from "../api/problem";
@@ -30,7 +30,6 @@ import type { components } from "../api/schema";
 import { formatDateTime } from "../format";
 import { ProblemAlert } from "../shell/ProblemAlert";
 import "../support/support.css";
-import { markAdminDenied } from "./access";
 
 type AdminUser = components["schemas"]["AdminUserOut"];
 type UserList = components["schemas"]["AdminUserList"];
@@ -82,13 +81,6 @@ export function Admin() {
   );
 }
 
-function useDeniedMark(error: unknown): void {
-  const queryClient = useQueryClient();
-  useEffect(() => {
-    if (isForbidden(error)) markAdminDenied(queryClient);
-  }, [error, queryClient]);
-}
-
 function Users() {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
@@ -107,7 +99,6 @@ function Users() {
     initialPageParam: null as string | null,
     getNextPageParam: (page) => page.next_cursor,
   });
-  useDeniedMark(users.error);
 
   const replace = (user: AdminUser) => {
     queryClient.setQueryData<InfiniteData<UserList, string | null>>(key, (data) =>
@@ -296,7 +287,6 @@ function Tickets() {
     initialPageParam: null as string | null,
     getNextPageParam: (page) => page.next_cursor,
   });
-  useDeniedMark(tickets.error);
   const close = useMutation({
     mutationFn: (ticket: Ticket) =>
       unwrap(

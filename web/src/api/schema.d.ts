@@ -3899,6 +3899,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Platform Admin
+             * @description Whether the administration (/api/admin) is open to this user; the web app shows it only then (each admin endpoint checks it itself).
+             */
+            platform_admin: boolean;
         };
         /** VerifiedOut */
         VerifiedOut: {

@@ -7,7 +7,6 @@ import { useTranslation } from "react-i18next";
 import { Link, Outlet, useNavigate } from "react-router";
 import { api, unwrap } from "../api/client";
 import { signedOut, useSession } from "../api/session";
-import { useAdminDenied } from "../admin/access";
 import { currentLanguage, isLanguage, rememberLanguage } from "../i18n";
 import { HelpButton } from "../support/help";
 import { LanguageSwitch } from "./LanguageSwitch";
@@ -18,7 +17,6 @@ export function Layout() {
   const user = session.data?.user;
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const adminDenied = useAdminDenied();
 
   // Signed in, the profile's language wins.
   const profileLocale = user?.locale;
@@ -55,7 +53,7 @@ export function Layout() {
                 <Button component={Link} to="/projects" variant="subtle">
                   {t("nav.projects")}
                 </Button>
-                {!adminDenied && (
+                {user.platform_admin && (
                   <Button component={Link} to="/admin" variant="subtle">
                     {t("admin.nav")}
                   </Button>
