@@ -4,6 +4,8 @@
 import i18n from "i18next";
 import { initReactI18next } from "react-i18next";
 import en from "./en.json";
+import projectsEn from "./projects.en.json";
+import projectsSv from "./projects.sv.json";
 import sv from "./sv.json";
 
 export const LANGUAGES = ["sv", "en"] as const;
@@ -36,7 +38,10 @@ export function currentLanguage(): Language {
 }
 
 void i18n.use(initReactI18next).init({
-  resources: { sv: { translation: sv }, en: { translation: en } },
+  resources: {
+    sv: { translation: sv, projects: projectsSv },
+    en: { translation: en, projects: projectsEn },
+  },
   lng: storedLanguage(),
   fallbackLng: "sv",
   supportedLngs: LANGUAGES,
