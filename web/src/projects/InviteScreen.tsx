@@ -5,7 +5,7 @@
 // POST /api/invitations/accept makes the caller a member.
 import { Alert, Button, Group, List, Stack, Text, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { api, unwrap } from "../api/client";
 import { ApiProblem } from "../api/problem";
@@ -44,6 +44,9 @@ export function InviteScreen() {
     },
   });
   const unknown = preview.error instanceof ApiProblem && preview.error.status === 404;
+  useEffect(() => {
+    if (unknown) forgetInvitation(); // used, revoked or expired: nothing to come back to
+  }, [unknown]);
   const invitation = preview.data;
   const user = session.data?.user;
   const otherAddress =

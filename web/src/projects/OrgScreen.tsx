@@ -29,6 +29,13 @@ import { ConfirmButton, Loading, Refusal, roleName, rolesKey, useRoles, useT, ty
 type Permission = components["schemas"]["Permission"];
 type OrgRole = components["schemas"]["OrgMemberUpdate"]["org_role"];
 
+interface Toggle {
+  role: RoleOut;
+  permission: string;
+  description: string;
+  on: boolean;
+}
+
 export function OrgScreen() {
   const { t } = useT();
   const orgId = useParams().orgId ?? "";
@@ -151,7 +158,7 @@ function RoleMatrix({ orgId, admin }: { orgId: string; admin: boolean }) {
   });
   const [changed, setChanged] = useState<string | null>(null);
   const toggle = useMutation({
-    mutationFn: ({ role, permission, on }: { role: RoleOut; permission: string; on: boolean }) => {
+    mutationFn: ({ role, permission, on }: Toggle) => {
       const next = on
         ? [...role.permissions, permission]
         : role.permissions.filter((held) => held !== permission);
@@ -163,13 +170,22 @@ function RoleMatrix({ orgId, admin }: { orgId: string; admin: boolean }) {
       );
     },
     onMutate: () => { setChanged(null); },
-    onSuccess: (role, { permission, on }) => {
+    onSuccess: (role, { description, on }) => {
       setChanged(
-        t(on ? "roles.granted" : "roles.revoked", { role: roleName(role), permission }),
+        t(on ? "roles.granted" : "roles.revoked", { role: roleName(role), permission: description }),
       );
     },
-    onSettled: () => queryClient.invalidateQueries({ queryKey: rolesKey(orgId) }),
+    onSettled: async () => {
+      await queryClient.invalidateQueries({ queryKey: rolesKey(orgId) });
+      setPending(null);
+    },
   });
+  // The box shows the change at once; the answer (or the refusal) settles it.
+  const [pending, setPending] = useState<Toggle | null>(null);
+  const held = (role: RoleOut, permission: string) =>
+    pending !== null && pending.role.id === role.id && pending.permission === permission
+      ? pending.on
+      : role.permissions.includes(permission);
   const english = currentLanguage() === "en";
   const columns = roles.data?.items ?? [];
   const rows = catalogue.data ?? [];
@@ -228,14 +244,17 @@ function RoleMatrix({ orgId, admin }: { orgId: string; admin: boolean }) {
                       <Table.Td key={role.id}>
                         <Checkbox
                           aria-label={t("roles.cell", { role: roleName(role), permission: description })}
-                          checked={role.permissions.includes(permission.key)}
-                          disabled={!admin || toggle.isPending}
+                          checked={held(role, permission.key)}
+                          disabled={!admin || pending !== null}
                           onChange={(event) => {
-                            toggle.mutate({
+                            const change = {
                               role,
                               permission: permission.key,
+                              description,
                               on: event.currentTarget.checked,
-                            });
+                            };
+                            setPending(change);
+                            toggle.mutate(change);
                           }}
                         />
                       </Table.Td>

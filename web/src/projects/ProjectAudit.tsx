@@ -37,7 +37,7 @@ export function ProjectAudit({ project }: { project: ProjectOut }) {
     <Stack>
       <Title order={2}>{t("audit.title")}</Title>
       {events.isPending && <Loading />}
-      <Refusal error={events.error} />
+      <Refusal error={events.error} explain={{ not_found: "project.gone" }} />
       {events.isSuccess && items.length === 0 && <p>{t("audit.none")}</p>}
       {items.length > 0 && (
         <Table captionSide="top" striped>

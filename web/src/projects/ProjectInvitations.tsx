@@ -101,7 +101,7 @@ export function ProjectInvitations({ project }: { project: ProjectOut }) {
       <Stack>
         <Title order={2}>{t("invitations.pendingTitle")}</Title>
         {pending.isPending && <Loading />}
-        <Refusal error={pending.error} />
+        <Refusal error={pending.error} explain={{ not_found: "project.gone" }} />
         <Refusal error={revoke.error} />
         {pending.data?.items.length === 0 && <p>{t("invitations.none")}</p>}
         {pending.data && pending.data.items.length > 0 && (

@@ -52,7 +52,7 @@ export function ProjectMembers({ project }: { project: ProjectOut }) {
     <Stack>
       <Title order={2}>{t("members.title")}</Title>
       {members.isPending && <Loading />}
-      <Refusal error={members.error} />
+      <Refusal error={members.error} explain={{ not_found: "project.gone" }} />
       <Refusal error={change.error} explain={explain} />
       <Refusal error={remove.error} explain={explain} />
       {(change.isSuccess || remove.isSuccess) && (

@@ -32,6 +32,8 @@ export function ProjectSchedules({ project }: { project: ProjectOut }) {
   const reload = () => queryClient.invalidateQueries({ queryKey: key });
   const stale = (error: unknown) => {
     if (error instanceof ApiProblem && error.status === 412) {
+      // The current name shows again; the person decides anew what to do with it.
+      setEditing(null);
       setNotice(t("schedules.stale"));
       void reload();
     }
@@ -98,11 +100,7 @@ export function ProjectSchedules({ project }: { project: ProjectOut }) {
       <Stack>
         <Title order={2}>{t("schedules.title")}</Title>
         {schedules.isPending && <Loading />}
-        {schedules.error instanceof ApiProblem && schedules.error.status === 404 ? (
-          <Refusal error={schedules.error} explain={{ not_found: "project.gone" }} />
-        ) : (
-          <Refusal error={schedules.error} />
-        )}
+        <Refusal error={schedules.error} explain={{ not_found: "project.gone" }} />
         {notice && (
           <Alert color={rename.isError || remove.isError ? "yellow" : "green"} variant="light" role="status">
             {notice}
