@@ -420,3 +420,26 @@ def test_an_unknown_invitation_link_and_the_accept_by_id(
     invitations.get_by_role("button", name="Tacka ja till Väg 56").click()
     expect(page.get_by_role("heading", name="Väg 56", level=1)).to_be_visible()
     expect(page.get_by_text("Din roll: Läsare")).to_be_visible()
+
+
+def test_the_invitation_link_through_signing_in(
+    screen: Screen,  # noqa: F811
+    host: Host,
+    client: httpx.Client,
+) -> None:
+    team = new_team(host, client, "through")
+    guest = signed_up(host, client, "member")
+    invite(host, team.owner, team.project_id, guest.email, team.roles["editor"])
+    page = screen.open(invitation_link(host, guest.email))
+    page.get_by_role("main").get_by_role("link", name="Logga in").click()
+    # The sign-in page knows the invited address and returns to the invitation after.
+    expect(page.get_by_role("textbox", name="E-postadress")).to_have_value(guest.email)
+    labelled(page, "Lösenord").fill(guest.password)
+    page.get_by_role("button", name="Logga in").click()
+    expect(page.get_by_role("heading", name="Inbjudan till ett projekt")).to_be_visible()
+    assert page.url.endswith("/invite")
+    page.get_by_role("button", name="Tacka ja").click()
+    expect(page.get_by_role("heading", name="Väg 56", level=1)).to_be_visible()
+    # Used, the link says so.
+    screen.open(invitation_link(host, guest.email))
+    expect(page.get_by_role("alert")).to_contain_text("Inbjudan gäller inte längre")

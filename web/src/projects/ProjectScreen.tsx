@@ -10,7 +10,7 @@ import { ProjectInvitations } from "./ProjectInvitations";
 import { ProjectMembers } from "./ProjectMembers";
 import { ProjectSchedules } from "./ProjectSchedules";
 import { ProjectSettings } from "./ProjectSettings";
-import { Loading, Refusal, useProject, useT } from "./common";
+import { LockIcon, Loading, Refusal, useProject, useT } from "./common";
 
 const TABS = ["schedules", "settings", "members", "invitations", "audit"] as const;
 type Tab = (typeof TABS)[number];
@@ -60,7 +60,7 @@ export function ProjectScreen() {
               {data.name}
             </Title>
             {data.require_2fa && (
-              <Badge variant="light" leftSection={<span aria-hidden="true">🔒</span>}>
+              <Badge variant="light" leftSection={<LockIcon />}>
                 {data.require_totp ? t("list.requiresTotp") : t("list.requires2fa")}
               </Badge>
             )}

@@ -23,7 +23,7 @@ import { api, unwrap } from "../api/client";
 import { useSession } from "../api/session";
 import { formatDate } from "../format";
 import { fieldError } from "../shell/forms";
-import { Loading, Refusal, isFull, pendingInvitation, useOrgs, useT } from "./common";
+import { LockIcon, Loading, Refusal, isFull, pendingInvitation, useOrgs, useT } from "./common";
 
 export function ProjectsScreen() {
   const { t } = useT();
@@ -82,7 +82,7 @@ export function ProjectsScreen() {
                 <Table.Td>
                   {project.require_2fa ? (
                     <Group gap="xs">
-                      <Badge variant="light" leftSection={<span aria-hidden="true">🔒</span>}>
+                      <Badge variant="light" leftSection={<LockIcon />}>
                         {project.require_totp ? t("list.requiresTotp") : t("list.requires2fa")}
                       </Badge>
                       {!project.mfa_satisfied && (

@@ -33,6 +33,18 @@ export function roleName(role: Pick<RoleOut, "name" | "name_sv" | "name_en">): s
   return currentLanguage() === "en" ? role.name_en || role.name : role.name_sv || role.name;
 }
 
+/** A padlock beside "requires two-step verification" (the words say it; this is a cue). */
+export function LockIcon() {
+  return (
+    <svg aria-hidden="true" focusable="false" width="12" height="12" viewBox="0 0 16 16">
+      <path
+        fill="currentColor"
+        d="M8 1a4 4 0 0 0-4 4v2H3a1 1 0 0 0-1 1v6a1 1 0 0 0 1 1h10a1 1 0 0 0 1-1V8a1 1 0 0 0-1-1h-1V5a4 4 0 0 0-4-4Zm-2.5 6V5a2.5 2.5 0 0 1 5 0v2h-5Z"
+      />
+    </svg>
+  );
+}
+
 export function Loading() {
   const { t } = useTranslation();
   return <Loader aria-label={t("translation:common.loading")} role="status" />;
