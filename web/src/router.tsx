@@ -1,6 +1,6 @@
 // Every route of the app. Screens signed-in people see load lazily, so the sign-in
 // route's JavaScript stays small (bench/bench_web_bundle.py holds it to its budget).
-import { createBrowserRouter, Navigate } from "react-router";
+import { createBrowserRouter, Navigate, type RouteObject } from "react-router";
 import { Layout } from "./shell/Layout";
 import { RequireSession } from "./shell/RequireSession";
 import { NotFound, RouteError } from "./shell/RouteError";
@@ -9,6 +9,40 @@ import { ResetPassword } from "./screens/ResetPassword";
 import { SignIn } from "./screens/SignIn";
 import { SignUp } from "./screens/SignUp";
 import { VerifyEmail } from "./screens/VerifyEmail";
+
+// The projects area (organisations, projects, invitations), each screen loaded when first
+// opened. The invitation link works signed out: it offers to sign in or sign up first.
+const projectsArea: RouteObject[] = [
+  {
+    path: "invite",
+    lazy: async () => ({ Component: (await import("./projects/InviteScreen")).InviteScreen }),
+  },
+  {
+    element: <RequireSession />,
+    children: [
+      {
+        path: "projects",
+        lazy: async () => ({ Component: (await import("./projects/ProjectsScreen")).ProjectsScreen }),
+      },
+      {
+        path: "projects/:projectId",
+        lazy: async () => ({ Component: (await import("./projects/ProjectScreen")).ProjectScreen }),
+      },
+      {
+        path: "projects/:projectId/schedules/:scheduleId",
+        lazy: async () => ({ Component: (await import("./projects/ScheduleScreen")).ScheduleScreen }),
+      },
+      {
+        path: "orgs",
+        lazy: async () => ({ Component: (await import("./projects/OrgsScreen")).OrgsScreen }),
+      },
+      {
+        path: "orgs/:orgId",
+        lazy: async () => ({ Component: (await import("./projects/OrgScreen")).OrgScreen }),
+      },
+    ],
+  },
+];
 
 export const router = createBrowserRouter([
   {
@@ -24,19 +58,7 @@ export const router = createBrowserRouter([
           { path: "verify-email", element: <VerifyEmail /> },
           { path: "forgot-password", element: <ForgotPassword /> },
           { path: "reset-password", element: <ResetPassword /> },
-          {
-            element: <RequireSession />,
-            children: [
-              {
-                path: "projects",
-                lazy: async () => ({ Component: (await import("./screens/Projects")).Projects }),
-              },
-              {
-                path: "projects/:projectId",
-                lazy: async () => ({ Component: (await import("./screens/Project")).Project }),
-              },
-            ],
-          },
+          ...projectsArea,
           // Platform administration (its screen checks the API's answer: 403 for others).
           {
             element: <RequireSession />,

@@ -4,6 +4,8 @@
 import i18n from "i18next";
 import { initReactI18next } from "react-i18next";
 import en from "./en.json";
+import projectsEn from "./projects.en.json";
+import projectsSv from "./projects.sv.json";
 import sv from "./sv.json";
 import supportEn from "./support.en.json";
 import supportSv from "./support.sv.json";
@@ -38,10 +40,11 @@ export function currentLanguage(): Language {
 }
 
 void i18n.use(initReactI18next).init({
-  // Areas keep their texts in files of their own, merged in as top-level keys.
+  // Areas keep their texts in files of their own: support and admin merged in as
+  // top-level keys, projects as a namespace of its own.
   resources: {
-    sv: { translation: { ...sv, ...supportSv } },
-    en: { translation: { ...en, ...supportEn } },
+    sv: { translation: { ...sv, ...supportSv }, projects: projectsSv },
+    en: { translation: { ...en, ...supportEn }, projects: projectsEn },
   },
   lng: storedLanguage(),
   fallbackLng: "sv",

@@ -53,6 +53,9 @@ export function Layout() {
                 <Button component={Link} to="/projects" variant="subtle">
                   {t("nav.projects")}
                 </Button>
+                <Button component={Link} to="/orgs" variant="subtle">
+                  {t("projects:nav.orgs")}
+                </Button>
                 {user.platform_admin && (
                   <Button component={Link} to="/admin" variant="subtle">
                     {t("admin.nav")}
