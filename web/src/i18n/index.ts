@@ -3,6 +3,8 @@
 // `locale` wins and a switch is saved to it (PATCH /api/me).
 import i18n from "i18next";
 import { initReactI18next } from "react-i18next";
+import accountEn from "./account.en.json";
+import accountSv from "./account.sv.json";
 import en from "./en.json";
 import sv from "./sv.json";
 
@@ -36,7 +38,10 @@ export function currentLanguage(): Language {
 }
 
 void i18n.use(initReactI18next).init({
-  resources: { sv: { translation: sv }, en: { translation: en } },
+  resources: {
+    sv: { translation: { ...sv, account: accountSv } },
+    en: { translation: { ...en, account: accountEn } },
+  },
   lng: storedLanguage(),
   fallbackLng: "sv",
   supportedLngs: LANGUAGES,

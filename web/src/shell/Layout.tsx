@@ -53,6 +53,9 @@ export function Layout() {
                 <Button component={Link} to="/projects" variant="subtle">
                   {t("nav.projects")}
                 </Button>
+                <Button component={Link} to="/account" variant="subtle">
+                  {t("account.nav")}
+                </Button>
               </nav>
             )}
           </Group>
