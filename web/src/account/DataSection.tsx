@@ -2,13 +2,12 @@
 // and deleting the account (DELETE /api/me with the password; a second factor when the
 // account has one, through useStepUp). A refusal says why in words.
 import { Alert, Anchor, Button, Checkbox, PasswordInput, Stack, Text, Title } from "@mantine/core";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router";
 import { api, unwrap } from "../api/client";
 import { ApiProblem } from "../api/problem";
-import { signedOut } from "../api/session";
 import { ProblemAlert } from "../shell/ProblemAlert";
 import { fieldError } from "../shell/forms";
 import { downloadFile } from "./download";
@@ -55,7 +54,7 @@ function Refusal({ error }: { error: ApiProblem }) {
     return (
       <Alert color="red" variant="light" role="alert">
         {t("account.delete.soleManager")}{" "}
-        <Anchor component={Link} to={`/projects/${project}`}>
+        <Anchor component={Link} to={`/projects/${project}`} className="alert-link" underline="always">
           {t("account.delete.openProject")}
         </Anchor>
       </Alert>
@@ -70,17 +69,16 @@ function Refusal({ error }: { error: ApiProblem }) {
 
 function DeleteAccount() {
   const { t } = useTranslation();
-  const queryClient = useQueryClient();
   const navigate = useNavigate();
   const stepUp = useStepUp();
   const [password, setPassword] = useState("");
   const [sure, setSure] = useState(false);
   const remove = useMutation({
     mutationFn: () => stepUp(() => unwrap(api.DELETE("/me", { body: { password } }))),
-    onSuccess: async () => {
-      // to a page outside RequireSession first, then forget the session
-      await navigate("/account/deleted", { replace: true });
-      signedOut(queryClient, true);
+    onSuccess: () => {
+      // to a page outside RequireSession, which then forgets the session (doing it here
+      // would let RequireSession send to the sign-in page first)
+      void navigate("/account/deleted", { replace: true, state: { deleted: true } });
     },
   });
   const submit = (event: SyntheticEvent) => {

@@ -87,7 +87,7 @@ export function SessionsSection() {
                     ) : (
                       <Button
                         size="xs"
-                        variant="outline"
+                        variant="light"
                         color="red"
                         aria-label={t("account.sessions.endLabel", {
                           browser: browserName(each.user_agent) ?? t("account.sessions.unknown"),

@@ -4,7 +4,6 @@
 // repeats the change. Every change ends the account's other sessions (the API does).
 import {
   Alert,
-  Badge,
   Button,
   Divider,
   Group,
@@ -56,10 +55,10 @@ export function TwoFactorSection() {
 
 function OnOff({ on }: { on: boolean }) {
   const { t } = useTranslation();
-  return on ? (
-    <Badge color="green" variant="light">{t("account.mfa.on")}</Badge>
-  ) : (
-    <Badge color="gray" variant="light">{t("account.mfa.off")}</Badge>
+  return (
+    <span className={on ? "mfa-state mfa-state-on" : "mfa-state mfa-state-off"}>
+      {on ? t("account.mfa.on") : t("account.mfa.off")}
+    </span>
   );
 }
 
