@@ -13,6 +13,7 @@ import { createRoot } from "react-dom/client";
 import { RouterProvider } from "react-router";
 import { ApiProblem } from "./api/problem";
 import { SESSION_KEY, signedOut } from "./api/session";
+import { StepUpProvider } from "./account/stepup";
 import { router } from "./router";
 import { HelpProvider } from "./support/help";
 import { theme } from "./theme";
@@ -56,7 +57,9 @@ createRoot(root).render(
     >
       <QueryClientProvider client={queryClient}>
         <HelpProvider>
-          <RouterProvider router={router} />
+          <StepUpProvider onSetUpAuthenticator={() => void router.navigate("/account?tab=two-factor")}>
+            <RouterProvider router={router} />
+          </StepUpProvider>
         </HelpProvider>
       </QueryClientProvider>
     </MantineProvider>

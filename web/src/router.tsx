@@ -69,6 +69,25 @@ export const router = createBrowserRouter([
               },
             ],
           },
+          // The account (issue 17): the page needs a session; the after-deletion one not.
+          {
+            path: "account",
+            children: [
+              {
+                path: "deleted",
+                lazy: async () => ({ Component: (await import("./account/Deleted")).Deleted }),
+              },
+              {
+                element: <RequireSession />,
+                children: [
+                  {
+                    index: true,
+                    lazy: async () => ({ Component: (await import("./account/Account")).Account }),
+                  },
+                ],
+              },
+            ],
+          },
           { path: "*", element: <NotFound /> },
         ],
       },

@@ -3,6 +3,8 @@
 // `locale` wins and a switch is saved to it (PATCH /api/me).
 import i18n from "i18next";
 import { initReactI18next } from "react-i18next";
+import accountEn from "./account.en.json";
+import accountSv from "./account.sv.json";
 import en from "./en.json";
 import projectsEn from "./projects.en.json";
 import projectsSv from "./projects.sv.json";
@@ -40,11 +42,11 @@ export function currentLanguage(): Language {
 }
 
 void i18n.use(initReactI18next).init({
-  // Areas keep their texts in files of their own: support and admin merged in as
-  // top-level keys, projects as a namespace of its own.
+  // Areas keep their texts in files of their own: support, admin and account merged in
+  // as top-level keys, projects as a namespace of its own.
   resources: {
-    sv: { translation: { ...sv, ...supportSv }, projects: projectsSv },
-    en: { translation: { ...en, ...supportEn }, projects: projectsEn },
+    sv: { translation: { ...sv, ...supportSv, account: accountSv }, projects: projectsSv },
+    en: { translation: { ...en, ...supportEn, account: accountEn }, projects: projectsEn },
   },
   lng: storedLanguage(),
   fallbackLng: "sv",

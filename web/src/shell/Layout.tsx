@@ -56,6 +56,9 @@ export function Layout() {
                 <Button component={Link} to="/orgs" variant="subtle">
                   {t("projects:nav.orgs")}
                 </Button>
+                <Button component={Link} to="/account" variant="subtle">
+                  {t("account.nav")}
+                </Button>
                 {user.platform_admin && (
                   <Button component={Link} to="/admin" variant="subtle">
                     {t("admin.nav")}
