@@ -80,8 +80,8 @@ IF_MATCH = {
     "in": "header",
     "required": True,
     "description": "The ETag last read (`*` for any version): 412 with the current "
-    "version when it is stale, 428 when missing.",
-    "schema": {"type": "string"},
+    "version when it is stale, 428 when missing or empty.",
+    "schema": {"type": "string", "minLength": 1},
 }
 # Refusals the one wrapper (shared.http) answers for every endpoint, and for those with
 # a query, a body or an id in the path; and the host's own 400 for a request it cannot

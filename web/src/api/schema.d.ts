@@ -10501,7 +10501,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The ETag last read (`*` for any version): 412 with the current version when it is stale, 428 when missing. */
+                /** @description The ETag last read (`*` for any version): 412 with the current version when it is stale, 428 when missing or empty. */
                 "If-Match": string;
             };
             path: {
@@ -10623,7 +10623,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The ETag last read (`*` for any version): 412 with the current version when it is stale, 428 when missing. */
+                /** @description The ETag last read (`*` for any version): 412 with the current version when it is stale, 428 when missing or empty. */
                 "If-Match": string;
             };
             path: {
@@ -11683,7 +11683,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The ETag last read (`*` for any version): 412 with the current version when it is stale, 428 when missing. */
+                /** @description The ETag last read (`*` for any version): 412 with the current version when it is stale, 428 when missing or empty. */
                 "If-Match": string;
             };
             path: {
@@ -11818,7 +11818,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @description The ETag last read (`*` for any version): 412 with the current version when it is stale, 428 when missing. */
+                /** @description The ETag last read (`*` for any version): 412 with the current version when it is stale, 428 when missing or empty. */
                 "If-Match": string;
             };
             path: {
