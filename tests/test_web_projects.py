@@ -393,8 +393,13 @@ def test_a_project_requiring_2fa_without_a_second_factor(
     expect(row).to_contain_text("Din inloggning saknar en andra faktor")
     expect(page.get_by_role("note")).to_contain_text("du loggade in utan en andra faktor")
     screen.check("projects-locked")
-    # Opening it says why not (the step-up dialog will plug in here).
+    # Opening it asks for a second factor (the step-up dialog); cancelled, it says why not.
     table.get_by_role("link", name="Bro 12").click()
+    dialog = page.get_by_role("dialog", name="Bekräfta att det är du")
+    expect(dialog).to_be_visible()
+    screen.check("project-step-up")
+    dialog.get_by_role("button", name="Avbryt").last.click()  # the one below the tabs
+    expect(dialog).to_be_hidden()
     expect(page.get_by_role("alert")).to_have_text("Det här kräver tvåstegsverifiering.")
     assert page.url.endswith(f"/projects/{locked}")
     screen.check("project-locked")

@@ -4,6 +4,10 @@
 // the refused action is then REPEATED by itself. When an authenticator app is needed
 // and the account has none, the dialog says so and leads to the account page instead.
 //
+// Every call through api/client.ts gets this by itself: its middleware opens the dialog
+// on such a refusal and sends the request again, so screens need nothing. The wrappers
+// below remain for a call that must step up around more than one request.
+//
 // How to use it (any area):
 //
 //   import { useStepUp } from "../account/stepup";
@@ -42,7 +46,7 @@ import {
   type SyntheticEvent,
 } from "react";
 import { useTranslation } from "react-i18next";
-import { api, unwrap } from "../api/client";
+import { api, setStepUpHandler, unwrap } from "../api/client";
 import { ApiProblem } from "../api/problem";
 import type { components } from "../api/schema";
 import { signedIn } from "../api/session";
@@ -74,7 +78,7 @@ export async function runWithStepUp<T>(call: () => Promise<T>, ask: Ask): Promis
       return await call();
     } catch (error) {
       const reason = stepUpReason(error);
-      if (reason === null || attempt >= 2) throw error;
+      if (reason === null || attempt >= 2 || (error as ApiProblem).stepUpDeclined) throw error;
       if (!(await ask(reason))) throw error;
     }
   }
@@ -136,8 +140,12 @@ export function StepUpProvider({
 
   useEffect(() => {
     registered = ask;
+    setStepUpHandler(ask); // every API call steps up through this dialog (api/client.ts)
     return () => {
-      if (registered === ask) registered = null;
+      if (registered === ask) {
+        registered = null;
+        setStepUpHandler(null);
+      }
     };
   }, [ask]);
 

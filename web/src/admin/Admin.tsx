@@ -51,9 +51,8 @@ function AdminProblem({ error }: { error: unknown }) {
       </Alert>
     );
   }
-  // step-up: `mfa_required` (an administrator whose session passed no second factor)
-  // opens the step-up dialog (src/account/stepup.tsx) once it exists, then retries;
-  // until then the problem's message says what is needed.
+  // `mfa_required` (an administrator whose session passed no second factor) opened the
+  // step-up dialog (api/client.ts) and the person cancelled: the message says why.
   return <ProblemAlert error={error} />;
 }
 

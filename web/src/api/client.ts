@@ -2,7 +2,7 @@
 // /api/openapi.json (schema.d.ts, `make client`). Same-origin cookies, the CSRF header on
 // unsafe methods, and every refusal thrown as an ApiProblem.
 import createClient, { type Middleware } from "openapi-fetch";
-import { ApiProblem, problemFrom } from "./problem";
+import { ApiProblem, problemFrom, STEP_UP_DECLINED } from "./problem";
 import type { paths } from "./schema";
 
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -42,8 +42,56 @@ const csrf: Middleware = {
   },
 };
 
+/** What the step-up dialog answers: whether the session passed the factor asked for. */
+export type StepUpHandler = (reason: "mfa_required" | "totp_required") => Promise<boolean>;
+let stepUpHandler: StepUpHandler | null = null;
+
+/** Set by the step-up dialog (account/stepup.tsx) while it is mounted. */
+export function setStepUpHandler(handler: StepUpHandler | null): void {
+  stepUpHandler = handler;
+}
+
+async function stepUpReason(response: Response): Promise<"mfa_required" | "totp_required" | null> {
+  if (response.status !== 403) return null;
+  const body: unknown = await response.clone().json().catch(() => null);
+  const code = typeof body === "object" && body !== null && "code" in body ? body.code : null;
+  return code === "mfa_required" || code === "totp_required" ? code : null;
+}
+
+// Every call of the app: a 403 `mfa_required` / `totp_required` opens the step-up dialog,
+// and once the session has its factor the same request goes again (with the renewed
+// CSRF token; at most twice: an e-mail code, then an authenticator app). Cancelled, the
+// refusal is the answer, marked so that no wrapper asks again.
+const sent = new WeakMap<Request, Request>();
+const stepUp: Middleware = {
+  onRequest({ request }) {
+    if (stepUpHandler !== null) sent.set(request, request.clone());
+    return request;
+  },
+  async onResponse({ request, response }) {
+    const copy = sent.get(request);
+    sent.delete(request);
+    let answer = response;
+    for (let attempt = 0; copy !== undefined && attempt < 2; attempt += 1) {
+      const reason = await stepUpReason(answer);
+      if (reason === null || stepUpHandler === null) break;
+      if (!(await stepUpHandler(reason))) {
+        const headers = new Headers(answer.headers);
+        headers.set(STEP_UP_DECLINED, "1");
+        return new Response(answer.body, { status: answer.status, headers });
+      }
+      const again = copy.clone();
+      if (csrfToken !== null && UNSAFE.has(again.method.toUpperCase())) {
+        again.headers.set(CSRF_HEADER, csrfToken);
+      }
+      answer = await fetch(again);
+    }
+    return answer;
+  },
+};
+
 export const api = createClient<paths>({ baseUrl: "/api", credentials: "same-origin" });
-api.use(csrf);
+api.use(csrf, stepUp);
 
 interface Answer<T> {
   data?: T;

@@ -41,6 +41,10 @@ const CODES: ReadonlySet<string> = new Set<ProblemCode>([
   "network_error",
 ]);
 
+/** The mark the step-up middleware (api/client.ts) puts on a refusal whose dialog the
+ * person cancelled; no server sends it. */
+export const STEP_UP_DECLINED = "X-Casai-Step-Up-Declined";
+
 export class ApiProblem extends Error {
   readonly status: number;
   readonly code: ProblemCode;
@@ -51,6 +55,8 @@ export class ApiProblem extends Error {
   readonly attemptsLeft: number | null;
   /** The whole problem document, for fields a screen needs (e.g. `current`). */
   readonly body: Readonly<Record<string, unknown>>;
+  /** A step-up refusal whose dialog the person cancelled (api/client.ts). */
+  readonly stepUpDeclined: boolean;
 
   constructor(init: {
     status: number;
@@ -60,6 +66,7 @@ export class ApiProblem extends Error {
     retryAfter?: number | null;
     attemptsLeft?: number | null;
     body?: Record<string, unknown>;
+    stepUpDeclined?: boolean;
   }) {
     super(`${String(init.status)} ${init.code}${init.detail ? `: ${init.detail}` : ""}`);
     this.name = "ApiProblem";
@@ -67,6 +74,7 @@ export class ApiProblem extends Error {
     this.code = init.code;
     this.detail = init.detail ?? "";
     this.fieldErrors = init.fieldErrors ?? [];
+    this.stepUpDeclined = init.stepUpDeclined ?? false;
     this.retryAfter = init.retryAfter ?? null;
     this.attemptsLeft = init.attemptsLeft ?? null;
     this.body = init.body ?? {};
@@ -112,6 +120,7 @@ export function problemFrom(response: Response, body: unknown): ApiProblem {
     retryAfter: parseRetryAfter(response.headers.get("Retry-After")),
     attemptsLeft: typeof document.attempts_left === "number" ? document.attempts_left : null,
     body: document,
+    stepUpDeclined: response.headers.has(STEP_UP_DECLINED),
   });
 }
 

@@ -66,8 +66,8 @@ export function Refusal({
   if (error === null || error === undefined) return null;
   if (error instanceof ApiProblem) {
     if (error.code === "mfa_required" || error.code === "totp_required") {
-      // step-up: open the step-up dialog (src/account/stepup.tsx) here and retry the
-      // action once the session has its second factor; until then the message says why.
+      // The step-up dialog (api/client.ts, account/stepup.tsx) asked for the factor and
+      // the person cancelled: the message says what is needed.
       return <ProblemAlert error={error} />;
     }
     const key = explain[error.code];
