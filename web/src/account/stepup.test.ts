@@ -40,4 +40,11 @@ describe("step-up", () => {
     await expect(runWithStepUp(always, ask)).rejects.toBeInstanceOf(ApiProblem);
     expect(always).toHaveBeenCalledTimes(3);
   });
+
+  it("does not ask again for a refusal whose dialog the client already showed", async () => {
+    const declined = new ApiProblem({ status: 403, code: "mfa_required", stepUpDeclined: true });
+    const ask = vi.fn(() => Promise.resolve(true));
+    await expect(runWithStepUp(() => Promise.reject(declined), ask)).rejects.toBe(declined);
+    expect(ask).not.toHaveBeenCalled();
+  });
 });
