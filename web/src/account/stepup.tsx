@@ -32,7 +32,7 @@
 //
 // <StepUpProvider> wraps the router in main.tsx. Its Modal has lockScroll off (the
 // scroll lock writes a <style> element, which the CSP refuses).
-import { Alert, Button, Group, Loader, Modal, Stack, Tabs, Text, TextInput } from "@mantine/core";
+import { Alert, Button, Group, Loader, Modal, Stack, Text } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import {
   createContext,
@@ -51,8 +51,8 @@ import { ApiProblem } from "../api/problem";
 import type { components } from "../api/schema";
 import { signedIn } from "../api/session";
 import { formatDateTime } from "../format";
+import { CodeMethodTabs } from "../shell/CodeMethodTabs";
 import { ProblemAlert } from "../shell/ProblemAlert";
-import { fieldError } from "../shell/forms";
 
 type Method = components["schemas"]["Challenge"]["methods"][number];
 export type StepUpReason = "mfa_required" | "totp_required";
@@ -301,54 +301,30 @@ function StepUpBody({
               {t("account.stepUp.newCode")}
             </Button>
           ) : (
-            <Tabs
-              value={chosen}
-              onChange={(value) => {
-                const next = offered.find((each) => each === value);
-                if (next) {
-                  setMethod(next);
-                  setCode("");
-                  verify.reset();
-                }
+            <CodeMethodTabs
+              methods={offered}
+              method={chosen}
+              onMethodChange={(next) => {
+                setMethod(next);
+                setCode("");
+                verify.reset();
               }}
-            >
-              <Tabs.List aria-label={t("otp.methods")}>
-                {offered.map((each) => (
-                  <Tabs.Tab key={each} value={each}>
-                    {t(`otp.method.${each}`)}
-                  </Tabs.Tab>
-                ))}
-              </Tabs.List>
-              {offered.map((each) => (
-                <Tabs.Panel key={each} value={each} pt="md">
-                  {each === chosen && (
-                    <form onSubmit={submit}>
-                      <Stack>
-                        {each === "email" && <Text>{t("otp.emailSent")}</Text>}
-                        <TextInput
-                          label={t(`otp.code.${each}`)}
-                          autoComplete="one-time-code"
-                          inputMode={each === "recovery" ? "text" : "numeric"}
-                          required
-                          data-autofocus
-                          value={code}
-                          onChange={(event) => { setCode(event.currentTarget.value); }}
-                          error={fieldError(verify.error, "code")}
-                        />
-                        <Group>
-                          <Button type="submit" loading={verify.isPending}>
-                            {t("account.stepUp.submit")}
-                          </Button>
-                          <Button variant="default" onClick={() => { onDone(false); }}>
-                            {t("account.stepUp.cancel")}
-                          </Button>
-                        </Group>
-                      </Stack>
-                    </form>
-                  )}
-                </Tabs.Panel>
-              ))}
-            </Tabs>
+              code={code}
+              onCodeChange={setCode}
+              onSubmit={submit}
+              error={verify.error}
+              autoFocus
+              actions={() => (
+              <Group>
+                <Button type="submit" loading={verify.isPending}>
+                  {t("account.stepUp.submit")}
+                </Button>
+                <Button variant="default" onClick={() => { onDone(false); }}>
+                  {t("account.stepUp.cancel")}
+                </Button>
+              </Group>
+              )}
+            />
           )}
         </>
       )}

@@ -1,5 +1,5 @@
 // The second step of signing in: a tab per method the challenge offers.
-import { Alert, Button, Stack, Tabs, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Button, Stack, Text, Title } from "@mantine/core";
 import { useMutation } from "@tanstack/react-query";
 import { useEffect, useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
@@ -8,7 +8,7 @@ import { ApiProblem } from "../api/problem";
 import type { Authenticated } from "../api/session";
 import { formatDateTime } from "../format";
 import { ProblemAlert } from "../shell/ProblemAlert";
-import { fieldError } from "../shell/forms";
+import { CodeMethodTabs } from "../shell/CodeMethodTabs";
 import type { OtpChallenge } from "./SignIn";
 
 type Method = OtpChallenge["methods"][number];
@@ -96,69 +96,48 @@ export function OtpStep({
       {expired ? (
         <Button onClick={onRestart}>{t("otp.restart")}</Button>
       ) : (
-        <Tabs
-          value={method}
-          onChange={(value) => {
-            if (value && methods.includes(value as Method)) {
-              setMethod(value as Method);
-              setCode("");
-              verify.reset();
-            }
+        <CodeMethodTabs
+          methods={methods}
+          method={method}
+          onMethodChange={(next) => {
+            setMethod(next);
+            setCode("");
+            verify.reset();
           }}
-        >
-          <Tabs.List aria-label={t("otp.methods")}>
-            {methods.map((each) => (
-              <Tabs.Tab key={each} value={each}>
-                {t(`otp.method.${each}`)}
-              </Tabs.Tab>
-            ))}
-          </Tabs.List>
-          {methods.map((each) => (
-            <Tabs.Panel key={each} value={each} pt="md">
-              {each === method && (
-                <form onSubmit={submit}>
-                  <Stack>
-                    {each === "email" && <Text>{t("otp.emailSent")}</Text>}
-                    <TextInput
-                      label={t(`otp.code.${each}`)}
-                      autoComplete="one-time-code"
-                      inputMode={each === "recovery" ? "text" : "numeric"}
-                      required
-                      value={code}
-                      onChange={(event) => { setCode(event.currentTarget.value); }}
-                      error={fieldError(verify.error, "code")}
-                    />
-                    <Button type="submit" loading={verify.isPending}>
-                      {t("otp.submit")}
-                    </Button>
-                    {each === "email" && (
-                      <Stack gap="xs">
-                        <Button
-                          variant="default"
-                          aria-describedby="resend-wait"
-                          disabled={cooldown > 0}
-                          loading={resend.isPending}
-                          onClick={() => { resend.mutate(); }}
-                        >
-                          {t("otp.resend")}
-                        </Button>
-                        <Text size="sm" id="resend-wait">
-                          {cooldown > 0 ? t("otp.resendIn", { count: cooldown }) : ""}
-                        </Text>
-                        {resent && (
-                          <Alert color="green" variant="light" role="status">
-                            {t("otp.resent")}
-                          </Alert>
-                        )}
-                        <ProblemAlert error={resend.error} />
-                      </Stack>
-                    )}
-                  </Stack>
-                </form>
-              )}
-            </Tabs.Panel>
-          ))}
-        </Tabs>
+          code={code}
+          onCodeChange={setCode}
+          onSubmit={submit}
+          error={verify.error}
+          actions={(each) => (
+            <>
+        <Button type="submit" loading={verify.isPending}>
+          {t("otp.submit")}
+        </Button>
+        {each === "email" && (
+          <Stack gap="xs">
+            <Button
+              variant="default"
+              aria-describedby="resend-wait"
+              disabled={cooldown > 0}
+              loading={resend.isPending}
+              onClick={() => { resend.mutate(); }}
+            >
+              {t("otp.resend")}
+            </Button>
+            <Text size="sm" id="resend-wait">
+              {cooldown > 0 ? t("otp.resendIn", { count: cooldown }) : ""}
+            </Text>
+            {resent && (
+              <Alert color="green" variant="light" role="status">
+                {t("otp.resent")}
+              </Alert>
+            )}
+            <ProblemAlert error={resend.error} />
+          </Stack>
+        )}
+            </>
+          )}
+        />
       )}
     </Stack>
   );
