@@ -27,7 +27,7 @@ export interface VisibleRow {
 
 type Parent = string | null;
 
-export class ScheduleTree {
+export class ScheduleTree implements TreeView {
   private depths: Map<string, number> | null = null;
   private order: Row[] | null = null;
 
@@ -103,15 +103,7 @@ export class ScheduleTree {
 
   /** The row and everything under it, in tree order. */
   subtree(id: string): string[] {
-    if (!this.rows.has(id)) return [];
-    const found: string[] = [];
-    const stack = [id];
-    for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-      found.push(next);
-      const below = this.children(next);
-      for (let i = below.length - 1; i >= 0; i -= 1) stack.push(below[i] as string);
-    }
-    return found;
+    return subtreeOf(this, id);
   }
 
   /** The rows on screen: the children of collapsed headings are left out. O(n). */
@@ -160,73 +152,38 @@ export class ScheduleTree {
 
   /** The tree without these rows and everything under them. */
   without(ids: Iterable<string>): ScheduleTree {
-    const gone = new Set<string>();
-    for (const id of ids) for (const each of this.subtree(id)) gone.add(each);
-    if (gone.size === 0) return this;
-    const rows = new Map(this.rows);
-    const kids = new Map(this.kids);
-    for (const id of gone) {
-      const row = rows.get(id);
-      if (row === undefined) continue;
-      rows.delete(id);
-      kids.delete(id);
-      const parent = parentKey(row, this.rows);
-      if (!gone.has(parent ?? "")) {
-        kids.set(parent, (kids.get(parent) ?? []).filter((each) => each !== id));
-      }
-    }
-    return new ScheduleTree(rows, kids);
+    return this.edit((draft) => {
+      for (const id of ids) draft.remove(id);
+    });
   }
 
   /**
-   * The tree with `row` (new, or known and moved) at `placement`, given a position
-   * between its new neighbours until the server's answer says the real one.
+   * The tree with `row` (new, or known and moved with its subtree) at `placement`,
+   * at a position between its new neighbours until the server says the real one.
    */
   placed(row: Row, placement: Placement): ScheduleTree {
-    const base = this.rows.has(row.id) ? this.detached(row.id) : this;
-    const parent = placement.after_id !== null ? base.parentOf(placement.after_id) : placement.parent_id;
-    const siblings = [...base.children(parent)];
-    const index = placement.after_id !== null
-      ? siblings.indexOf(placement.after_id) + 1
-      : placement.first
-        ? 0
-        : siblings.length;
-    const before = index > 0 ? base.rows.get(siblings[index - 1] as string)?.position : undefined;
-    const after = index < siblings.length ? base.rows.get(siblings[index] as string)?.position : undefined;
-    const position = between(before, after);
-    siblings.splice(index, 0, row.id);
-    const rows = new Map(base.rows);
-    rows.set(row.id, { ...row, parent_id: parent, position });
-    const kids = new Map(base.kids);
-    kids.set(parent, siblings);
-    return new ScheduleTree(rows, kids);
+    return this.edit((draft) => {
+      draft.place(row, placement);
+    });
   }
 
   /** The tree with the row's fields changed (its place stays). */
   withFields(id: string, fields: Partial<Row>): ScheduleTree {
-    const row = this.rows.get(id);
-    if (row === undefined) return this;
-    const rows = new Map(this.rows);
-    rows.set(id, { ...row, ...fields, id, parent_id: row.parent_id, position: row.position });
-    return new ScheduleTree(rows, this.kids);
+    return this.edit((draft) => {
+      draft.setFields(id, fields);
+    });
+  }
+
+  /** Many changes for the price of one copy (a paste of 500 rows is one). */
+  edit(change: (draft: TreeDraft) => void): ScheduleTree {
+    const draft = new TreeDraft(new Map(this.rows), new Map(this.kids));
+    change(draft);
+    return new ScheduleTree(draft.rows, draft.kids);
   }
 
   /** The row's place as a placement: after its previous sibling, or first under its parent. */
   placementOf(id: string): Placement {
-    const after = this.previousSibling(id);
-    return after !== null
-      ? { parent_id: null, after_id: after, first: false }
-      : { parent_id: this.parentOf(id), after_id: null, first: true };
-  }
-
-  /** The row out of its sibling list (its subtree stays with it). */
-  private detached(id: string): ScheduleTree {
-    const row = this.rows.get(id);
-    if (row === undefined) return this;
-    const parent = parentKey(row, this.rows);
-    const kids = new Map(this.kids);
-    kids.set(parent, this.children(parent).filter((each) => each !== id));
-    return new ScheduleTree(this.rows, kids);
+    return placementOf(this, id);
   }
 
   /** Depth-first walk; `visit` returning false skips the row's children. */
@@ -244,6 +201,106 @@ export class ScheduleTree {
       if (visit(row, depth) !== false) push(id, depth + 1);
     }
   }
+}
+
+/** A tree being changed: ScheduleTree.edit hands one out and freezes it after. */
+export class TreeDraft implements TreeView {
+  private readonly copied = new Set<Parent>();
+
+  constructor(
+    readonly rows: Map<string, Row>,
+    readonly kids: Map<Parent, readonly string[]>,
+  ) {}
+
+  get(id: string): Row | undefined {
+    return this.rows.get(id);
+  }
+
+  children(parent: Parent): readonly string[] {
+    return this.kids.get(parent) ?? [];
+  }
+
+  /** Put `row` at `placement`; a known row moves there with everything under it. */
+  place(row: Row, placement: Placement): void {
+    const known = this.rows.get(row.id);
+    if (known !== undefined) this.detach(known);
+    const after = placement.after_id === null ? undefined : this.rows.get(placement.after_id);
+    const parent = after !== undefined ? parentKey(after, this.rows) : placement.parent_id;
+    const siblings = this.siblings(parent);
+    const index = after !== undefined
+      ? siblings.indexOf(after.id) + 1
+      : placement.first
+        ? 0
+        : siblings.length;
+    const before = index > 0 ? this.rows.get(siblings[index - 1] as string)?.position : undefined;
+    const next = index < siblings.length ? this.rows.get(siblings[index] as string)?.position : undefined;
+    siblings.splice(index, 0, row.id);
+    this.rows.set(row.id, { ...row, parent_id: parent, position: between(before, next) });
+  }
+
+  setFields(id: string, fields: Partial<Row>): void {
+    const row = this.rows.get(id);
+    if (row === undefined) return;
+    this.rows.set(id, { ...row, ...fields, id, parent_id: row.parent_id, position: row.position });
+  }
+
+  /** Remove the row and everything under it. */
+  remove(id: string): void {
+    const row = this.rows.get(id);
+    if (row === undefined) return;
+    this.detach(row);
+    const stack = [id];
+    for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+      stack.push(...this.children(next));
+      this.rows.delete(next);
+      this.kids.delete(next);
+    }
+  }
+
+  private detach(row: Row): void {
+    const siblings = this.siblings(parentKey(row, this.rows));
+    const index = siblings.indexOf(row.id);
+    if (index >= 0) siblings.splice(index, 1);
+  }
+
+  /** The sibling list under `parent`, copied before its first change. */
+  private siblings(parent: Parent): string[] {
+    if (!this.copied.has(parent)) {
+      this.kids.set(parent, [...this.children(parent)]);
+      this.copied.add(parent);
+    }
+    return this.kids.get(parent) as string[];
+  }
+}
+
+/** What reading a tree needs: a ScheduleTree, or a TreeDraft while it is changed. */
+export interface TreeView {
+  get(id: string): Row | undefined;
+  children(parent: Parent): readonly string[];
+}
+
+/** The row and everything under it, in tree order. */
+export function subtreeOf(tree: TreeView, id: string): string[] {
+  if (tree.get(id) === undefined) return [];
+  const found: string[] = [];
+  const stack = [id];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    found.push(next);
+    const below = tree.children(next);
+    for (let i = below.length - 1; i >= 0; i -= 1) stack.push(below[i] as string);
+  }
+  return found;
+}
+
+/** Where the row is, as a placement that puts it back there. */
+export function placementOf(tree: TreeView, id: string): Placement {
+  const parent = tree.get(id)?.parent_id ?? null;
+  const siblings = tree.children(parent !== null && tree.get(parent) !== undefined ? parent : null);
+  const index = siblings.indexOf(id);
+  const after = index > 0 ? (siblings[index - 1] ?? null) : null;
+  return after !== null
+    ? { parent_id: null, after_id: after, first: false }
+    : { parent_id: parent, after_id: null, first: true };
 }
 
 function parentKey(row: Row, rows: ReadonlyMap<string, Row>): Parent {
