@@ -106,11 +106,15 @@ export function applyOne(draft: TreeDraft, operation: Operation): void {
 }
 
 /**
- * The operations with the versions the server checks: each row's as the tree knows
- * it, 1 for a row the same batch creates; a row a batch already wrote has its next
- * version for the operations after (quantities/edits.py bumps a version once a batch).
+ * The operations with the versions the server checks: `versionOf` a row (what the
+ * person last saw of it), 1 for a row the same batch creates; a row a batch already
+ * wrote has its next version for the operations after (quantities/edits.py bumps a
+ * version once a batch).
  */
-export function withVersions(tree: ScheduleTree, operations: readonly Operation[]): Operation[] {
+export function withVersions(
+  versionOf: (id: string) => number | undefined,
+  operations: readonly Operation[],
+): Operation[] {
   const versions = new Map<string, number>();
   return operations.map((operation) => {
     if (operation.op === "create") {
@@ -118,7 +122,7 @@ export function withVersions(tree: ScheduleTree, operations: readonly Operation[
       return operation;
     }
     const known = versions.get(operation.id);
-    const version = known ?? tree.get(operation.id)?.version ?? operation.version;
+    const version = known ?? versionOf(operation.id) ?? operation.version;
     versions.set(operation.id, known ?? version + 1);
     return { ...operation, version };
   });
