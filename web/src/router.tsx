@@ -30,7 +30,8 @@ const projectsArea: RouteObject[] = [
       },
       {
         path: "projects/:projectId/schedules/:scheduleId",
-        lazy: async () => ({ Component: (await import("./projects/ScheduleScreen")).ScheduleScreen }),
+        // The editor and AG Grid in a chunk of their own, loaded only here.
+        lazy: async () => ({ Component: (await import("./schedule/ScheduleScreen")).ScheduleScreen }),
       },
       {
         path: "orgs",

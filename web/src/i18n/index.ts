@@ -8,6 +8,8 @@ import accountSv from "./account.sv.json";
 import en from "./en.json";
 import projectsEn from "./projects.en.json";
 import projectsSv from "./projects.sv.json";
+import scheduleEn from "./schedule.en.json";
+import scheduleSv from "./schedule.sv.json";
 import sv from "./sv.json";
 import supportEn from "./support.en.json";
 import supportSv from "./support.sv.json";
@@ -43,10 +45,18 @@ export function currentLanguage(): Language {
 
 void i18n.use(initReactI18next).init({
   // Areas keep their texts in files of their own: support, admin and account merged in
-  // as top-level keys, projects as a namespace of its own.
+  // as top-level keys, projects and the schedule editor as namespaces of their own.
   resources: {
-    sv: { translation: { ...sv, ...supportSv, account: accountSv }, projects: projectsSv },
-    en: { translation: { ...en, ...supportEn, account: accountEn }, projects: projectsEn },
+    sv: {
+      translation: { ...sv, ...supportSv, account: accountSv },
+      projects: projectsSv,
+      schedule: scheduleSv,
+    },
+    en: {
+      translation: { ...en, ...supportEn, account: accountEn },
+      projects: projectsEn,
+      schedule: scheduleEn,
+    },
   },
   lng: storedLanguage(),
   fallbackLng: "sv",

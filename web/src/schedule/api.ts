@@ -3,7 +3,9 @@
 // left out is unchanged): operations go out as the model builds them, typed here once.
 import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
-import type { Operation, RowContent } from "./model/operations";
+import { changeSeqOf } from "./changes";
+import { contentOf, type Operation, type RowContent } from "./model/operations";
+import type { Transport } from "./model/saving";
 import type { Row } from "./model/tree";
 
 type BatchIn = components["schemas"]["BatchIn"];
@@ -22,14 +24,20 @@ function path(ref: ScheduleRef) {
   return { project_id: ref.projectId, schedule_id: ref.scheduleId };
 }
 
+export interface RowsRead {
+  rows: Row[];
+  /** The point of the schedule's change sequence the rows were read at (for the feed). */
+  changeSeq: number | null;
+}
+
 /** The rows of the working revision (or an issued one), in tree order. */
-export async function fetchRows(ref: ScheduleRef, revisionId: string | null): Promise<Row[]> {
+export async function fetchRows(ref: ScheduleRef, revisionId: string | null): Promise<RowsRead> {
   const list = await unwrap(
     api.GET("/projects/{project_id}/schedules/{schedule_id}/rows", {
       params: { path: path(ref), query: revisionId === null ? {} : { revision_id: revisionId } },
     }),
   );
-  return list.items;
+  return { rows: list.items, changeSeq: changeSeqOf(list) };
 }
 
 /** One row's content changed, If-Match its version: a 412 carries the current row. */
@@ -63,4 +71,22 @@ export function fetchComparison(ref: ScheduleRef, from: string, to: string): Pro
       params: { path: path(ref), query: { from, to } },
     }),
   );
+}
+
+/** The editor's saving over these calls. */
+export function transportFor(ref: ScheduleRef): Transport {
+  return {
+    patch: (operation, version) => patchRow(ref, operation.id, version, contentOf(operation)),
+    batch: (operations) => sendBatch(ref, operations),
+    rows: async () => (await fetchRows(ref, null)).rows,
+  };
+}
+
+export async function fetchRevisionLabel(ref: ScheduleRef, revisionId: string): Promise<string | null> {
+  const list = await unwrap(
+    api.GET("/projects/{project_id}/schedules/{schedule_id}/revisions", {
+      params: { path: path(ref), query: { limit: 500 } },
+    }),
+  );
+  return list.items.find((revision) => revision.id === revisionId)?.label ?? null;
 }

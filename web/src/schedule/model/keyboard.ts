@@ -78,7 +78,7 @@ export interface KeyPress {
   shiftKey: boolean;
 }
 
-/** The platform from navigator.platform / userAgentData (Mac and iPad use Cmd). */
+/** The platform from navigator.userAgent (a Mac, an iPhone or iPad uses Cmd). */
 export function platformOf(platform: string): Platform {
   return /mac|iphone|ipad/i.test(platform) ? "mac" : "other";
 }
