@@ -1,6 +1,6 @@
 // Leaving the editor with edits not yet saved asks first: the browser's own question
 // when the page closes or reloads, ours when the app navigates away.
-import { Button, Group, Modal, Text } from "@mantine/core";
+import { Button, Group, Modal } from "@mantine/core";
 import { useEffect } from "react";
 import { useTranslation } from "react-i18next";
 import { useBlocker } from "react-router";
@@ -22,8 +22,8 @@ export function LeaveGuard({ unsaved }: { unsaved: boolean }) {
       onClose={() => { blocker.reset?.(); }}
       title={t("save.leave")}
       lockScroll={false}
+      withCloseButton={false}
     >
-      <Text>{t("save.leave")}</Text>
       <Group mt="md">
         <Button onClick={() => { blocker.reset?.(); }}>{t("save.stay")}</Button>
         <Button variant="outline" color="red" onClick={() => { blocker.proceed?.(); }}>

@@ -3,7 +3,7 @@
 // Read-only (a Viewer, an issued revision, a comparison) it is the same view without
 // the edits.
 import { Alert, Button, Checkbox, Group, Stack, Text } from "@mantine/core";
-import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { useTranslation } from "react-i18next";
 import { transportFor, type ScheduleRef, type UnitOut } from "./api";
 import { pollChanges } from "./changes";
@@ -77,10 +77,12 @@ export function ScheduleEditor(props: Props) {
 
   const columns = useMemo(() => COLUMNS.map((c) => c.id).filter((id) => !hidden.includes(id)), [hidden]);
   const context = useMemo(() => cellContext(props.units, (rule) => (rule === "normal" ? "" : rule === "included_elsewhere" ? "----" : t(`rules.${rule}`))), [props.units, t]);
+  const units = useMemo(
+    () => props.units.map((unit) => ({ code: unit.code, name: i18n.language.startsWith("en") ? unit.name_en : unit.name_sv })),
+    [props.units, i18n.language],
+  );
   const shown = snapshot.shown;
   const visible = useMemo(() => shown.visible(collapsed), [shown, collapsed]);
-  const gridRows = useGridRows(visible, collapsed, editing);
-  const totals = useMemo(() => summarize(shown), [shown]);
   const marks = useMemo(() => {
     if (props.comparison !== undefined) return props.comparison;
     return savingMarks(snapshot.pending, snapshot.saved, (edit, rowId, column) => {
@@ -88,7 +90,13 @@ export function ScheduleEditor(props: Props) {
       return t("conflict.inCell", { value: theirs === undefined ? t("conflict.deleted") : fieldText(column, theirs[column], locale, t) });
     });
   }, [props.comparison, snapshot.pending, snapshot.saved, t, locale]);
+  const gridRows = useGridRows(visible, collapsed, editing, marks);
+  const totals = useMemo(() => summarize(shown), [shown]);
 
+  // Stable: the grid's column definitions hold it, and new ones would end an edit.
+  const toggle = useCallback((rowId: string) => {
+    setCollapsed((now) => (now.has(rowId) ? without(now, rowId) : new Set([...now, rowId])));
+  }, []);
   const say = (text: string, lines: string[] = [], error = false) => { setNotice({ text, lines, error }); };
   const indexOf = (rowId: string | null) => visible.findIndex((each) => each.row.id === rowId);
 
@@ -261,13 +269,12 @@ export function ScheduleEditor(props: Props) {
         columns={columns}
         editable={props.editable}
         context={context}
-        units={props.units.map((unit) => unit.code)}
-        marks={marks}
+        units={units}
         platform={platform}
         focusRequest={focusRequest}
         onEdit={onEdit}
         onCommand={onCommand}
-        onToggle={(rowId) => { setCollapsed((now) => (now.has(rowId) ? without(now, rowId) : new Set([...now, rowId]))); }}
+        onToggle={toggle}
         onCopy={onCopy}
         onPaste={onPaste}
         onEditingChange={setEditing}
@@ -307,14 +314,23 @@ class GridRows {
   private known = new Map<string, GridRow>();
   last: readonly GridRow[] = [];
 
-  of(visible: ReturnType<ScheduleTree["visible"]>, collapsed: ReadonlySet<string>): readonly GridRow[] {
+  of(
+    visible: ReturnType<ScheduleTree["visible"]>,
+    collapsed: ReadonlySet<string>,
+    marks: ReadonlyMap<string, RowMark>,
+  ): readonly GridRow[] {
     const next = new Map<string, GridRow>();
     this.last = visible.map(({ row, depth, hasChildren }) => {
       const known = this.known.get(row.id);
       const isCollapsed = collapsed.has(row.id);
+      const mark = marks.get(row.id);
       const same =
-        known?.row === row && known.depth === depth && known.hasChildren === hasChildren && known.collapsed === isCollapsed;
-      const gridRow = same ? known : { id: row.id, row, depth, hasChildren, collapsed: isCollapsed };
+        known?.row === row &&
+        known.depth === depth &&
+        known.hasChildren === hasChildren &&
+        known.collapsed === isCollapsed &&
+        sameMark(known.mark, mark);
+      const gridRow = same ? known : { id: row.id, row, depth, hasChildren, collapsed: isCollapsed, mark };
       next.set(row.id, gridRow);
       return gridRow;
     });
@@ -328,9 +344,23 @@ function useGridRows(
   visible: ReturnType<ScheduleTree["visible"]>,
   collapsed: ReadonlySet<string>,
   editing: boolean,
+  marks: ReadonlyMap<string, RowMark>,
 ): readonly GridRow[] {
   const [rows] = useState(() => new GridRows());
-  return useMemo(() => (editing ? rows.last : rows.of(visible, collapsed)), [rows, visible, collapsed, editing]);
+  return useMemo(
+    () => (editing ? rows.last : rows.of(visible, collapsed, marks)),
+    [rows, visible, collapsed, editing, marks],
+  );
+}
+
+/** Marks are made afresh on every change: equal ones keep their row as it is. */
+function sameMark(a: RowMark | undefined, b: RowMark | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return (
+    a.state === b.state &&
+    a.row === b.row &&
+    JSON.stringify([...a.cells, ...a.notes]) === JSON.stringify([...b.cells, ...b.notes])
+  );
 }
 
 function readHiddenColumns(): readonly ColumnId[] {

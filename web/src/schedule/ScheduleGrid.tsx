@@ -26,6 +26,7 @@ import { displayNumber } from "./model/numbers";
 import { ENTRY_RULES } from "./model/rules";
 import type { Row } from "./model/tree";
 import type { RowMark } from "./marks";
+import { UNITS_LIST_ID, UnitEditor } from "./UnitEditor";
 
 ModuleRegistry.registerModules([AllCommunityModule]);
 
@@ -36,6 +37,8 @@ export interface GridRow {
   depth: number;
   hasChildren: boolean;
   collapsed: boolean;
+  /** Saving, a conflict, a comparison's change: part of the row, so the grid redraws it. */
+  mark: RowMark | undefined;
 }
 
 export interface FocusedCell {
@@ -48,8 +51,7 @@ interface Props {
   columns: readonly ColumnId[];
   editable: boolean;
   context: CellContext;
-  units: readonly string[];
-  marks: ReadonlyMap<string, RowMark>;
+  units: readonly { code: string; name: string }[];
   platform: Platform;
   /** The row and column to put the focus on once they are shown (after an insert). */
   focusRequest: FocusedCell | null;
@@ -69,7 +71,8 @@ export function ScheduleGrid(props: Props) {
   const { t, i18n } = useTranslation("schedule");
   const locale = intlLocale(i18n.language);
   const gridApi = useRef<GridApi<GridRow> | null>(null);
-  const { marks, onToggle } = props;
+  const container = useRef<HTMLDivElement>(null);
+  const { onToggle } = props;
 
   const columnDefs = useMemo<ColDef<GridRow>[]>(() => {
     const status: ColDef<GridRow> = {
@@ -80,7 +83,7 @@ export function ScheduleGrid(props: Props) {
       pinned: "left",
       editable: false,
       suppressNavigable: true,
-      valueGetter: (params) => (params.data ? (marks.get(params.data.id)?.state ?? "") : ""),
+      valueGetter: (params) => params.data?.mark?.state ?? "",
       cellRenderer: StatusCell,
     };
     const shown = props.columns.map((id): ColDef<GridRow> => {
@@ -93,21 +96,19 @@ export function ScheduleGrid(props: Props) {
         valueGetter: (params) => (params.data ? cellValue(params.data.row, id) : null),
         valueFormatter: (params: ValueFormatterParams<GridRow, string | null>) =>
           formatCell(params.value ?? null, id, locale, t),
-        cellClass: (params) => cellClasses(params.data, id, marks, numeric),
+        cellClass: (params) => cellClasses(params.data, id, numeric),
         ...(id === "code"
           ? { cellRenderer: CodeCell, cellRendererParams: { onToggle, t } }
           : {
               // A colleague's value or a comparison's old one, in the cell beside the value.
               cellRendererSelector: (params: ICellRendererParams<GridRow>) => {
-                const note = params.data ? marks.get(params.data.id)?.notes.get(id) : undefined;
+                const note = params.data?.mark?.notes.get(id);
                 return note === undefined ? undefined : { component: NotedCell, params: { note } };
               },
             }),
         ...(id === "title" ? { flex: 2, minWidth: 240 } : { width: widthOf(id) }),
         ...(numeric ? { type: "rightAligned", cellEditorParams: { useFormatter: true } } : {}),
-        ...(spec.type === "unit"
-          ? { cellEditor: "agSelectCellEditor", cellEditorParams: { values: ["", ...props.units] } }
-          : {}),
+        ...(spec.type === "unit" ? { cellEditor: UnitEditor } : {}),
         ...(spec.type === "rule"
           ? {
               cellEditor: "agSelectCellEditor",
@@ -121,7 +122,7 @@ export function ScheduleGrid(props: Props) {
       };
     });
     return [status, ...shown];
-  }, [props.columns, props.editable, props.units, marks, onToggle, locale, t]);
+  }, [props.columns, props.editable, onToggle, locale, t]);
 
   const { onEdit } = props;
   const onCellEditRequest = useCallback(
@@ -169,29 +170,50 @@ export function ScheduleGrid(props: Props) {
     props.onPaste(event.clipboardData.getData("text/plain"), focus);
   };
 
-  // Focus a row once it is shown (a new row after Ctrl+Enter, say).
-  const { focusRequest, rows } = props;
-  useEffect(() => {
+  // Focus a row once the grid shows it (a new row after Ctrl+Enter, say): now, or when
+  // the grid has taken the new rows in.
+  const pendingFocus = useRef<FocusedCell | null>(null);
+  const applyFocus = useCallback(() => {
     const api = gridApi.current;
-    if (!api || focusRequest === null || focusRequest.rowId === null) return;
-    const index = rows.findIndex((row) => row.id === focusRequest.rowId);
-    if (index < 0) return;
-    api.ensureIndexVisible(index);
-    api.setFocusedCell(index, focusRequest.column);
-  }, [focusRequest, rows]);
-
-  // Marks (saving, conflicts, compare) change the cells' classes, not the rows' data.
+    const wanted = pendingFocus.current;
+    if (!api || wanted === null || wanted.rowId === null) return;
+    const node = api.getRowNode(wanted.rowId);
+    if (node?.rowIndex == null) return;
+    pendingFocus.current = null;
+    api.ensureIndexVisible(node.rowIndex);
+    api.setFocusedCell(node.rowIndex, wanted.column);
+    // The grid only marks the cell when the focus is outside it (on a toolbar button):
+    // the browser's focus goes there too, so the keys that follow land in the cell.
+    // The cell is drawn a frame or two after the grid takes the row in.
+    const selector = `[role="row"][row-id="${CSS.escape(wanted.rowId)}"] [col-id="${wanted.column}"]`;
+    const focusCell = (framesLeft: number) => {
+      const element = container.current?.querySelector<HTMLElement>(selector);
+      if (element) element.focus();
+      else if (framesLeft > 0) requestAnimationFrame(() => { focusCell(framesLeft - 1); });
+    };
+    focusCell(10);
+  }, []);
+  const { focusRequest } = props;
   useEffect(() => {
-    gridApi.current?.refreshCells({ force: true });
-  }, [marks]);
+    pendingFocus.current = focusRequest;
+    applyFocus();
+  }, [focusRequest, applyFocus]);
 
   return (
     <div
+      ref={container}
       className="ag-theme-quartz schedule-grid"
       onKeyDownCapture={onKeyDownCapture}
       onCopy={onCopy}
       onPaste={onPaste}
     >
+      <datalist id={UNITS_LIST_ID}>
+        {props.units.map((unit) => (
+          <option key={unit.code} value={unit.code}>
+            {unit.name}
+          </option>
+        ))}
+      </datalist>
       <AgGridReact<GridRow>
         theme="legacy"
         rowData={props.rows as GridRow[]}
@@ -203,7 +225,6 @@ export function ScheduleGrid(props: Props) {
         onCellEditingStarted={() => { props.onEditingChange(true); }}
         onCellEditingStopped={() => { props.onEditingChange(false); }}
         stopEditingWhenCellsLoseFocus
-        enterNavigatesVertically
         enterNavigatesVerticallyAfterEdit
         rowSelection={{ mode: "multiRow", checkboxes: false, headerCheckbox: false, enableClickSelection: false }}
         ensureDomOrder
@@ -215,6 +236,7 @@ export function ScheduleGrid(props: Props) {
           const focus = focused();
           if (focus !== null) props.onFocusChange(focus);
         }}
+        onRowDataUpdated={applyFocus}
         onGridReady={(event) => {
           gridApi.current = event.api;
         }}
@@ -245,9 +267,16 @@ function formatCell(
   t: (key: string) => string,
 ): string {
   const spec = columnSpec(column);
-  if (spec.type === "number") return displayNumber(value, spec.numberKind ?? "amount", locale);
+  // The grid also formats what the person is typing ("12,5"): that shows as typed.
+  if (spec.type === "number") {
+    return value !== null && isApiDecimal(value) ? displayNumber(value, spec.numberKind ?? "amount", locale) : (value ?? "");
+  }
   if (spec.type === "rule") return value === null || value === "normal" ? "" : ruleCellText(value, t);
   return value ?? "";
+}
+
+function isApiDecimal(value: string): boolean {
+  return /^-?\d+(\.\d+)?$/.test(value);
 }
 
 /** A rule as its cell shows it: four dashes for fyrstreckad, as MER writes it. */
@@ -259,15 +288,10 @@ function rowClasses(data: GridRow): string {
   return `schedule-row schedule-${data.row.kind}`;
 }
 
-function cellClasses(
-  data: GridRow | undefined,
-  column: ColumnId,
-  marks: ReadonlyMap<string, RowMark>,
-  numeric: boolean,
-): string[] {
+function cellClasses(data: GridRow | undefined, column: ColumnId, numeric: boolean): string[] {
   const classes = numeric ? ["schedule-number"] : [];
   if (data === undefined) return classes;
-  const mark = marks.get(data.id);
+  const mark = data.mark;
   if (mark?.cells.get(column) === "conflict") classes.push("schedule-cell-conflict");
   if (mark?.cells.get(column) === "changed") classes.push("schedule-cell-changed");
   if (mark?.row === "added") classes.push("schedule-cell-added");

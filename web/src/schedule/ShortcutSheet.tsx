@@ -8,7 +8,14 @@ export function ShortcutSheet({ opened, onClose, platform }: { opened: boolean; 
   const { t } = useTranslation("schedule");
   return (
     // lockScroll off: Mantine's scroll lock writes a <style>, which the CSP refuses.
-    <Modal opened={opened} onClose={onClose} title={t("shortcuts.title")} lockScroll={false} size="lg">
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      title={t("shortcuts.title")}
+      lockScroll={false}
+      size="lg"
+      closeButtonProps={{ "aria-label": t("shortcuts.close") }}
+    >
       <Table className="schedule-shortcut-keys">
         <Table.Thead>
           <Table.Tr>
