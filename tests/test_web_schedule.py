@@ -55,7 +55,9 @@ def create_schedule(account: Account, project_id: str, name: str = "MF Mark") ->
     return str(response.json()["id"])
 
 
-def batch(account: Account, project_id: str, schedule_id: str, operations: list[dict[str, Any]]) -> None:
+def batch(
+    account: Account, project_id: str, schedule_id: str, operations: list[dict[str, Any]]
+) -> None:
     response = account.browser.post(
         f"/api/projects/{project_id}/schedules/{schedule_id}/rows/batch",
         json={"operations": operations},
@@ -137,7 +139,9 @@ def money(value: Decimal) -> str:
 
 
 def all_saved(page: Page) -> None:
-    expect(page.get_by_test_id("save-status")).to_have_text("Alla ändringar är sparade", timeout=15_000)
+    expect(page.get_by_test_id("save-status")).to_have_text(
+        "Alla ändringar är sparade", timeout=15_000
+    )
 
 
 def editor_of(page: Page) -> Locator:
@@ -203,7 +207,9 @@ def test_an_mf_built_from_the_keyboard_alone_totals_to_the_ore(
     # 12.5 × 185.25 = 2315.625 → 2315.63; 2.675 × 3.33 = 8.90775 → 8.91 (half up).
     expect(cell_by_title(page, "Schakt", "amount")).to_have_text(f"2{NBSP}315,63")
     expect(cell_by_title(page, "Fyllning", "amount")).to_have_text("8,91")
-    expect(page.get_by_test_id("summary-total")).to_have_text(f"Totalt: {money(Decimal('2324.54'))}")
+    expect(page.get_by_test_id("summary-total")).to_have_text(
+        f"Totalt: {money(Decimal('2324.54'))}"
+    )
     expect(page.get_by_test_id("summary-headings")).to_contain_text(money(Decimal("2324.54")))
     expect(page.get_by_test_id("summary-priced")).to_have_text("2")
     expect(page.get_by_test_id("summary-unpriced")).to_have_text("0")
@@ -211,7 +217,9 @@ def test_an_mf_built_from_the_keyboard_alone_totals_to_the_ore(
     assert summary["total"] == "2324.54"
     assert [(h["title"], h["total"]) for h in summary["headings"]] == [("Mark", "2324.54")]
     rows = rows_of(team.owner, team.project_id, schedule_id)
-    assert [(r["kind"], r["title"], r["unit"], r["quantity"], r["unit_price"], r["depth"]) for r in rows] == [
+    assert [
+        (r["kind"], r["title"], r["unit"], r["quantity"], r["unit_price"], r["depth"]) for r in rows
+    ] == [
         ("heading", "Mark", None, None, None, 0),
         ("item", "Schakt", "m3", "12.500", "185.25", 1),
         ("item", "Fyllning", "m2", "2.675", "3.33", 1),
@@ -227,3 +235,280 @@ def test_an_mf_built_from_the_keyboard_alone_totals_to_the_ore(
     screen.check("schedule-shortcuts")
     sheet.get_by_role("button", name="Stäng").last.click()
     screen.check("schedule-editor")
+
+
+def paste(page: Page, text: str) -> None:
+    """What Ctrl+V delivers: a paste event with Excel's text/plain, on the focused cell."""
+    page.evaluate(
+        """(text) => {
+            const data = new DataTransfer();
+            data.setData("text/plain", text);
+            const event = new ClipboardEvent(
+                "paste", { clipboardData: data, bubbles: true, cancelable: true }
+            );
+            document.activeElement.dispatchEvent(event);
+        }""",
+        text,
+    )
+
+
+def grouped(value: Decimal, places: int) -> str:
+    """A number as Swedish Excel copies it with grouping: 12 345,125 (no-break spaces)."""
+    whole, fraction = f"{value:.{places}f}".split(".")
+    groups = []
+    while whole:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    return f"{NBSP.join(groups)},{fraction}"
+
+
+def test_a_pasted_excel_block_of_50_rows_lands_as_one_batch(
+    screen: Screen,  # noqa: F811
+    host: Host,
+    client: httpx.Client,
+) -> None:
+    team = new_team(host, client, "paste")
+    schedule_id = create_schedule(team.owner, team.project_id)
+    heading, item = seeded(team.owner, team.project_id, schedule_id)
+    page = open_editor(screen, team.owner, team.project_id, schedule_id)
+
+    # Kod … Anm., as Excel copies them: the first line onto the row there is, with quoted
+    # cells holding line breaks and quotes (in Benämning a break becomes a space; Anm.
+    # keeps it), a worked-out Belopp (skipped); 49 new rows below it.
+    lines = [
+        'DCB.1\t"Schakt för\nledning, ""djup"""\tm3\t1 234,5\t185,25\t228 690,13\tVA\t\tR'
+        '\t"Se ritning\nK-101"'
+    ]
+    expected = (Decimal("1234.5") * Decimal("185.25")).quantize(ORE, ROUND_HALF_UP)
+    for number in range(2, 51):
+        quantity = Decimal(number * 1000) + Decimal("0.125")
+        price = Decimal(f"{number}.35")
+        lines.append(f"DCB.{number}\tPost {number}\tm2\t{grouped(quantity, 3)}\t{number},35")
+        expected += (quantity * price).quantize(ORE, ROUND_HALF_UP)
+    cell(page, item, "code").click()
+    paste(page, "\r\n".join(lines) + "\r\n")
+
+    expect(page.get_by_test_id("editor-notice")).to_contain_text(
+        "Inklistrat: 1 rader ändrade och 49 nya"
+    )
+    all_saved(page)
+    rows = rows_of(team.owner, team.project_id, schedule_id)
+    items = [row for row in rows if row["kind"] == "item"]
+    assert len(items) == 50
+    assert all(row["parent_id"] == heading for row in items)
+    assert items[0]["id"] == item
+    first = items[0]
+    assert (first["title"], first["note"]) == ('Schakt för ledning, "djup"', "Se ritning\nK-101")
+    assert (first["quantity"], first["cost_bearer"], first["regulation"]) == ("1234.500", "VA", "R")
+    assert [row["code"] for row in items] == [f"DCB.{n}" for n in range(1, 51)]
+    assert items[-1]["quantity"] == "50000.125"
+    summary = summary_of(team.owner, team.project_id, schedule_id)
+    assert Decimal(summary["total"]) == expected
+    expect(page.get_by_test_id("summary-total")).to_have_text(f"Totalt: {money(expected)}")
+
+    # One step to undo: the whole paste goes, and the row that was there is as it was.
+    cell(page, item, "code").click()
+    page.keyboard.press("Control+z")
+    all_saved(page)
+    rows = rows_of(team.owner, team.project_id, schedule_id)
+    assert [(r["title"], r["quantity"]) for r in rows if r["kind"] == "item"] == [
+        ("Schakt", "10.000")
+    ]
+    expect(page.get_by_test_id("summary-total")).to_have_text(f"Totalt: {money(Decimal('1000'))}")
+
+    # A block with junk in it changes nothing and says where.
+    paste(page, "DCB.9\tPost\tm2\t12-\t5\r\n")
+    expect(page.get_by_test_id("editor-notice")).to_contain_text("Rad 1 i inklistringen, Mängd")
+    assert len(rows_of(team.owner, team.project_id, schedule_id)) == 2
+
+
+def test_a_conflict_between_two_people_is_settled_both_ways(
+    screen: Screen,  # noqa: F811
+    second_screen: Screen,
+    host: Host,
+    client: httpx.Client,
+) -> None:
+    team = new_team(host, client, "conflict")
+    colleague = signed_up(host, client, "colleague")
+    join(host, team.owner, team.project_id, colleague, team.roles["editor"])
+    schedule_id = create_schedule(team.owner, team.project_id)
+    _, item = seeded(team.owner, team.project_id, schedule_id)
+    anna = open_editor(screen, team.owner, team.project_id, schedule_id)
+    # Bo's page hears nothing of Anna's edits (no change feed): his edit meets hers.
+    second_screen.context.route("**/changes?*", lambda route: route.abort())
+    bo = open_editor(second_screen, colleague, team.project_id, schedule_id)
+
+    def edit_quantity(page: Page, text: str) -> None:
+        cell(page, item, "quantity").click()
+        type_in(page, text)
+
+    def quantity_on_server() -> str:
+        return str(
+            next(r for r in rows_of(team.owner, team.project_id, schedule_id) if r["id"] == item)[
+                "quantity"
+            ]
+        )
+
+    for anna_says, bo_says, choice, stands in (
+        ("5", "7", "Behåll kollegans", "5.000"),
+        ("6", "8", "Spara mitt värde", "8.000"),
+    ):
+        edit_quantity(anna, anna_says)
+        all_saved(anna)
+        edit_quantity(bo, bo_says)
+        conflict = bo.get_by_role("alert").filter(has_text="En kollega hann ändra samma rad")
+        expect(conflict).to_be_visible()
+        expect(conflict.get_by_test_id("conflict-mine")).to_have_text(bo_says)
+        expect(conflict.get_by_test_id("conflict-theirs")).to_have_text(anna_says)
+        expect(cell(bo, item, "quantity")).to_contain_text(f"Kollegan: {anna_says}")
+        assert quantity_on_server() == f"{anna_says}.000"  # nothing overwritten yet
+        if choice == "Behåll kollegans":
+            second_screen.check("schedule-conflict")
+        conflict.get_by_role("button", name=choice).click()
+        all_saved(bo)
+        expect(conflict).to_have_count(0)
+        assert quantity_on_server() == stands
+        expect(cell(bo, item, "quantity")).to_have_text(stands.removesuffix(".000"))
+
+
+def test_a_colleagues_edit_arrives_without_a_reload(
+    screen: Screen,  # noqa: F811
+    second_screen: Screen,
+    host: Host,
+    client: httpx.Client,
+) -> None:
+    team = new_team(host, client, "feed")
+    colleague = signed_up(host, client, "feedmate")
+    join(host, team.owner, team.project_id, colleague, team.roles["editor"])
+    schedule_id = create_schedule(team.owner, team.project_id)
+    _, item = seeded(team.owner, team.project_id, schedule_id)
+    probe = team.owner.browser.get(
+        f"/api/projects/{team.project_id}/schedules/{schedule_id}/changes?since=0"
+    )
+    if probe.status_code == 404:
+        pytest.skip("the change feed (GET .../changes) is not in this build yet")
+    anna = open_editor(screen, team.owner, team.project_id, schedule_id)
+    bo = open_editor(second_screen, colleague, team.project_id, schedule_id)
+
+    # Bo is typing in another cell while Anna's change arrives: his edit stays open.
+    cell(anna, item, "unit_price").click()
+    type_in(anna, "250")
+    all_saved(anna)
+    cell(bo, item, "note").click()
+    bo.keyboard.type("p")
+    expect(editor_of(bo)).to_be_focused()
+    expect(cell(bo, item, "unit_price")).to_have_text("250,00", timeout=10_000)
+    expect(bo.get_by_test_id("summary-total")).to_have_text(f"Totalt: {money(Decimal('2500'))}")
+
+
+def test_collapse_indent_outdent_delete_with_undo_and_redo(
+    screen: Screen,  # noqa: F811
+    host: Host,
+    client: httpx.Client,
+) -> None:
+    team = new_team(host, client, "tree")
+    schedule_id = create_schedule(team.owner, team.project_id)
+    heading, item = seeded(team.owner, team.project_id, schedule_id)
+    second, other = str(uuid.uuid4()), str(uuid.uuid4())
+    batch(
+        team.owner,
+        team.project_id,
+        schedule_id,
+        [
+            {
+                "op": "create",
+                "id": other,
+                "kind": "item",
+                "parent_id": heading,
+                "title": "Fyllning",
+            },
+            {"op": "create", "id": second, "kind": "heading", "code": "DCC", "title": "Ledningar"},
+        ],
+    )
+    page = open_editor(screen, team.owner, team.project_id, schedule_id)
+
+    def place(row_id: str) -> tuple[str | None, int]:
+        row = next(
+            r for r in rows_of(team.owner, team.project_id, schedule_id) if r["id"] == row_id
+        )
+        return row["parent_id"], row["depth"]
+
+    # Outdent Fyllning out of Mark, undo, redo, undo.
+    cell(page, other, "code").click()
+    page.keyboard.press("Alt+Shift+ArrowLeft")
+    all_saved(page)
+    assert place(other) == (None, 0)
+    page.keyboard.press("Control+z")
+    all_saved(page)
+    assert place(other) == (heading, 1)
+    page.keyboard.press("Control+y")
+    all_saved(page)
+    assert place(other) == (None, 0)
+    page.keyboard.press("Control+z")
+    all_saved(page)
+    assert place(other) == (heading, 1)
+
+    # Indent Ledningar under Mark; an item cannot be indented under an item.
+    cell(page, second, "code").click()
+    page.keyboard.press("Alt+Shift+ArrowRight")
+    all_saved(page)
+    assert place(second) == (heading, 1)
+    cell(page, other, "code").click()
+    page.keyboard.press("Alt+Shift+ArrowRight")
+    expect(page.get_by_test_id("editor-notice")).to_contain_text("under en rubrik ovanför")
+
+    # Collapse Mark with its button, expand it from the keyboard.
+    page.get_by_role("button", name="Fäll ihop Mark").click()
+    expect(cell(page, item, "title")).to_have_count(0)
+    expect(page.get_by_role("button", name="Fäll ut Mark")).to_have_attribute(
+        "aria-expanded", "false"
+    )
+    cell(page, heading, "title").click()
+    page.keyboard.press("Alt+Shift+ArrowDown")
+    expect(cell(page, item, "title")).to_have_text("Schakt")
+
+    # Delete a row and take it back: the same row again.
+    cell(page, item, "title").click()
+    page.keyboard.press("Alt+Shift+Delete")
+    all_saved(page)
+    assert item not in [r["id"] for r in rows_of(team.owner, team.project_id, schedule_id)]
+    page.keyboard.press("Control+z")
+    all_saved(page)
+    restored = next(r for r in rows_of(team.owner, team.project_id, schedule_id) if r["id"] == item)
+    assert (restored["title"], restored["quantity"], restored["parent_id"]) == (
+        "Schakt",
+        "10.000",
+        heading,
+    )
+
+
+def test_a_viewer_reads_but_cannot_edit(
+    screen: Screen,  # noqa: F811
+    host: Host,
+    client: httpx.Client,
+) -> None:
+    team = new_team(host, client, "view")
+    viewer = signed_up(host, client, "viewer")
+    join(host, team.owner, team.project_id, viewer, team.roles["viewer"])
+    schedule_id = create_schedule(team.owner, team.project_id)
+    _, item = seeded(team.owner, team.project_id, schedule_id)
+    page = open_editor(screen, viewer, team.project_id, schedule_id)
+
+    expect(page.get_by_test_id("read-only-reason")).to_contain_text(
+        "din roll i projektet får inte redigera mängdförteckningar"
+    )
+    expect(page.get_by_role("toolbar", name="Verktyg för raderna")).to_have_count(0)
+    cell(page, item, "quantity").dblclick()
+    page.keyboard.type("99")
+    page.keyboard.press("Enter")
+    expect(editor_of(page)).to_have_count(0)
+    cell(page, item, "title").click()
+    page.keyboard.press("Delete")
+    paste(page, "Annat\r\n")
+    expect(cell(page, item, "title")).to_have_text("Schakt")
+    expect(page.get_by_test_id("summary-total")).to_have_text(f"Totalt: {money(Decimal('1000'))}")
+    screen.check("schedule-viewer")
+    rows = rows_of(team.owner, team.project_id, schedule_id)
+    assert [(r["title"], r["quantity"]) for r in rows if r["kind"] == "item"] == [
+        ("Schakt", "10.000")
+    ]

@@ -46,7 +46,7 @@ export function SaveStatus({ pending, saving }: { pending: readonly PendingEdit[
           <Alert key={edit.key} color="red" role="alert" variant="light">
             <Group justify="space-between">
               <Text>{t("save.refused", { message: detail })}</Text>
-              <Button size="xs" variant="outline" color="red" onClick={() => { saving.discard(edit.key); }}>
+              <Button size="xs" variant="default" onClick={() => { saving.discard(edit.key); }}>
                 {t("save.discard")}
               </Button>
             </Group>
@@ -73,7 +73,7 @@ export function ConflictPanel({
   return (
     <Stack gap="sm">
       {conflicts.map((edit) => (
-        <Alert key={edit.key} color="orange" variant="light" role="alert" title={t("conflict.title")}>
+        <Alert key={edit.key} color="red" variant="light" role="alert" title={t("conflict.title")}>
           <Text mb="xs">{t("conflict.intro")}</Text>
           <Table aria-label={t("conflict.title")}>
             <Table.Thead>
@@ -105,7 +105,7 @@ export function ConflictPanel({
             <Button size="xs" onClick={() => { saving.resolve(edit.key, "mine"); }}>
               {t("conflict.keepMine")}
             </Button>
-            <Button size="xs" variant="outline" onClick={() => { saving.resolve(edit.key, "theirs"); }}>
+            <Button size="xs" variant="default" onClick={() => { saving.resolve(edit.key, "theirs"); }}>
               {t("conflict.keepTheirs")}
             </Button>
           </Group>

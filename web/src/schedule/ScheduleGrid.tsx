@@ -94,18 +94,14 @@ export function ScheduleGrid(props: Props) {
         headerName: t(`columns.${id}`),
         editable: (params) => props.editable && params.data !== undefined && isEditable(params.data.row, id),
         valueGetter: (params) => (params.data ? cellValue(params.data.row, id) : null),
-        valueFormatter: (params: ValueFormatterParams<GridRow, string | null>) =>
-          formatCell(params.value ?? null, id, locale, t),
+        // A colleague's value or a comparison's old one shows in the cell beside the value.
+        valueFormatter: (params: ValueFormatterParams<GridRow, string | null>) => {
+          const shownValue = formatCell(params.value ?? null, id, locale, t);
+          const note = params.data?.mark?.notes.get(id);
+          return note === undefined ? shownValue : `${shownValue} · ${note}`;
+        },
         cellClass: (params) => cellClasses(params.data, id, numeric),
-        ...(id === "code"
-          ? { cellRenderer: CodeCell, cellRendererParams: { onToggle, t } }
-          : {
-              // A colleague's value or a comparison's old one, in the cell beside the value.
-              cellRendererSelector: (params: ICellRendererParams<GridRow>) => {
-                const note = params.data?.mark?.notes.get(id);
-                return note === undefined ? undefined : { component: NotedCell, params: { note } };
-              },
-            }),
+        ...(id === "code" ? { cellRenderer: CodeCell, cellRendererParams: { onToggle, t } } : {}),
         ...(id === "title" ? { flex: 2, minWidth: 240 } : { width: widthOf(id) }),
         ...(numeric ? { type: "rightAligned", cellEditorParams: { useFormatter: true } } : {}),
         ...(spec.type === "unit" ? { cellEditor: UnitEditor } : {}),
@@ -186,18 +182,47 @@ export function ScheduleGrid(props: Props) {
     // the browser's focus goes there too, so the keys that follow land in the cell.
     // The cell is drawn a frame or two after the grid takes the row in.
     const selector = `[role="row"][row-id="${CSS.escape(wanted.rowId)}"] [col-id="${wanted.column}"]`;
+    // Once there, it is left alone: the person may be typing in it already.
     const focusCell = (framesLeft: number) => {
+      if (api.getEditingCells().length > 0) return;
       const element = container.current?.querySelector<HTMLElement>(selector);
-      if (element) element.focus();
-      else if (framesLeft > 0) requestAnimationFrame(() => { focusCell(framesLeft - 1); });
+      if (element) {
+        if (!element.contains(document.activeElement)) element.focus();
+      } else if (framesLeft > 0) {
+        requestAnimationFrame(() => { focusCell(framesLeft - 1); });
+      }
     };
     focusCell(10);
   }, []);
-  const { focusRequest } = props;
+  const { focusRequest, rows } = props;
   useEffect(() => {
     pendingFocus.current = focusRequest;
     applyFocus();
   }, [focusRequest, applyFocus]);
+
+  // A conflict's or a comparison's marks change cells' classes and notes, and folding
+  // a heading its button, not the cells' values, which is all the grid compares: those
+  // rows are redrawn (not one being edited,
+  // which would end the edit). The saving state is the status column's value: the grid
+  // sees that change itself.
+  const noted = useRef(new Map<string, string>());
+  useEffect(() => {
+    const api = gridApi.current;
+    if (!api) return;
+    const editingRows = new Set(api.getEditingCells().map((each) => each.rowIndex));
+    const changed = [];
+    const next = new Map<string, string>();
+    for (const row of rows) {
+      const marks = row.mark === undefined ? [] : [...row.mark.cells, ...row.mark.notes, row.mark.row];
+      const notes = row.hasChildren || marks.length > 0 ? JSON.stringify([row.collapsed, row.hasChildren, marks]) : "";
+      if (notes !== "") next.set(row.id, notes);
+      if ((noted.current.get(row.id) ?? "") === notes) continue;
+      const node = api.getRowNode(row.id);
+      if (node && node.rowIndex !== null && !editingRows.has(node.rowIndex)) changed.push(node);
+    }
+    noted.current = next;
+    if (changed.length > 0) api.refreshCells({ rowNodes: changed, force: true });
+  }, [rows]);
 
   return (
     <div
@@ -319,16 +344,6 @@ function StatusCell(params: ICellRendererParams<GridRow, string>) {
     <span className={`schedule-state schedule-state-${state}`} title={words}>
       <span aria-hidden="true">{signs[state] ?? ""}</span>
       <span className="visually-hidden">{words}</span>
-    </span>
-  );
-}
-
-/** A value with a note beside it (the colleague's value, the old value). */
-function NotedCell(params: ICellRendererParams<GridRow, string | null> & { note: string }) {
-  return (
-    <span>
-      {params.valueFormatted ?? params.value ?? ""}
-      <span className="schedule-cell-note"> · {params.note}</span>
     </span>
   );
 }

@@ -28,6 +28,8 @@ export interface ColumnSpec {
   optional: boolean;
   /** The API's limit (quantities/schemas.py RowFields). */
   maxLength?: number;
+  /** Keeps line breaks (the API's multiline fields); else a pasted break becomes a space. */
+  multiline?: boolean;
 }
 
 /** Kod · Benämning · Enhet · Mängd · À-pris · Belopp, then the optional ones. */
@@ -41,7 +43,7 @@ export const COLUMNS: readonly ColumnSpec[] = [
   { id: "cost_bearer", type: "text", optional: true, maxLength: 50 },
   { id: "entry_rule", type: "rule", optional: true },
   { id: "regulation", type: "regulation", optional: true },
-  { id: "note", type: "text", optional: true, maxLength: 2000 },
+  { id: "note", type: "text", optional: true, maxLength: 2000, multiline: true },
 ];
 
 export const OPTIONAL_COLUMNS: readonly ColumnId[] = COLUMNS.filter((c) => c.optional).map((c) => c.id);
@@ -158,7 +160,10 @@ export function readCell(text: string, row: Row, column: ColumnId, context: Cell
         : { ok: false, problem: "unknownRegulation" };
     }
     case "text": {
-      const value = unescapeFormula(text.replace(/\r\n?/g, "\n"));
+      // An Excel cell's line breaks (Alt+Enter) and tabs: kept in Anm., a space elsewhere,
+      // where the API refuses control characters.
+      const lines = text.replace(/\r\n?/g, "\n");
+      const value = unescapeFormula(spec.multiline ? lines : lines.replace(/[\n\t]+/g, " "));
       if (column === "title" && value.trim() === "") return { ok: false, problem: "titleRequired" };
       if (spec.maxLength !== undefined && value.length > spec.maxLength) return { ok: false, problem: "tooLong" };
       return { ok: true, content: { [field]: value === "" ? null : value } };

@@ -157,3 +157,12 @@ describe("pasting a block", () => {
     expect(plan.operations).toEqual([{ op: "update", id: "a", version: 3, title: "=1+1" }]);
   });
 });
+
+describe("line breaks in pasted text", () => {
+  it("keeps them in Anm. and makes them spaces in a one-line field", () => {
+    const title = planPaste(parseTsv('"två\r\nrader\tmed tabb"\r\n'), target(1, "title"), CONTEXT, ids());
+    expect(title.operations).toEqual([{ op: "update", id: "a", version: 3, title: "två rader med tabb" }]);
+    const note = planPaste(parseTsv('"anm\r\nrad två"\r\n'), target(1, "note"), CONTEXT, ids());
+    expect(note.operations).toEqual([{ op: "update", id: "a", version: 3, note: "anm\nrad två" }]);
+  });
+});
