@@ -10,7 +10,7 @@ import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { signedIn, useSession } from "../api/session";
 import { ProblemAlert } from "../shell/ProblemAlert";
-import { fieldError, safeNext } from "../shell/forms";
+import { fieldError, safeNext, withQuery } from "../shell/forms";
 import { OtpStep } from "./OtpStep";
 
 export type OtpChallenge = components["schemas"]["OtpRequired"];
@@ -91,7 +91,7 @@ export function SignIn() {
       )}
       <ProblemAlert error={login.error} />
       {notVerified && (
-        <Anchor component={Link} to={`/verify-email?email=${encodeURIComponent(email)}`}>
+        <Anchor component={Link} to={withQuery("/verify-email", { email, next: params.get("next") })}>
           {t("signIn.verifyNow")}
         </Anchor>
       )}
@@ -120,10 +120,10 @@ export function SignIn() {
         </Stack>
       </form>
       <Group justify="space-between">
-        <Anchor component={Link} to={`/forgot-password?email=${encodeURIComponent(email)}`}>
+        <Anchor component={Link} to={withQuery("/forgot-password", { email })}>
           {t("signIn.forgot")}
         </Anchor>
-        <Anchor component={Link} to="/sign-up">
+        <Anchor component={Link} to={withQuery("/sign-up", { next: params.get("next"), email })}>
           {t("signIn.noAccount")}
         </Anchor>
       </Group>

@@ -1,18 +1,21 @@
-// Sign up: POST /api/auth/register, then "check your e-mail" on the verify screen.
+// Sign up: POST /api/auth/register, then "check your e-mail" on the verify screen
+// (`?next=` and `?email=` carried along from an invitation).
 import { Anchor, Button, PasswordInput, Stack, TextInput, Title } from "@mantine/core";
 import { useMutation } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { Link, useNavigate } from "react-router";
+import { Link, useNavigate, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { currentLanguage } from "../i18n";
 import { ProblemAlert } from "../shell/ProblemAlert";
-import { fieldError } from "../shell/forms";
+import { fieldError, withQuery } from "../shell/forms";
 
 export function SignUp() {
   const { t } = useTranslation();
   const navigate = useNavigate();
-  const [email, setEmail] = useState("");
+  const [params] = useSearchParams();
+  const next = params.get("next");
+  const [email, setEmail] = useState(params.get("email") ?? "");
   const [displayName, setDisplayName] = useState("");
   const [password, setPassword] = useState("");
   const register = useMutation({
@@ -23,7 +26,7 @@ export function SignUp() {
         }),
       ),
     onSuccess: () => {
-      void navigate(`/verify-email?email=${encodeURIComponent(email)}&sent=1`);
+      void navigate(withQuery("/verify-email", { email, sent: "1", next }));
     },
   });
   const submit = (event: SyntheticEvent) => {
@@ -69,7 +72,7 @@ export function SignUp() {
           </Button>
         </Stack>
       </form>
-      <Anchor component={Link} to="/sign-in">
+      <Anchor component={Link} to={withQuery("/sign-in", { next, email })}>
         {t("signUp.haveAccount")}
       </Anchor>
     </Stack>

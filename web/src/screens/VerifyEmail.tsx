@@ -7,7 +7,7 @@ import { useTranslation } from "react-i18next";
 import { useNavigate, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { ProblemAlert } from "../shell/ProblemAlert";
-import { fieldError } from "../shell/forms";
+import { fieldError, withQuery } from "../shell/forms";
 
 export function VerifyEmail() {
   const { t } = useTranslation();
@@ -21,7 +21,7 @@ export function VerifyEmail() {
     mutationFn: () =>
       unwrap(api.POST("/auth/verify-email", { body: { email, code: code.trim(), password } })),
     onSuccess: () => {
-      void navigate(`/sign-in?email=${encodeURIComponent(email)}&verified=1`);
+      void navigate(withQuery("/sign-in", { email, verified: "1", next: params.get("next") }));
     },
   });
   const submit = (event: SyntheticEvent) => {

@@ -13,3 +13,17 @@ export function safeNext(next: string | null): string {
   }
   return next;
 }
+
+/**
+ * A path with its query, leaving out what is not given. `next` travels from the sign-in
+ * screens to sign-up, e-mail verification and back to sign-in, so a person who came
+ * from a link (an invitation, a deep link) ends up where they were going.
+ */
+export function withQuery(path: string, query: Record<string, string | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value) search.set(key, value);
+  }
+  const text = search.toString();
+  return text ? `${path}?${text}` : path;
+}
