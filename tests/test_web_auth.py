@@ -177,6 +177,7 @@ def test_sign_up_verify_sign_in_switch_language_and_sign_out(
     page.get_by_role("button", name="Skapa konto").click()
     refusal = page.get_by_text("Lösenordet är ett av de vanligaste. Välj ett annat.")
     expect(refusal).to_be_visible()
+    expect(labelled(page, "Lösenord")).to_have_attribute("aria-invalid", "true")
     expect(labelled(page, "Lösenord")).to_have_accessible_description(
         re.compile("^Lösenordet är ett av de vanligaste. Välj ett annat. Minst 8 tecken.")
     )

@@ -1,7 +1,7 @@
 // Sign in: the password (POST /api/auth/login), then, when the account asks for a
 // second factor (`otp_required`), a code: by e-mail (with resend and its cooldown), from
 // an authenticator app, or a recovery code (POST /api/auth/otp/verify).
-import { Alert, Anchor, Button, Group, PasswordInput, Stack, TextInput, Title } from "@mantine/core";
+import { Alert, Anchor, Button, Group, Stack, Title } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
@@ -10,8 +10,9 @@ import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { signedIn, useSession } from "../api/session";
 import { ProblemAlert } from "../shell/ProblemAlert";
-import { fieldError, safeNext, withQuery } from "../shell/forms";
+import { safeNext, withQuery } from "../shell/forms";
 import { OtpStep } from "./OtpStep";
+import { ApiPasswordInput, ApiTextInput } from "../shell/fields";
 
 export type OtpChallenge = components["schemas"]["OtpRequired"];
 
@@ -97,22 +98,23 @@ export function SignIn() {
       )}
       <form onSubmit={submit}>
         <Stack>
-          <TextInput
+          <ApiTextInput
             label={t("common.email")}
             type="email"
             autoComplete="username"
             required
             value={email}
-            onChange={(event) => { setEmail(event.currentTarget.value); }}
-            error={fieldError(login.error, "email")}
+            onValue={setEmail}
+            refusal={login.error}
+            field="email"
           />
-          <PasswordInput
+          <ApiPasswordInput
             label={t("common.password")}
             autoComplete="current-password"
-            required
             value={password}
-            onChange={(event) => { setPassword(event.currentTarget.value); }}
-            error={fieldError(login.error, "password")}
+            onValue={setPassword}
+            refusal={login.error}
+            field="password"
           />
           <Button type="submit" loading={login.isPending}>
             {t("signIn.submit")}

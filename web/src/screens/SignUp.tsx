@@ -1,6 +1,6 @@
 // Sign up: POST /api/auth/register, then "check your e-mail" on the verify screen
 // (`?next=` and `?email=` carried along from an invitation).
-import { Anchor, Button, PasswordInput, Stack, TextInput, Title } from "@mantine/core";
+import { Anchor, Button, Stack, Title } from "@mantine/core";
 import { useMutation } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
@@ -8,7 +8,8 @@ import { Link, useNavigate, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { currentLanguage } from "../i18n";
 import { ProblemAlert } from "../shell/ProblemAlert";
-import { fieldError, withQuery } from "../shell/forms";
+import { withQuery } from "../shell/forms";
+import { ApiPasswordInput, ApiTextInput } from "../shell/fields";
 
 export function SignUp() {
   const { t } = useTranslation();
@@ -41,31 +42,33 @@ export function SignUp() {
       <ProblemAlert error={register.error} />
       <form onSubmit={submit} noValidate={false}>
         <Stack>
-          <TextInput
+          <ApiTextInput
             label={t("signUp.displayName")}
             autoComplete="name"
             required
             value={displayName}
-            onChange={(event) => { setDisplayName(event.currentTarget.value); }}
-            error={fieldError(register.error, "display_name")}
+            onValue={setDisplayName}
+            refusal={register.error}
+            field="display_name"
           />
-          <TextInput
+          <ApiTextInput
             label={t("common.email")}
             type="email"
             autoComplete="email"
             required
             value={email}
-            onChange={(event) => { setEmail(event.currentTarget.value); }}
-            error={fieldError(register.error, "email")}
+            onValue={setEmail}
+            refusal={register.error}
+            field="email"
           />
-          <PasswordInput
+          <ApiPasswordInput
             label={t("common.password")}
             description={t("signUp.passwordHint")}
             autoComplete="new-password"
-            required
             value={password}
-            onChange={(event) => { setPassword(event.currentTarget.value); }}
-            error={fieldError(register.error, "password")}
+            onValue={setPassword}
+            refusal={register.error}
+            field="password"
           />
           <Button type="submit" loading={register.isPending}>
             {t("signUp.submit")}
