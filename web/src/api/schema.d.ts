@@ -2802,6 +2802,12 @@ export interface components {
             operation_index?: number;
             /** @description unavailable (health): each check's state. */
             checks?: Record<string, never>;
+            /** @description conflict: the project concerned. */
+            project_id?: string;
+            project_name?: string;
+            /** @description conflict: the organisation concerned. */
+            org_id?: string;
+            org_name?: string;
         };
         /**
          * ProjectCreate
