@@ -356,7 +356,8 @@ def import_rows(ctx: http.Context) -> ImportReport:
 
     Every row is checked first: when any is invalid nothing is written, and the report
     lists every bad row by its number. `prices` changes unit prices only and reports
-    every other difference (a bidder's returned file).
+    every other difference (a bidder's returned file). `dry_run=true` previews: the same
+    report, nothing written.
     """
     from quantities import importer
 
@@ -369,6 +370,7 @@ def import_rows(ctx: http.Context) -> ImportReport:
         IMPORTED[upload.media_type],
         importer.ImportMode(ctx.query.mode),
         ctx.query.revision_id,
+        dry_run=ctx.query.dry_run,
     )
 
 

@@ -557,6 +557,13 @@ class ImportQuery(Schema):
     revision_id: uuid.UUID | None = Field(
         default=None, description="Only the working revision can change: an issued one is 409."
     )
+    dry_run: bool = Field(
+        default=False,
+        description=(
+            "A preview: the report the import would give (the same counts, errors and "
+            "differences), with nothing written and no audit event recorded."
+        ),
+    )
 
 
 class ImportRowError(Schema):
@@ -590,3 +597,4 @@ class ImportReport(Schema):
     )
     columns: list[ImportColumn] = Field(description="The columns recognised, by field.")
     tree_from: Literal["levels", "outline", "codes"] | None
+    dry_run: bool = Field(description="A preview: true when nothing was written.")

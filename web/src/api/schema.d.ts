@@ -1096,7 +1096,8 @@ export interface paths {
          * Read an xlsx or CSV file into the working revision: `append`, `replace` or `prices`.
          * @description Every row is checked first: when any is invalid nothing is written, and the report
          *         lists every bad row by its number. `prices` changes unit prices only and reports
-         *         every other difference (a bidder's returned file).
+         *         every other difference (a bidder's returned file). `dry_run=true` previews: the same
+         *         report, nothing written.
          *
          *     Needs the project permission `schedules.edit`.
          */
@@ -2209,6 +2210,11 @@ export interface components {
             columns: components["schemas"]["ImportColumn"][];
             /** Tree From */
             tree_from: ("levels" | "outline" | "codes") | null;
+            /**
+             * Dry Run
+             * @description A preview: true when nothing was written.
+             */
+            dry_run: boolean;
         };
         /** ImportRowError */
         ImportRowError: {
@@ -10967,6 +10973,7 @@ export interface operations {
             query: {
                 mode: "append" | "replace" | "prices";
                 revision_id?: string | null;
+                dry_run?: boolean;
             };
             header?: never;
             path: {
