@@ -19,8 +19,10 @@ after `plan`. A savepoint rolled back was not chosen: on SQL Server the locks it
 took are kept until the transaction ends (only PostgreSQL releases them at ROLLBACK TO
 SAVEPOINT), and a write error there can doom the whole transaction; the preview would
 also need the schedule's lock. Planning only takes no lock, sends no INSERT, UPDATE or
-DELETE, and records no audit event. What a preview cannot foresee is a colleague's edit
-between it and the import: the import plans again from the rows as they are then.
+DELETE, takes no change number (quantities.changes) and records no audit event. What a
+preview cannot foresee is a colleague's edit between it and the import: the import
+plans again from the rows as they are then. An import that writes takes one change
+number, just before its first write, and stamps every row it writes with it.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from projects.access import ProjectAccess
-from quantities import placement
+from quantities import changes, placement
 from quantities.events import ScheduleEvent
 from quantities.exchange import (
     COLUMNS,
@@ -452,12 +454,12 @@ def import_file(
     working = working_revision(db, schedule.id)
     writer = _Writer(db, working.id, who.caller.user.id)
     if mode is ImportMode.PRICES:
-        changes = writer.plan_prices(reading.plan, report)
+        writes = writer.plan_prices(reading.plan, report)
     else:
-        changes = writer.plan_rows(reading.plan, report, replace=mode is ImportMode.REPLACE)
+        writes = writer.plan_rows(reading.plan, report, replace=mode is ImportMode.REPLACE)
     if dry_run:
         return report
-    writer.apply(changes)
+    writer.apply(writes)
     record(
         db,
         who,
@@ -475,7 +477,7 @@ def import_file(
 
 
 @dataclass
-class _Changes:
+class _Writes:
     """The statements' values an import plans: rows to delete, update and insert."""
 
     removed: list[uuid.UUID] = field(default_factory=list)
@@ -501,9 +503,7 @@ class _Writer:
             return self._tree.nodes.get(planned.row_id)
         return None
 
-    def plan_rows(
-        self, plan: Sequence[Planned], report: ImportReport, *, replace: bool
-    ) -> _Changes:
+    def plan_rows(self, plan: Sequence[Planned], report: ImportReport, *, replace: bool) -> _Writes:
         ids: list[uuid.UUID] = []
         matched: list[Node | None] = []
         used: set[uuid.UUID] = set()
@@ -555,25 +555,33 @@ class _Writer:
         kept = {node.id for node in matched if node is not None}
         removed = [n.id for n in self._tree.nodes.values() if n.id not in kept] if replace else []
         report.created, report.updated, report.deleted = len(inserts), len(updates), len(removed)
-        return _Changes(removed, updates, inserts)
+        return _Writes(removed, updates, inserts)
 
-    def apply(self, changes: _Changes) -> None:
-        """The planned changes in bulk: deletes by id in chunks, updates grouped by the
-        columns they set (executemany), inserts in one executemany."""
-        removed = changes.removed
+    def apply(self, writes: _Writes) -> None:
+        """The planned writes in bulk, under one change number (quantities.changes) taken
+        when there is something to write: deletes by id in chunks with their ids
+        remembered, updates grouped by the columns they set (executemany), inserts in one
+        executemany."""
+        if not (writes.removed or writes.updates or writes.inserts):
+            return
+        number = changes.bump(self._db, self._revision_id)
+        removed = writes.removed
         for start in range(0, len(removed), CHUNK):
             self._db.execute(
                 delete(ScheduleRow)
                 .where(ScheduleRow.id.in_(removed[start : start + CHUNK]))
                 .execution_options(synchronize_session=False)
             )
+        changes.record_deleted(self._db, self._revision_id, number, removed)
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for values in changes.updates:
-            groups.setdefault(tuple(sorted(values)), []).append(values)
+        for values in writes.updates:
+            groups.setdefault(tuple(sorted(values)), []).append({**values, "changed_seq": number})
         for group in groups.values():
             self._db.execute(update(ScheduleRow), group)
-        if changes.inserts:
-            self._db.execute(insert(ScheduleRow), changes.inserts)
+        if writes.inserts:
+            self._db.execute(
+                insert(ScheduleRow), [{**row, "changed_seq": number} for row in writes.inserts]
+            )
 
     def _positions(
         self,
@@ -610,7 +618,7 @@ class _Writer:
             positions[index] = last[parent] = key
         return positions
 
-    def plan_prices(self, plan: Sequence[Planned], report: ImportReport) -> _Changes:
+    def plan_prices(self, plan: Sequence[Planned], report: ImportReport) -> _Writes:
         """unit_price only, for the file's items that match a working row; every other
         difference is reported, never written."""
         by_code: dict[str, list[Node]] = {}
@@ -666,7 +674,7 @@ class _Writer:
                 }
             )
         report.updated = len(updates)
-        return _Changes(updates=updates)
+        return _Writes(updates=updates)
 
 
 def _check_price(price: Decimal | Dash | None) -> None:

@@ -10,6 +10,7 @@ from quantities.file_types import content_disposition
 from quantities.schemas import (
     BatchIn,
     BatchOut,
+    ChangesQuery,
     CompareQuery,
     Comparison,
     ExportQuery,
@@ -18,6 +19,7 @@ from quantities.schemas import (
     RevisionCreate,
     RevisionList,
     RevisionOut,
+    RowChanges,
     RowCreate,
     RowList,
     RowOut,
@@ -163,10 +165,35 @@ def delete_schedule(ctx: http.Context) -> None:
     guard=project_gate(Permission.SCHEDULES_VIEW),
 )
 def list_rows(ctx: http.Context) -> func.HttpResponse:
-    """Every row of the working revision (or `revision_id`) in tree order, with amounts."""
+    """Every row of the working revision (or `revision_id`) in tree order, with amounts.
+
+    `change_seq` (the working revision's) is where GET …/changes starts from.
+    """
     from quantities import service
 
     document = service.list_rows(ctx.db, who(ctx), schedule_id(ctx), ctx.query.revision_id)
+    return func.HttpResponse(document, mimetype=http.JSON_MEDIA_TYPE)
+
+
+@bp.endpoint(
+    "GET",
+    SCHEDULE + "/changes",
+    query=ChangesQuery,
+    response=RowChanges,
+    guard=project_gate(Permission.SCHEDULES_VIEW),
+)
+def list_changes(ctx: http.Context) -> func.HttpResponse:
+    """What colleagues changed in the working revision after change number `since`.
+
+    The rows created or changed since, as they are now, the ids of the rows deleted
+    since, and `seq` to pass as `since` next time (start from GET …/rows' `change_seq`).
+    `reload: true` when those changes are no longer known (deletions are remembered for
+    24 hours) or `since` is not a number this revision reached: read GET …/rows again.
+    Cheap enough to poll every few seconds: at most three reads, whatever the size.
+    """
+    from quantities import feed
+
+    document = feed.changes_since(ctx.db, who(ctx), schedule_id(ctx), ctx.query.since)
     return func.HttpResponse(document, mimetype=http.JSON_MEDIA_TYPE)
 
 
@@ -382,6 +409,15 @@ def write_revision_snapshots(timer: func.TimerRequest) -> None:
 
     if snapshots.left_waiting_here():
         snapshots.store_waiting()
+
+
+@bp.timer_trigger(schedule=housekeeping.DAILY, arg_name="timer", run_on_startup=False)
+def sweep_row_deletions(timer: func.TimerRequest) -> None:
+    """Daily (shared.housekeeping): forget the deleted rows the change feed remembers once
+    they are older than quantities.feed.RETENTION."""
+    from quantities import feed
+
+    housekeeping.run(feed.forget_old_deletions, "sweep_row_deletions")
 
 
 @bp.timer_trigger(schedule=housekeeping.DAILY, arg_name="timer", run_on_startup=False)
