@@ -5,6 +5,8 @@ the schedule), then edits only the rows concerned (quantities.edits) and commits
 nothing but database statements while the lock is held. Concurrent writers of one
 schedule thus queue up briefly and check versions against what is committed;
 readers are never blocked. Reads load a revision's rows whole (quantities.tree).
+Each writing transaction also takes the working revision's next change number just
+before its first write (quantities.changes), for the change feed (quantities.feed).
 
 Services take the database session, who is calling (the caller's `ProjectAccess`) and
 plain values, If-Match included; the routes own everything HTTP.
@@ -553,7 +555,9 @@ def update_row(
     """Change one row's content without the schedule's lock: a content edit leaves the
     tree's shape alone, so the version check in SQL is all it needs, and edits of
     different rows of one schedule run side by side. (Issuing a revision must therefore
-    copy the working rows into the issued one, never turn the working one into it.)"""
+    copy the working rows into the issued one, never turn the working one into it.)
+    They queue only from the change number (quantities.changes), taken just before the
+    UPDATE, to the commit."""
     editor, node = _if_match_row(db, who, schedule_id, row_id, if_match, lock=False)
     read_version = node.version
     try:
