@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,19 +16,33 @@ from tests import bad_input
 from tests.accounts import join, signed_up
 from tests.conftest import Host
 from tests.test_exchange import FIRST_ROW, TABLES, XLSX, build, export, send
-from tests.test_outages import wait_until_forwarded
 from tests.test_schedules import Desk, desk
 
 __all__ = ["desk"]  # the fixture, used by name
 
 CSV = "text/csv"
-WRITTEN_TABLES = [*TABLES, "audit_outbox"]
+
+
+def project_outbox(host: Host, desk: Desk) -> list[tuple[Any, ...]]:
+    """The project's events still in the audit outbox, once the forwarder (in the
+    background) has taken them: none unless Table storage refused them. Only the
+    project's: on the host the test files share, another file may leave events of its
+    own behind (a storage outage it staged), which no timer takes there."""
+    partition = f"project:{desk.team.project_id}"
+    deadline = time.monotonic() + 20
+    while True:
+        events = host.query(
+            "SELECT id, action FROM audit_outbox WHERE partition_key = :p ORDER BY id", p=partition
+        )
+        if not events or time.monotonic() > deadline:
+            return events
+        time.sleep(0.05)
 
 
 def picture(host: Host, desk: Desk) -> dict[str, Any]:
     """Every row of the tables an import writes, and the project's audit trail."""
-    wait_until_forwarded(host)  # the forwarder empties the outbox in the background
-    state = bad_input.snapshot(host, WRITTEN_TABLES)
+    state = bad_input.snapshot(host, TABLES)
+    state["audit_outbox"] = project_outbox(host, desk)
     trail = desk.owner.browser.get(f"/api/projects/{desk.team.project_id}/audit")
     assert trail.status_code == 200, trail.text
     state["audit"] = trail.json()["items"]
