@@ -121,7 +121,7 @@ export function RevisionsPanel({
                 <Table.Td>{formatMoney(revision.total, currency, locale)}</Table.Td>
                 <Table.Td>
                   <Group gap="xs">
-                    <Anchor component={Link} to={`${screen}?revision=${revision.id}`}>
+                    <Anchor component={Link} size="sm" to={`${screen}?revision=${revision.id}`}>
                       {t("revisions.open", { label: revision.label })}
                     </Anchor>
                     {canExport &&
@@ -148,35 +148,38 @@ export function RevisionsPanel({
         </Table>
       )}
       {items.length > 0 && (
-        <Group align="flex-end" gap="sm">
-          <Select
-            label={t("revisions.compareFrom")}
-            data={choices}
-            value={compareFrom}
-            onChange={setFrom}
-            allowDeselect={false}
-          />
-          <Select
-            label={t("revisions.compareTo")}
-            data={choices}
-            value={to}
-            onChange={(value) => { setTo(value ?? WORKING); }}
-            allowDeselect={false}
-          />
-          {compareFrom !== null && compareFrom !== to ? (
-            <Button
-              component={Link}
-              variant="default"
-              to={`${screen}?compare=${compareFrom}&to=${to}`}
-            >
-              {t("revisions.compare")}
-            </Button>
-          ) : (
-            <Alert variant="light" color="gray" py="xs">
-              {t("revisions.compareSame")}
-            </Alert>
-          )}
-        </Group>
+        <Stack gap="xs">
+          <Title order={3}>{t("revisions.compareTitle")}</Title>
+          <Group align="flex-end" gap="sm">
+            <Select
+              label={t("revisions.compareFrom")}
+              data={choices}
+              value={compareFrom}
+              onChange={setFrom}
+              allowDeselect={false}
+            />
+            <Select
+              label={t("revisions.compareTo")}
+              data={choices}
+              value={to}
+              onChange={(value) => { setTo(value ?? WORKING); }}
+              allowDeselect={false}
+            />
+            {compareFrom !== null && compareFrom !== to ? (
+              <Button
+                component={Link}
+                variant="default"
+                to={`${screen}?compare=${compareFrom}&to=${to}`}
+              >
+                {t("revisions.compare")}
+              </Button>
+            ) : (
+              <Alert variant="light" color="gray" py="xs">
+                {t("revisions.compareSame")}
+              </Alert>
+            )}
+          </Group>
+        </Stack>
       )}
       {canManage && (
         <form onSubmit={submit} aria-labelledby="issue-title">
