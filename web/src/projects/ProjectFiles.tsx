@@ -202,6 +202,7 @@ export function ProjectFiles({ project }: { project: ProjectOut }) {
                 upload.reset();
               }}
               clearable
+              clearButtonProps={{ "aria-label": t("files.clearChoice") }}
               disabled={upload.isPending}
             />
             {progress !== null && (

@@ -130,6 +130,7 @@ export function ExchangePanel({
               }}
               error={file !== null && format === null ? t("exchange.wrongFormat") : undefined}
               clearable
+              clearButtonProps={{ "aria-label": t("exchange.clearFile") }}
             />
             <Radio.Group
               label={t("exchange.mode")}
