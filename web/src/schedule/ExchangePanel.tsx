@@ -85,6 +85,7 @@ export function ExchangePanel({
     previewing.mutate();
   };
   const locale = intlLocale(i18n.language);
+  if (!canEdit && !canExport) return null; // a role that may neither: nothing to show
   return (
     <Stack component="section" aria-labelledby="exchange-title">
       <Title order={2} id="exchange-title">
