@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.accounts import join, new_team, signed_up
+from tests.accounts import Team, join, new_team, signed_up
 from tests.conftest import Host
 from tests.test_web_auth import (  # noqa: F401  (browser and screen are fixtures)
     Screen,
@@ -27,6 +28,17 @@ from tests.test_web_auth import (  # noqa: F401  (browser and screen are fixture
 
 # A few hundred kB: enough for the browser to report progress while it sends.
 PDF = b"%PDF-1.7\n" + secrets.token_bytes(400 * 1024)
+
+
+def started_origin(team: Team) -> str:
+    """Where the host's SAS URLs point (an upload started over the API shows it)."""
+    started = team.owner.browser.post(
+        f"/api/projects/{team.project_id}/files",
+        json={"filename": "Ursprung.pdf", "content_type": "application/pdf", "size": 10},
+    )
+    assert started.status_code == 201, started.text
+    url = urlsplit(started.json()["upload_url"])
+    return f"{url.scheme}://{url.netloc}"
 
 
 def choose_file(page: Page, path: Path) -> None:
@@ -124,3 +136,48 @@ def test_a_viewer_downloads_but_neither_uploads_nor_deletes(
     saved = tmp_path / "saved.pdf"
     downloading.value.save_as(saved)
     assert saved.read_bytes() == body
+
+
+def test_refusals_are_explained_and_leave_nothing_listed(
+    screen: Screen,  # noqa: F811
+    host: Host,
+    client: httpx.Client,
+    tmp_path: Path,
+) -> None:
+    team = new_team(host, client, "files-refused")
+    page = screen.open(f"/projects/{team.project_id}?tab=files")
+    sign_in_on(page, team.owner.email, team.owner.password)
+    expect(page.get_by_text("Projektet har inga filer än.")).to_be_visible()
+    drawing = tmp_path / "Plan.pdf"
+    drawing.write_bytes(PDF)
+
+    # Storage cannot be reached (the SAS URL's host): said so; the upload is not completed.
+    blob_origin = started_origin(team)
+    page.route(f"{blob_origin}/**", lambda route: route.abort("connectionrefused"))
+    choose_file(page, drawing)
+    page.get_by_role("button", name="Ladda upp", exact=True).click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Ingen kontakt med lagringen. Kontrollera anslutningen och försök igen."
+    )
+    page.unroute(f"{blob_origin}/**")
+
+    # The API's outage answer (503 with Retry-After) says when to try again.
+    page.route(
+        f"{host.base_url}/api/projects/{team.project_id}/files",
+        lambda route: (
+            route.fulfill(
+                status=503,
+                headers={"Content-Type": "application/problem+json", "Retry-After": "30"},
+                body='{"type":"about:blank","title":"Unavailable","status":503,'
+                '"detail":"Storage is down.","code":"unavailable"}',
+            )
+            if route.request.method == "POST"
+            else route.continue_()
+        ),
+    )
+    page.get_by_role("button", name="Ladda upp", exact=True).click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Tjänsten är inte tillgänglig just nu. Försök igen om 30 sekunder."
+    )
+    screen.check("project-files-refused")
+    assert team.owner.browser.get(f"/api/projects/{team.project_id}/files").json()["items"] == []

@@ -206,17 +206,18 @@ export function ProjectFiles({ project }: { project: ProjectOut }) {
               disabled={upload.isPending}
             />
             {progress !== null && (
-              <Progress.Root size="lg">
-                <Progress.Section
-                  value={progress.percent}
-                  aria-label={t("files.progress", { name: progress.name })}
-                />
-              </Progress.Root>
-            )}
-            {progress !== null && (
-              <Text size="sm" aria-hidden="true">
-                {t("files.percent", { percent: progress.percent })}
-              </Text>
+              <Stack gap={4}>
+                <Progress.Root size="lg">
+                  <Progress.Section
+                    value={progress.percent}
+                    aria-label={t("files.progress", { name: progress.name })}
+                  />
+                </Progress.Root>
+                {/* The bar says its value to assistive technology; this is for the eye. */}
+                <Text size="sm" aria-hidden="true">
+                  {t("files.percent", { percent: progress.percent })}
+                </Text>
+              </Stack>
             )}
             <Button type="submit" w="fit-content" loading={upload.isPending} disabled={chosen === null}>
               {t("files.upload")}
