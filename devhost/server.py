@@ -97,6 +97,7 @@ _DECIMAL = re.compile(r"[0-9]{1,18}")
 _HEX = re.compile(rb"[0-9A-Fa-f]+")
 _MAX_CHUNK_LINE = 4096  # a chunk size and its extensions
 
+
 # The web app's documents and files (web/dist) carry their own policy, the one the Static
 # Web App sends (web/staticwebapp.config.json, globalHeaders; a test keeps the two equal
 # but for the blob origin): scripts and styles only from files of the site, no inline
@@ -104,9 +105,6 @@ _MAX_CHUNK_LINE = 4096  # a chunk size and its extensions
 # Blob storage with SAS URLs: the Static Web App allows Azure's blob endpoints, the dev
 # host the one its app uses (`blob_origin`, Azurite's here).
 # API answers keep shared.problems.SECURITY_HEADERS (`default-src 'none'`).
-AZURE_BLOB_ORIGINS = "https://*.blob.core.windows.net"
-
-
 def spa_content_security_policy(blob_origin: str | None) -> str:
     connect = "'self'" if blob_origin is None else f"'self' {blob_origin}"
     return (

@@ -21,18 +21,14 @@ import azure.functions as func
 import httpx
 import pytest
 
-from devhost.server import (
-    AZURE_BLOB_ORIGINS,
-    DevHost,
-    read_route_prefix,
-    spa_content_security_policy,
-)
+from devhost.server import DevHost, read_route_prefix, spa_content_security_policy
 from shared.problems import SECURITY_HEADERS
 from tests.devhost_sample_app import CONSTRAINT_TEMPLATES, Calls, build_app
 
 REPO = Path(__file__).resolve().parent.parent
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
 BLOB_ORIGIN = "http://127.0.0.1:10000"  # Azurite's default blob endpoint
+AZURE_BLOB_ORIGINS = "https://*.blob.core.windows.net"  # what the Static Web App allows
 SPA_POLICY = spa_content_security_policy(BLOB_ORIGIN)
 
 
