@@ -21,8 +21,9 @@ from pydantic import (
     StringConstraints,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import core_schema
+from pydantic_core import PydanticCustomError, core_schema
 
+from shared.problems import FieldProblem
 from shared.schemas import Patch, Request, Schema
 
 
@@ -64,9 +65,11 @@ class DecimalString:
         # rule, on its digits without trailing zeros.
         text = format(value.normalize(), "f") if isinstance(value, Decimal) else value
         if not isinstance(text, str) or not re.fullmatch(self.pattern, text):
-            raise ValueError(
-                f"send a decimal as a string of digits with at most {self.places} "
-                'decimals, e.g. "1234.50"'
+            raise PydanticCustomError(
+                FieldProblem.INVALID_FORMAT,
+                "send a decimal as a string of digits with at most {places} decimals, "
+                'e.g. "1234.50"',
+                {"places": self.places},
             )
         return value if isinstance(value, Decimal) else Decimal(value)
 

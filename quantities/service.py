@@ -52,7 +52,7 @@ from shared import audit, clock
 from shared.db import lock_row, uuid_text
 from shared.pagination import PageQuery, page
 from shared.preconditions import check_if_match, etag
-from shared.problems import Problem, not_found
+from shared.problems import FieldError, FieldProblem, Problem, not_found
 
 RowOperation = CreateOp | UpdateOp | DeleteOp | MoveOp
 AUDITED_IDS = 100  # row ids named in one audit event; the counts are always complete
@@ -398,14 +398,16 @@ def edit_problem(error: EditError, operation_index: int | None = None) -> Proble
             error.status,
             error.code,
             error.message,
-            errors=[{"field": error.field_name, "message": error.message}],
+            errors=[FieldError(error.field_name, error.problem, error.message)],
         )
     return Problem(
         error.status,
         error.code,
         f"Operation {operation_index} failed: {error.message}",
         errors=[
-            {"field": f"operations.{operation_index}.{error.field_name}", "message": error.message}
+            FieldError(
+                f"operations.{operation_index}.{error.field_name}", error.problem, error.message
+            )
         ],
         operation_index=operation_index,
     )
@@ -465,7 +467,7 @@ def _refused(db: Session, schedule_id: uuid.UUID, error: EditError, named: objec
     if issued is None:
         return error
     message = "This row belongs to an issued revision, which cannot change."
-    return EditError(message, error.field_name, status=409)
+    return EditError(message, error.field_name, status=409, problem=FieldProblem.NOT_ALLOWED)
 
 
 def _row(editor: RowEditor, node: Node) -> RowOut:

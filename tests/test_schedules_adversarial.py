@@ -478,4 +478,6 @@ def test_forged_and_foreign_cursors_are_refused(desk: Desk) -> None:
     for cursor in refused:
         response = desk.owner.browser.get(schedules, params={"cursor": cursor})
         assert response.status_code == 400, (cursor, response.text)
-        assert response.json()["errors"] == [{"field": "cursor", "message": "unknown cursor"}]
+        assert response.json()["errors"] == [
+            {"field": "cursor", "code": "unknown", "message": "unknown cursor"}
+        ]

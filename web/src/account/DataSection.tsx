@@ -1,7 +1,7 @@
 // The person's data: everything held about them as a JSON file (GET /api/me/export),
 // and deleting the account (DELETE /api/me with the password; a second factor when the
 // account has one, through useStepUp). A refusal says why in words.
-import { Alert, Anchor, Button, Checkbox, PasswordInput, Stack, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Button, Checkbox, Stack, Text, Title } from "@mantine/core";
 import { useMutation } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
@@ -9,7 +9,7 @@ import { Link, useNavigate } from "react-router";
 import { api, unwrap } from "../api/client";
 import { ApiProblem } from "../api/problem";
 import { ProblemAlert } from "../shell/ProblemAlert";
-import { fieldError } from "../shell/forms";
+import { ApiPasswordInput } from "../shell/fields";
 import { downloadFile } from "./download";
 import { wrongPassword } from "./PasswordSection";
 import { useStepUp } from "./stepup";
@@ -96,13 +96,14 @@ function DeleteAccount() {
           {t("account.delete.title")}
         </Title>
         <Text>{t("account.delete.intro")}</Text>
-        <PasswordInput
+        <ApiPasswordInput
           label={t("account.confirmPassword")}
           autoComplete="current-password"
-          required
           value={password}
-          onChange={(event) => { setPassword(event.currentTarget.value); }}
-          error={wrong ? t("account.wrongPassword") : fieldError(error, "password")}
+          onValue={setPassword}
+          refusal={error}
+          field="password"
+          error={wrong ? t("account.wrongPassword") : undefined}
         />
         <Checkbox
           label={t("account.delete.sure")}

@@ -2776,8 +2776,17 @@ export interface components {
              */
             code: "account_disabled" | "challenge_expired" | "conflict" | "csrf_failed" | "email_not_verified" | "forbidden" | "internal_error" | "invalid_code" | "invalid_credentials" | "method_not_allowed" | "mfa_required" | "not_found" | "payload_too_large" | "precondition_failed" | "precondition_required" | "rate_limited" | "totp_required" | "unauthenticated" | "unavailable" | "unsupported_media_type" | "validation_error" | "bad_request" | "request_uri_too_long" | "request_header_fields_too_large" | "not_implemented" | "http_version_not_supported";
             errors?: {
-                field?: string;
-                message?: string;
+                /** @description Where: a dotted path. */
+                field: string;
+                /**
+                 * @description Why, stable: for a message in the user's language.
+                 * @enum {string}
+                 */
+                code: "required" | "too_short" | "too_long" | "too_small" | "too_large" | "invalid_format" | "not_allowed" | "wrong_type" | "unknown_field" | "control_character" | "unknown" | "taken" | "stale" | "too_common" | "personal" | "invalid";
+                /** @description Why, in English. */
+                message: string;
+                /** @description The limit a too_short, too_long, too_small or too_large value broke. */
+                limit?: string;
             }[];
             /** @description invalid_code: guesses left. */
             attempts_left?: number;
