@@ -148,6 +148,18 @@ def test_refusals_are_explained_and_leave_nothing_listed(
     page = screen.open(f"/projects/{team.project_id}?tab=files")
     sign_in_on(page, team.owner.email, team.owner.password)
     expect(page.get_by_text("Projektet har inga filer än.")).to_be_visible()
+    # Over the host's limit (CASAI_FILES_MAX_BYTES, 200 MiB by default): refused with the
+    # limit, before any byte is sent (the file is sparse: its size is all there is).
+    huge = tmp_path / "Modell.pdf"
+    with huge.open("wb") as sparse:
+        sparse.truncate(200 * 1024 * 1024 + 1)
+    choose_file(page, huge)
+    page.get_by_role("button", name="Ladda upp", exact=True).click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Filen är för stor. En fil får vara högst 209,7 MB."
+    )
+    expect(page.get_by_role("progressbar")).to_have_count(0)
+
     drawing = tmp_path / "Plan.pdf"
     drawing.write_bytes(PDF)
 

@@ -7,6 +7,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tansta
 import { useState, type SyntheticEvent } from "react";
 import { openDownload } from "../account/download";
 import { api, unwrap } from "../api/client";
+import { ApiProblem } from "../api/problem";
 import type { components } from "../api/schema";
 import { formatDateTime, formatFileSize, intlLocale } from "../format";
 import { membersKey } from "./ProjectMembers";
@@ -231,8 +232,17 @@ export function ProjectFiles({ project }: { project: ProjectOut }) {
 
 /** Why an upload failed, in words for the step it failed at. */
 function UploadRefusal({ error, stage }: { error: unknown; stage: Stage }) {
-  const { t } = useT();
+  const { t, i18n } = useT();
   if (error === null) return null;
+  const limit = error instanceof ApiProblem ? error.fieldError("size")?.limit : null;
+  if (error instanceof ApiProblem && error.code === "payload_too_large" && limit) {
+    const largest = formatFileSize(Number(limit), intlLocale(i18n.language));
+    return (
+      <Alert color="red" role="alert" variant="light">
+        {t("files.tooLargeLimit", { limit: largest })}
+      </Alert>
+    );
+  }
   if (error instanceof BlobUploadFailed) {
     return (
       <Alert color="red" role="alert" variant="light">

@@ -2,15 +2,14 @@
 // the working revision under a label (`schedules.manage`; a label taken is 409), open one
 // read-only (`?revision=`), compare any two (`?compare=&to=`, `working` naming the
 // working copy) and export one (`schedules.export`).
-import { Alert, Anchor, Button, Group, Select, Stack, Table, TextInput, Title } from "@mantine/core";
+import { Alert, Anchor, Button, Group, Select, Stack, Table, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { Link } from "react-router";
 import { api, unwrap } from "../api/client";
-import { ApiProblem } from "../api/problem";
 import { formatDateTime, formatInteger, formatMoney, intlLocale } from "../format";
 import { Loading, Refusal } from "../projects/common";
-import { fieldError } from "../shell/forms";
+import { ApiTextInput } from "../shell/fields";
 import {
   FORMAT_NAMES,
   exportSchedule,
@@ -67,7 +66,6 @@ export function RevisionsPanel({
     mutationFn: ({ format, revisionId }: { format: ExchangeFormat; revisionId: string }) =>
       exportSchedule(projectId, scheduleId, format, revisionId),
   });
-  const labelTaken = issue.error instanceof ApiProblem && issue.error.code === "conflict";
   const items = revisions.data?.items ?? [];
   const latest = items.at(-1);
   const [from, setFrom] = useState<string | null>(null);
@@ -188,15 +186,15 @@ export function RevisionsPanel({
               {t("revisions.issueTitle")}
             </Title>
             <Refusal error={issue.error} explain={{ conflict: "exchange:revisions.labelTaken" }} />
-            <TextInput
+            <ApiTextInput
               label={t("revisions.newLabel")}
               description={t("revisions.newLabelHint")}
               required
               maxLength={40}
               value={label}
-              onChange={(event) => { setLabel(event.currentTarget.value); }}
-              // A label taken: the alert above says so in words; the field is marked.
-              error={labelTaken || fieldError(issue.error, "label")}
+              onValue={setLabel}
+              refusal={issue.error}
+              field="label"
             />
             <Button type="submit" loading={issue.isPending} w="fit-content">
               {t("revisions.issue")}
