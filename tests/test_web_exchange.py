@@ -254,3 +254,38 @@ def test_a_viewer_reads_the_revisions_and_neither_issues_exports_nor_imports(
     expect(page.get_by_role("heading", name="Ge ut en revision")).to_have_count(0)
     expect(page.get_by_role("heading", name="Export och import")).to_have_count(0)
     screen.check("schedule-panels-viewer")
+
+
+def test_a_bidders_prices_are_taken_and_other_differences_shown(
+    screen: Screen,  # noqa: F811
+    host: Host,
+    client: httpx.Client,
+    tmp_path: Path,
+) -> None:
+    desk = new_desk(host, client)
+    with_rows(desk)
+    page = screen.open(f"/projects/{desk.team.project_id}/schedules/{desk.schedule_id}")
+    sign_in_on(page, desk.owner.email, desk.owner.password)
+    bid = csv_file(
+        tmp_path,
+        "anbud.csv",
+        ["Kod;Benämning;Enhet;Mängd;À-pris", "D.1;Schakt i berg;m3;10;15,00"],
+    )
+    choose_file(page, "Fil att läsa in (xlsx eller CSV)", bid)
+    page.get_by_role("radio", name="Bara à-priser (anbud)").check()
+    page.get_by_role("button", name="Förhandsgranska").click()
+    differences = page.get_by_role(
+        "table", name="Skillnader mot mängdförteckningen (bara priset tas in)"
+    )
+    difference = differences.get_by_role("row").nth(1).get_by_role("cell")
+    expect(difference.nth(0)).to_have_text("2")
+    expect(difference.nth(1)).to_have_text("Benämning")
+    counts = page.get_by_role("table", name="Rader som importen skulle ändra")
+    expect(counts.get_by_role("row", name="Ändrade 1")).to_be_visible()
+    screen.check("schedule-import-prices")
+    assert [row["unit_price"] for row in working_rows(desk)][1] == "12.50"
+
+    page.get_by_role("button", name="Läs in filen").click()
+    expect(page.get_by_role("status")).to_contain_text("Filen är inläst: 0 nya, 1 ändrade")
+    schakt = working_rows(desk)[1]
+    assert (schakt["title"], schakt["unit_price"]) == ("Schakt", "15.00")  # only the price

@@ -221,17 +221,20 @@ function Preview({
           {t("preview.ready")}
         </Alert>
       )}
-      <Table captionSide="top" w="fit-content">
-        <Table.Caption>{t("preview.countsCaption")}</Table.Caption>
-        <Table.Tbody>
-          {COUNTS.map((name) => (
-            <Table.Tr key={name}>
-              <Table.Th scope="row">{t(`preview.counts.${name}`)}</Table.Th>
-              <Table.Td>{shown[name]}</Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+      {!bad && (
+        // With errors nothing would be written: no counts to show.
+        <Table captionSide="top" w="fit-content" miw="20rem">
+          <Table.Caption>{t("preview.countsCaption")}</Table.Caption>
+          <Table.Tbody>
+            {COUNTS.map((name) => (
+              <Table.Tr key={name}>
+                <Table.Th scope="row">{t(`preview.counts.${name}`)}</Table.Th>
+                <Table.Td>{shown[name]}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
       {bad && (
         <Table captionSide="top">
           <Table.Caption>{t("preview.errorsCaption")}</Table.Caption>
