@@ -2,7 +2,17 @@
 // QR code drawn here, removed with the password and a code), and recovery codes. Each
 // change needs a session that passed a second factor: useStepUp asks for one and
 // repeats the change. Every change ends the account's other sessions (the API does).
-import { Alert, Button, Divider, Group, Loader, Stack, Text, TextInput, Title } from "@mantine/core";
+import {
+  Alert,
+  Button,
+  Divider,
+  Group,
+  Loader,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";

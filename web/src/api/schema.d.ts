@@ -2380,6 +2380,12 @@ export interface components {
             /** App Id */
             app_id: string | null;
             /**
+             * Api Base
+             * @description The Messenger's API for the workspace's region (Intercom's api_base): https://api-iam.intercom.io, or its eu or au host.
+             * @default null
+             */
+            api_base: string | null;
+            /**
              * User Id
              * @default null
              */

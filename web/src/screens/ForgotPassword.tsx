@@ -6,7 +6,7 @@ import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { ProblemAlert } from "../shell/ProblemAlert";
-import { ApiTextInput } from "../shell/fields";
+import { EmailInput } from "../shell/fields";
 
 export function ForgotPassword() {
   const { t } = useTranslation();
@@ -32,16 +32,7 @@ export function ForgotPassword() {
       <ProblemAlert error={forgot.error} />
       <form onSubmit={submit}>
         <Stack>
-          <ApiTextInput
-            label={t("common.email")}
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            onValue={setEmail}
-            refusal={forgot.error}
-            field="email"
-          />
+          <EmailInput value={email} onValue={setEmail} refusal={forgot.error} />
           <Button type="submit" loading={forgot.isPending}>
             {t("forgot.submit")}
           </Button>

@@ -8,7 +8,7 @@ import { useNavigate, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { ApiProblem } from "../api/problem";
 import { ProblemAlert } from "../shell/ProblemAlert";
-import { ApiPasswordInput, ApiTextInput, CodeInput } from "../shell/fields";
+import { ApiPasswordInput, CodeInput, EmailInput } from "../shell/fields";
 
 export function ResetPassword() {
   const { t } = useTranslation();
@@ -56,16 +56,7 @@ export function ResetPassword() {
       <ProblemAlert error={reset.error} />
       <form onSubmit={submit}>
         <Stack>
-          <ApiTextInput
-            label={t("common.email")}
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            onValue={setEmail}
-            refusal={reset.error}
-            field="email"
-          />
+          <EmailInput value={email} onValue={setEmail} refusal={reset.error} />
           <CodeInput
             label={t("reset.code")}
             description={t("verify.codeHint")}

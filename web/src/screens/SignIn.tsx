@@ -12,7 +12,7 @@ import { signedIn, useSession } from "../api/session";
 import { ProblemAlert } from "../shell/ProblemAlert";
 import { safeNext, withQuery } from "../shell/forms";
 import { OtpStep } from "./OtpStep";
-import { ApiPasswordInput, ApiTextInput } from "../shell/fields";
+import { ApiPasswordInput, EmailInput } from "../shell/fields";
 
 export type OtpChallenge = components["schemas"]["OtpRequired"];
 
@@ -98,16 +98,7 @@ export function SignIn() {
       )}
       <form onSubmit={submit}>
         <Stack>
-          <ApiTextInput
-            label={t("common.email")}
-            type="email"
-            autoComplete="username"
-            required
-            value={email}
-            onValue={setEmail}
-            refusal={login.error}
-            field="email"
-          />
+          <EmailInput autoComplete="username" value={email} onValue={setEmail} refusal={login.error} />
           <ApiPasswordInput
             label={t("common.password")}
             autoComplete="current-password"

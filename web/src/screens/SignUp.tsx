@@ -9,7 +9,7 @@ import { api, unwrap } from "../api/client";
 import { currentLanguage } from "../i18n";
 import { ProblemAlert } from "../shell/ProblemAlert";
 import { withQuery } from "../shell/forms";
-import { ApiPasswordInput, ApiTextInput } from "../shell/fields";
+import { ApiPasswordInput, ApiTextInput, EmailInput } from "../shell/fields";
 
 export function SignUp() {
   const { t } = useTranslation();
@@ -51,16 +51,7 @@ export function SignUp() {
             refusal={register.error}
             field="display_name"
           />
-          <ApiTextInput
-            label={t("common.email")}
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            onValue={setEmail}
-            refusal={register.error}
-            field="email"
-          />
+          <EmailInput value={email} onValue={setEmail} refusal={register.error} />
           <ApiPasswordInput
             label={t("common.password")}
             description={t("signUp.passwordHint")}

@@ -8,7 +8,7 @@ import { useNavigate, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { ProblemAlert } from "../shell/ProblemAlert";
 import { withQuery } from "../shell/forms";
-import { ApiPasswordInput, ApiTextInput, CodeInput } from "../shell/fields";
+import { ApiPasswordInput, CodeInput, EmailInput } from "../shell/fields";
 
 export function VerifyEmail() {
   const { t } = useTranslation();
@@ -43,16 +43,7 @@ export function VerifyEmail() {
       <ProblemAlert error={verify.error} />
       <form onSubmit={submit}>
         <Stack>
-          <ApiTextInput
-            label={t("common.email")}
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            onValue={setEmail}
-            refusal={verify.error}
-            field="email"
-          />
+          <EmailInput value={email} onValue={setEmail} refusal={verify.error} />
           <CodeInput
             label={t("verify.code")}
             description={t("verify.codeHint")}

@@ -8,6 +8,7 @@ import {
   type TextInputProps,
 } from "@mantine/core";
 import type { ChangeEvent, ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 import { fieldError } from "./forms";
 
 interface Bound {
@@ -36,6 +37,24 @@ function bind<P extends Bound>({ value, onValue, refusal, field, error, ...rest 
 
 export function ApiTextInput(props: TextProps) {
   return <TextInput {...bind(props)} />;
+}
+
+/** The person's e-mail address (the body's `email` unless `field` says otherwise). */
+export function EmailInput({
+  field = "email",
+  ...props
+}: Omit<TextProps, "field" | "label"> & { field?: string }) {
+  const { t } = useTranslation();
+  return (
+    <ApiTextInput
+      label={t("common.email")}
+      type="email"
+      autoComplete="email"
+      required
+      field={field}
+      {...props}
+    />
+  );
 }
 
 /** A code from an e-mail or an authenticator app: digits, filled in by the system if it can. */
