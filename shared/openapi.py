@@ -68,6 +68,10 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "current": {"type": "object", "description": "precondition_failed: the current row."},
         "operation_index": {"type": "integer", "description": "The failing batch operation."},
         "checks": {"type": "object", "description": "unavailable (health): each check's state."},
+        "project_id": {"type": "string", "description": "conflict: the project concerned."},
+        "project_name": {"type": "string"},
+        "org_id": {"type": "string", "description": "conflict: the organisation concerned."},
+        "org_name": {"type": "string"},
     },
 }
 

@@ -229,6 +229,7 @@ def valid_query(path: str) -> str:
     """The query a route requires, for the same reason."""
     required = {"/compare": "?from=working&to=working", "/export": "?format=csv"}
     required["/import"] = "?mode=append"
+    required["/changes"] = "?since=0"
     return next((query for end, query in required.items() if path.endswith(end)), "")
 
 

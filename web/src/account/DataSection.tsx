@@ -50,10 +50,12 @@ function Export() {
 function Refusal({ error }: { error: ApiProblem }) {
   const { t } = useTranslation();
   const project = typeof error.body.project_id === "string" ? error.body.project_id : null;
+  const name = (key: "project_name" | "org_name") =>
+    typeof error.body[key] === "string" ? `“${error.body[key]}”` : "";
   if (project !== null) {
     return (
       <Alert color="red" variant="light" role="alert">
-        {t("account.delete.soleManager")}{" "}
+        {t("account.delete.soleManager", { name: name("project_name") })}{" "}
         <Anchor component={Link} to={`/projects/${project}`} className="alert-link" underline="always">
           {t("account.delete.openProject")}
         </Anchor>
@@ -62,7 +64,9 @@ function Refusal({ error }: { error: ApiProblem }) {
   }
   return (
     <Alert color="red" variant="light" role="alert">
-      {typeof error.body.org_id === "string" ? t("account.delete.soleAdmin") : t("account.delete.conflict")}
+      {typeof error.body.org_id === "string"
+        ? t("account.delete.soleAdmin", { name: name("org_name") })
+        : t("account.delete.conflict")}
     </Alert>
   );
 }
