@@ -4,11 +4,13 @@ import { Anchor, Stack, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
 import { api, unwrap } from "../api/client";
-import { Loading, Refusal, useT } from "./common";
+import { SchedulePanels } from "../schedule/SchedulePanels";
+import { Loading, Refusal, useProject, useT } from "./common";
 
 export function ScheduleScreen() {
   const { t } = useT();
   const { projectId = "", scheduleId = "" } = useParams();
+  const project = useProject(projectId); // TEMP: the panels' permissions until the editor lands
   const schedule = useQuery({
     queryKey: ["projects", projectId, "schedules", scheduleId],
     queryFn: () =>
@@ -29,6 +31,13 @@ export function ScheduleScreen() {
         {schedule.data?.name ?? t("schedule.title")}
       </Title>
       <Text>{t("schedule.placeholder")}</Text>
+      {schedule.data && project.data && (
+        <SchedulePanels
+          projectId={projectId}
+          scheduleId={scheduleId}
+          permissions={project.data.my_permissions}
+        />
+      )}
     </Stack>
   );
 }
