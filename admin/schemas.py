@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field, field_validator
 
-from shared.schemas import Schema, refused_character
+from shared.schemas import Schema, control_character, refused_character
 
 
 class AdminAction(StrEnum):
@@ -37,7 +37,7 @@ class UserQuery(Schema):
     @classmethod
     def _clean(cls, value: str | None) -> str | None:
         if value is not None and (char := refused_character(value, multiline=False)):
-            raise ValueError(f"holds a control character (U+{ord(char):04X})")
+            raise control_character(char)
         return value
 
 

@@ -11,6 +11,8 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from shared.problems import FieldProblem
+
 if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
@@ -56,15 +58,30 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(COMMON_PASSWORDS.read_text(encoding="utf-8").split())
 
 
-def policy_problem(password: str, *, email: str, display_name: str) -> str | None:
-    """Why `password` is refused, or None when it is acceptable."""
+def policy_problem(
+    password: str, *, email: str, display_name: str
+) -> tuple[FieldProblem, int | None, str] | None:
+    """Why `password` is refused (the reason's code, its limit and its words), or None
+    when it is acceptable."""
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
-        return f"Use {MIN_LENGTH} to {MAX_LENGTH} characters; a long passphrase is best."
+        return (
+            FieldProblem.TOO_SHORT if len(password) < MIN_LENGTH else FieldProblem.TOO_LONG,
+            MIN_LENGTH if len(password) < MIN_LENGTH else MAX_LENGTH,
+            f"Use {MIN_LENGTH} to {MAX_LENGTH} characters; a long passphrase is best.",
+        )
     folded = password.casefold()
     if folded in _common_passwords():
-        return "This password is among the most common ones; choose another."
+        return (
+            FieldProblem.TOO_COMMON,
+            None,
+            "This password is among the most common ones; choose another.",
+        )
     personal = {email.casefold(), email.split("@")[0].casefold(), display_name.casefold()}
     personal |= {part.replace(" ", "") for part in personal}
     if folded.replace(" ", "") in personal:
-        return "Do not use your e-mail address or name in your password."
+        return (
+            FieldProblem.PERSONAL,
+            None,
+            "Do not use your e-mail address or name in your password.",
+        )
     return None

@@ -340,6 +340,7 @@ def _refuse_leaving_anything_unmanaged(db: Session, user_id: uuid.UUID) -> None:
                 f"You are the only one who can manage members of the project “{project.name}”:"
                 " give someone else that role, or delete the project, first.",
                 project_id=str(project.id),
+                project_name=project.name,
             )
     admin_of = db.scalars(
         select(Organization)
@@ -370,4 +371,5 @@ def _refuse_leaving_anything_unmanaged(db: Session, user_id: uuid.UUID) -> None:
                 f"You are the only admin of the organisation “{org.name}”: make someone "
                 "else its admin first.",
                 org_id=str(org.id),
+                org_name=org.name,
             )

@@ -70,6 +70,7 @@ from shared.client import Client
 from shared.db import transaction as db_transaction
 from shared.pagination import PageQuery
 from shared.problems import (
+    FieldError,
     Problem,
     not_found,
     rate_limited,
@@ -149,9 +150,9 @@ def find_user(db: Session, address: str) -> User | None:
 def _refuse_weak_password(password: str, address: str, name: str, field: str) -> None:
     reason = passwords.policy_problem(password, email=address, display_name=name)
     if reason is not None:
-        raise validation_error(
-            "The password is not accepted.", [{"field": field, "message": reason}]
-        )
+        problem, limit, message = reason
+        error = FieldError(field, problem, message, None if limit is None else str(limit))
+        raise validation_error("The password is not accepted.", [error])
 
 
 def _check_login_throttle(

@@ -80,7 +80,9 @@ def main() -> None:
 
 def serve(args: argparse.Namespace, outbox: Path) -> None:
     from devhost.server import DevHost, read_route_prefix
+    from shared.config import get_settings
     from shared.http import largest_body_limit
+    from shared.storage import blob_origin
 
     module_name, _, attribute = args.app.partition(":")
     app = getattr(importlib.import_module(module_name), attribute or "app")
@@ -89,6 +91,7 @@ def serve(args: argparse.Namespace, outbox: Path) -> None:
         read_route_prefix(REPO / "host.json"),
         static_dir=REPO / "web" / "dist",
         max_body_bytes=largest_body_limit(),  # read once the app has registered its endpoints
+        blob_origin=blob_origin(get_settings()),
     )
     if args.run_timer:
         host.run_timer(args.run_timer)

@@ -97,22 +97,32 @@ _DECIMAL = re.compile(r"[0-9]{1,18}")
 _HEX = re.compile(rb"[0-9A-Fa-f]+")
 _MAX_CHUNK_LINE = 4096  # a chunk size and its extensions
 
+
 # The web app's documents and files (web/dist) carry their own policy, the one the Static
-# Web App sends (web/staticwebapp.config.json, globalHeaders; a test keeps the two equal):
-# scripts and styles only from files of the site, no inline ones, API calls to this origin.
+# Web App sends (web/staticwebapp.config.json, globalHeaders; a test keeps the two equal
+# but for the blob origin): scripts and styles only from files of the site, no inline
+# ones, API calls to this origin. The browser moves project files itself, to and from
+# Blob storage with SAS URLs: the Static Web App allows Azure's blob endpoints, the dev
+# host the one its app uses (`blob_origin`, Azurite's here).
 # API answers keep shared.problems.SECURITY_HEADERS (`default-src 'none'`).
-SPA_CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
-    "base-uri 'none'; form-action 'self'"
-)
-SPA_HEADERS: Mapping[str, str] = {
-    "Content-Security-Policy": SPA_CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-cache",
-}
+def spa_content_security_policy(blob_origin: str | None) -> str:
+    connect = "'self'" if blob_origin is None else f"'self' {blob_origin}"
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"font-src 'self'; connect-src {connect}; object-src 'none'; frame-ancestors 'none'; "
+        "base-uri 'none'; form-action 'self'"
+    )
+
+
+def spa_headers(blob_origin: str | None) -> dict[str, str]:
+    return {
+        "Content-Security-Policy": spa_content_security_policy(blob_origin),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "X-Frame-Options": "DENY",
+        "Cache-Control": "no-cache",
+    }
+
 
 # Wake the timer thread at least this often, so a jump of the wall clock (a laptop
 # waking from sleep) is noticed rather than slept through.
@@ -230,8 +240,12 @@ class DevHost:
         route_prefix: str = "api",
         static_dir: str | os.PathLike[str] | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        blob_origin: str | None = None,
     ) -> None:
+        """`blob_origin`: where the web app's browser may send project files (the
+        scheme, host and port of the app's blob endpoint); none, only to this origin."""
         self.max_body_bytes = max_body_bytes
+        self.spa_headers = spa_headers(blob_origin)
         self._router: Router[_Function] = Router(route_prefix)
         self._static_root = Path(static_dir).resolve() if static_dir is not None else None
         self._timers: dict[str, _Timer] = {}
@@ -344,7 +358,8 @@ class DevHost:
         if file is None:
             return not_found().to_response()
         mimetype = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-        return func.HttpResponse(file.read_bytes(), mimetype=mimetype, headers=dict(SPA_HEADERS))
+        headers = dict(self.spa_headers)  # a response's own copy
+        return func.HttpResponse(file.read_bytes(), mimetype=mimetype, headers=headers)
 
     # Servers
 

@@ -37,7 +37,7 @@ from projects.schemas import (
 )
 from shared import audit
 from shared.db import lock_row
-from shared.problems import Problem, validation_error
+from shared.problems import FieldError, FieldProblem, Problem, validation_error
 
 
 def role_ref(role: Role, locale: str) -> RoleRef:
@@ -190,7 +190,8 @@ def org_role(db: Session, org_id: uuid.UUID, role_id: uuid.UUID, field: str) -> 
     role = db.get(Role, role_id)
     if role is None or role.org_id != org_id:
         raise validation_error(
-            "Unknown role.", [{"field": field, "message": "no such role in this organisation"}]
+            "Unknown role.",
+            [FieldError(field, FieldProblem.UNKNOWN, "no such role in this organisation")],
         )
     return role
 

@@ -11,6 +11,9 @@ run one at a time, so what this editor reads stays true until the commit, and it
 may remember what it learnt (a parent's last child, a row's next sibling) for the
 next operation of a batch. New rows are inserted together, just before the next
 statement that reads rows, so a pasted block of rows is one INSERT.
+
+Every row written carries the transaction's change number (quantities.changes), taken
+at the editor's first write; a delete remembers the ids it removed under that number.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import Any
 from sqlalchemy import Select, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from quantities import placement
+from quantities import changes, placement
 from quantities.models import ScheduleRow, Unit
 from quantities.tree import NODE_FIELDS, EditError, Node, check_content, id_taken
 
@@ -81,6 +84,7 @@ class RowEditor:
         self._last: dict[uuid.UUID | None, Sibling | None] = {}
         self._depths: dict[uuid.UUID, int] = {}
         self.deleted: set[uuid.UUID] = set()
+        self._change: int | None = None  # this transaction's change number, once taken
 
     # --- reading ---------------------------------------------------------------
 
@@ -185,6 +189,7 @@ class RowEditor:
         node = self._current(row_id, version)
         self._forget_order()
         removed = [node.id, *self._descendants(node.id)]
+        number = self._change_number()
         deleting = (
             delete(ScheduleRow)
             .where(
@@ -203,6 +208,7 @@ class RowEditor:
                 .where(ScheduleRow.id.in_(rest[start : start + CHUNK]))
                 .execution_options(synchronize_session=False)
             )
+        changes.record_deleted(self._db, self._revision_id, number, removed)
         for gone in removed:
             self._nodes.pop(gone, None)
         self.deleted.update(removed)
@@ -211,8 +217,14 @@ class RowEditor:
     def save(self) -> None:
         """Insert the rows created since the last statement that read rows."""
         if self._unsaved:
+            number = self._change_number()
             rows = [
-                {**_columns(n), "revision_id": self._revision_id, "last_edited_by": self._editor_id}
+                {
+                    **_columns(n),
+                    "revision_id": self._revision_id,
+                    "last_edited_by": self._editor_id,
+                    "changed_seq": number,
+                }
                 for n in self._unsaved.values()
             ]
             self._unsaved = {}
@@ -318,9 +330,13 @@ class RowEditor:
             self._siblings(parent_id, moving).order_by(ScheduleRow.position, ScheduleRow.id)
         ).all()
         keys = placement.spaced(len(siblings))
+        number = self._change_number()
         self._db.execute(
             update(ScheduleRow),
-            [{"id": row.id, "position": key} for row, key in zip(siblings, keys, strict=True)],
+            [
+                {"id": row.id, "position": key, "changed_seq": number}
+                for row, key in zip(siblings, keys, strict=True)
+            ],
         )
         for row, key in zip(siblings, keys, strict=True):
             if row.id in self._nodes:
@@ -384,6 +400,13 @@ class RowEditor:
 
     # --- rules and writes ------------------------------------------------------
 
+    def _change_number(self) -> int:
+        """This transaction's change number, taken at its first write (quantities.changes:
+        the revision row's lock it takes is held until the commit)."""
+        if self._change is None:
+            self._change = changes.bump(self._db, self._revision_id)
+        return self._change
+
     def _current(self, row_id: uuid.UUID, version: int) -> Node:
         node = self.get(row_id)
         if node.version != version:
@@ -400,12 +423,13 @@ class RowEditor:
                 self._units = frozenset(self._db.scalars(select(Unit.code)))
             check_content(node, self._units)
 
-    def _write(self, node: Node, changes: dict[str, object]) -> None:
+    def _write(self, node: Node, fields: dict[str, object]) -> None:
         """Write the changed fields of an existing row, its version checked in SQL."""
         if node.id in self._unsaved:
             return  # its INSERT carries the change
         version = node.version if node.id in self._touched else node.version + 1
         self.save()
+        number = self._change_number()
         written = self._db.execute(
             update(ScheduleRow)
             .where(
@@ -413,7 +437,14 @@ class RowEditor:
                 ScheduleRow.revision_id == self._revision_id,
                 ScheduleRow.version == node.version,
             )
-            .values({**changes, "version": version, "last_edited_by": self._editor_id})
+            .values(
+                {
+                    **fields,
+                    "version": version,
+                    "last_edited_by": self._editor_id,
+                    "changed_seq": number,
+                }
+            )
             .execution_options(synchronize_session=False)
         )
         if written.rowcount != 1:  # type: ignore[attr-defined]

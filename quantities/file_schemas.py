@@ -11,16 +11,18 @@ from pydantic import (
     Field,
     StringConstraints,
 )
+from pydantic_core import PydanticCustomError
 
 from quantities.file_types import POLICY, FileType
 from shared.config import get_settings
+from shared.problems import FieldProblem
 from shared.schemas import Request, Schema, clean_text_pattern
 
 
 def _a_name_not_a_path(value: str) -> str:
     # The name is shown and saved under; a path in it would only mislead.
     if any(separator in value for separator in "/\\"):
-        raise ValueError("a file name, without / or \\")
+        raise PydanticCustomError(FieldProblem.INVALID_FORMAT, "a file name, without / or \\")
     return value
 
 
@@ -53,7 +55,7 @@ def _whole_number(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("send a whole number")
+        raise PydanticCustomError(FieldProblem.WRONG_TYPE, "send a whole number")
     return value
 
 

@@ -40,7 +40,14 @@ from quantities.file_types import (
 from shared import audit, clock, storage
 from shared.config import get_settings
 from shared.pagination import PageQuery, page
-from shared.problems import Problem, ProblemCode, not_found, validation_error
+from shared.problems import (
+    FieldError,
+    FieldProblem,
+    Problem,
+    ProblemCode,
+    not_found,
+    validation_error,
+)
 
 if TYPE_CHECKING:
     from azure.storage.blob import BlobClient
@@ -147,7 +154,7 @@ def start_upload(db: Session, who: ProjectAccess, values: FileCreate) -> FileUpl
             413,
             ProblemCode.PAYLOAD_TOO_LARGE,
             f"A file may have at most {limit} bytes.",
-            errors=[{"field": "size", "message": f"at most {limit}"}],
+            errors=[FieldError("size", FieldProblem.TOO_LARGE, f"at most {limit}", str(limit))],
         )
     if type_by_name(values.filename) is None:
         raise _type_refused("Files of this type cannot be uploaded.")
@@ -204,7 +211,7 @@ def complete(db: Session, who: ProjectAccess, file_id: uuid.UUID) -> FileOut:
         _remove_blob(blob)
         raise validation_error(
             f"The upload has {arrived.size} bytes, not the {file.size} declared; it was discarded.",
-            [{"field": "size", "message": f"the upload has {arrived.size} bytes"}],
+            [FieldError("size", FieldProblem.INVALID, f"the upload has {arrived.size} bytes")],
         )
     first = min(SNIFF_BYTES, file.size)
     head = blob.download_blob(offset=0, length=first, **NO_RETRIES).readall()

@@ -11,6 +11,18 @@ The tree comes from an explicit level column (Nivå, which CASAI writes), else f
 Excel's outline levels, else from the AMA/BSAB code pyramid (`CBB.31` under `CBB.3`
 under `CBB`, when those rows exist; a company code `//…` stays under the heading
 above it).
+
+A dry run (`dry_run=true`, the import preview) answers the report the import would
+give and writes nothing. The writer works in two steps, `plan` (the statements' values
+and the report, from the rows read once) and `apply` (the statements); a preview stops
+after `plan`. A savepoint rolled back was not chosen: on SQL Server the locks its writes
+took are kept until the transaction ends (only PostgreSQL releases them at ROLLBACK TO
+SAVEPOINT), and a write error there can doom the whole transaction; the preview would
+also need the schedule's lock. Planning only takes no lock, sends no INSERT, UPDATE or
+DELETE, takes no change number (quantities.changes) and records no audit event. What a
+preview cannot foresee is a colleague's edit between it and the import: the import
+plans again from the rows as they are then. An import that writes takes one change
+number, just before its first write, and stamps every row it writes with it.
 """
 
 from __future__ import annotations
@@ -28,7 +40,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from projects.access import ProjectAccess
-from quantities import placement
+from quantities import changes, placement
 from quantities.events import ScheduleEvent
 from quantities.exchange import (
     COLUMNS,
@@ -409,7 +421,10 @@ def import_file(
     file_format: ExchangeFormat,
     mode: ImportMode,
     revision_id: uuid.UUID | None,
+    *,
+    dry_run: bool = False,
 ) -> ImportReport:
+    """Import the file, or with `dry_run` only say what the import would do."""
     schedule = find_schedule(db, who, schedule_id)
     if (
         revision_id is not None
@@ -429,17 +444,22 @@ def import_file(
         differences=[],
         columns=reading.columns,
         tree_from=None if reading.tree_source is None else str(reading.tree_source),
+        dry_run=dry_run,
     )
     if reading.errors:
         return report  # nothing written
-    # From here on only database statements, under the schedule's lock.
-    schedule = find_schedule(db, who, schedule_id, lock=True)
+    # From here on only database statements, under the schedule's lock (a preview only
+    # reads, and takes none).
+    schedule = find_schedule(db, who, schedule_id, lock=not dry_run)
     working = working_revision(db, schedule.id)
     writer = _Writer(db, working.id, who.caller.user.id)
     if mode is ImportMode.PRICES:
-        writer.prices(reading.plan, report)
+        writes = writer.plan_prices(reading.plan, report)
     else:
-        writer.rows(reading.plan, report, replace=mode is ImportMode.REPLACE)
+        writes = writer.plan_rows(reading.plan, report, replace=mode is ImportMode.REPLACE)
+    if dry_run:
+        return report
+    writer.apply(writes)
     record(
         db,
         who,
@@ -456,8 +476,18 @@ def import_file(
     return report
 
 
+@dataclass
+class _Writes:
+    """The statements' values an import plans: rows to delete, update and insert."""
+
+    removed: list[uuid.UUID] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+
+
 class _Writer:
-    """The working rows, read once under the lock, and the bulk statements that change them."""
+    """The working rows, read once, the changes an import plans from them, and the bulk
+    statements that make those changes."""
 
     def __init__(self, db: Session, revision_id: uuid.UUID, editor_id: uuid.UUID) -> None:
         self._db = db
@@ -473,7 +503,7 @@ class _Writer:
             return self._tree.nodes.get(planned.row_id)
         return None
 
-    def rows(self, plan: Sequence[Planned], report: ImportReport, *, replace: bool) -> None:
+    def plan_rows(self, plan: Sequence[Planned], report: ImportReport, *, replace: bool) -> _Writes:
         ids: list[uuid.UUID] = []
         matched: list[Node | None] = []
         used: set[uuid.UUID] = set()
@@ -523,17 +553,35 @@ class _Writer:
                 }
             )
         kept = {node.id for node in matched if node is not None}
-        removed = [i for i in self._tree.nodes if i not in kept] if replace else []
+        removed = [n.id for n in self._tree.nodes.values() if n.id not in kept] if replace else []
+        report.created, report.updated, report.deleted = len(inserts), len(updates), len(removed)
+        return _Writes(removed, updates, inserts)
+
+    def apply(self, writes: _Writes) -> None:
+        """The planned writes in bulk, under one change number (quantities.changes) taken
+        when there is something to write: deletes by id in chunks with their ids
+        remembered, updates grouped by the columns they set (executemany), inserts in one
+        executemany."""
+        if not (writes.removed or writes.updates or writes.inserts):
+            return
+        number = changes.bump(self._db, self._revision_id)
+        removed = writes.removed
         for start in range(0, len(removed), CHUNK):
             self._db.execute(
                 delete(ScheduleRow)
                 .where(ScheduleRow.id.in_(removed[start : start + CHUNK]))
                 .execution_options(synchronize_session=False)
             )
-        self._update(updates)
-        if inserts:
-            self._db.execute(insert(ScheduleRow), inserts)
-        report.created, report.updated, report.deleted = len(inserts), len(updates), len(removed)
+        changes.record_deleted(self._db, self._revision_id, number, removed)
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for values in writes.updates:
+            groups.setdefault(tuple(sorted(values)), []).append({**values, "changed_seq": number})
+        for group in groups.values():
+            self._db.execute(update(ScheduleRow), group)
+        if writes.inserts:
+            self._db.execute(
+                insert(ScheduleRow), [{**row, "changed_seq": number} for row in writes.inserts]
+            )
 
     def _positions(
         self,
@@ -570,15 +618,7 @@ class _Writer:
             positions[index] = last[parent] = key
         return positions
 
-    def _update(self, updates: list[dict[str, Any]]) -> None:
-        """Write changed rows by primary key (executemany), grouped by the columns they set."""
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        for values in updates:
-            groups.setdefault(tuple(sorted(values)), []).append(values)
-        for group in groups.values():
-            self._db.execute(update(ScheduleRow), group)
-
-    def prices(self, plan: Sequence[Planned], report: ImportReport) -> None:
+    def plan_prices(self, plan: Sequence[Planned], report: ImportReport) -> _Writes:
         """unit_price only, for the file's items that match a working row; every other
         difference is reported, never written."""
         by_code: dict[str, list[Node]] = {}
@@ -633,8 +673,8 @@ class _Writer:
                     "last_edited_by": self._editor_id,
                 }
             )
-        self._update(updates)
         report.updated = len(updates)
+        return _Writes(updates=updates)
 
 
 def _check_price(price: Decimal | Dash | None) -> None:

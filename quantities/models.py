@@ -69,6 +69,10 @@ class ScheduleRevision(Base):
     issued_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     issued_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     snapshot_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The change feed (quantities.changes): the number of the last transaction that wrote
+    # the working revision's rows, and the highest number whose deletions were swept.
+    change_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    changes_forgotten_before: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class ScheduleRow(Base):
@@ -83,6 +87,7 @@ class ScheduleRow(Base):
             "parent_id",
             "position",
         ),
+        Index("ix_schedule_rows_revision_id_changed_seq", "revision_id", "changed_seq"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -107,3 +112,22 @@ class ScheduleRow(Base):
     version: Mapped[int] = mapped_column(Integer)
     # Who created or last changed the row (a removed user's row stays, anonymised).
     last_edited_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # The revision's change number of the transaction that last wrote the row (the feed).
+    changed_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class ScheduleRowDeletion(Base):
+    """A row deleted from a working revision, kept a while for the change feed.
+
+    The key leads with (revision_id, changed_seq), the feed's range read; row_id is in
+    it because a row id may be deleted again after a row was created with it anew.
+    """
+
+    __tablename__ = "schedule_row_deletions"
+
+    revision_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("schedule_revisions.id", ondelete="CASCADE"), primary_key=True
+    )
+    changed_seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    row_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    deleted_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

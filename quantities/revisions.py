@@ -25,7 +25,7 @@ from quantities.service import find_schedule, load_tree, record, revision_of, wo
 from quantities.totals import summarize
 from shared import clock
 from shared.pagination import PageQuery, page
-from shared.problems import Problem
+from shared.problems import FieldError, FieldProblem, Problem
 
 COPIED = [c.key for c in ScheduleRow.__table__.columns if c.key not in {"id", "revision_id"}]
 
@@ -35,7 +35,7 @@ def _label_taken() -> Problem:
         409,
         "conflict",
         "This schedule already has a revision with that label.",
-        errors=[{"field": "label", "message": "already used in this schedule"}],
+        errors=[FieldError("label", FieldProblem.TAKEN, "already used in this schedule")],
     )
 
 

@@ -21,8 +21,9 @@ from pydantic import (
     StringConstraints,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import core_schema
+from pydantic_core import PydanticCustomError, core_schema
 
+from shared.problems import FieldProblem
 from shared.schemas import Patch, Request, Schema
 
 
@@ -64,9 +65,11 @@ class DecimalString:
         # rule, on its digits without trailing zeros.
         text = format(value.normalize(), "f") if isinstance(value, Decimal) else value
         if not isinstance(text, str) or not re.fullmatch(self.pattern, text):
-            raise ValueError(
-                f"send a decimal as a string of digits with at most {self.places} "
-                'decimals, e.g. "1234.50"'
+            raise PydanticCustomError(
+                FieldProblem.INVALID_FORMAT,
+                "send a decimal as a string of digits with at most {places} decimals, "
+                'e.g. "1234.50"',
+                {"places": self.places},
             )
         return value if isinstance(value, Decimal) else Decimal(value)
 
@@ -262,14 +265,15 @@ class RowPatch(RowFields, Patch):
     )
 
 
-class RowOut(Schema):
+class RowState(Schema):
+    """A row as stored: every field of RowOut but `depth`, which follows from `parent_id`."""
+
     id: uuid.UUID
     parent_id: uuid.UUID | None
     position: int = Field(
         description="Order among the row's siblings: ascending, with gaps (an order key, "
         "not an index); exact as a JavaScript number."
     )
-    depth: int
     kind: Kind
     code: str | None
     title: str
@@ -288,13 +292,101 @@ class RowOut(Schema):
     version: int
 
 
+class RowOut(RowState):
+    depth: int = Field(description="How many headings the row is under.")
+
+
 class RowList(Schema):
     items: list[RowOut]
     next_cursor: None = None
+    change_seq: int | None = Field(
+        description="The working revision's change number these rows include: the first "
+        "`since` for GET …/changes. Null for an issued revision, which never changes."
+    )
 
 
 class RowsQuery(Schema):
     revision_id: uuid.UUID | None = None
+
+
+MAX_CHANGE_SEQ = 2**63 - 1  # a BIGINT
+
+
+class ChangesQuery(Schema):
+    since: int = Field(
+        ge=0,
+        le=MAX_CHANGE_SEQ,
+        description="The `seq` of the last answer (or `change_seq` of GET …/rows). Not an "
+        "integer, or negative: 400.",
+    )
+
+
+class RowChanges(Schema):
+    """What changed in the working revision after change number `since`."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "schedule_id": "0b6f3c1e-2a4d-4e8f-9b1c-3d5e7f9a1b2c",
+                    "revision_id": "1c7a4d2f-3b5e-4f9a-8c2d-4e6f8a0b2c3d",
+                    "since": 41,
+                    "seq": 43,
+                    "rows": [
+                        {
+                            "id": "6d8f0b2c-4e6a-4c8e-8a2b-4d6f8b0c2e3a",
+                            "parent_id": "5c7e9a1b-3d5f-4b7d-9f1a-3c5e7a9b1d2f",
+                            "position": 2097152,
+                            "kind": "item",
+                            "code": "DCB.212",
+                            "title": "Fyllning med makadam",
+                            "description": None,
+                            "unit": "m3",
+                            "quantity": "38.000",
+                            "unit_price": "420.00",
+                            "amount": "15960.00",
+                            "entry_rule": "normal",
+                            "regulation": None,
+                            "cost_bearer": None,
+                            "note": None,
+                            "stable_key": "7e9a1c3d-5f7b-4d9e-8b3f-5a7c9e1b3d5f",
+                            "version": 4,
+                        }
+                    ],
+                    "deleted": ["8f1b3d5a-7c9e-4b1d-9f5a-7c9e1b3d5f7a"],
+                    "reload": False,
+                },
+                {
+                    "schedule_id": "0b6f3c1e-2a4d-4e8f-9b1c-3d5e7f9a1b2c",
+                    "revision_id": "1c7a4d2f-3b5e-4f9a-8c2d-4e6f8a0b2c3d",
+                    "since": 3,
+                    "seq": 43,
+                    "rows": [],
+                    "deleted": [],
+                    "reload": True,
+                },
+            ]
+        }
+    )
+
+    schedule_id: uuid.UUID
+    revision_id: uuid.UUID = Field(
+        description="The working revision: rows are the working revision's only."
+    )
+    since: int
+    seq: int = Field(
+        description="The change number this answer is complete up to: the next `since`."
+    )
+    rows: list[RowState] = Field(
+        description="Rows created or changed after `since`, as they are now (in no "
+        "particular order; depth follows from parent_id)."
+    )
+    deleted: list[uuid.UUID] = Field(description="Ids of rows deleted after `since`.")
+    reload: bool = Field(
+        description="True when the changes after `since` are not known (older than the "
+        "deletions remembered, or not a number this revision has reached): rows and deleted "
+        "are empty, and the client reads GET …/rows again."
+    )
 
 
 # --- batch ----------------------------------------------------------------------
@@ -557,6 +649,13 @@ class ImportQuery(Schema):
     revision_id: uuid.UUID | None = Field(
         default=None, description="Only the working revision can change: an issued one is 409."
     )
+    dry_run: bool = Field(
+        default=False,
+        description=(
+            "A preview: the report the import would give (the same counts, errors and "
+            "differences), with nothing written and no audit event recorded."
+        ),
+    )
 
 
 class ImportRowError(Schema):
@@ -590,3 +689,4 @@ class ImportReport(Schema):
     )
     columns: list[ImportColumn] = Field(description="The columns recognised, by field.")
     tree_from: Literal["levels", "outline", "codes"] | None
+    dry_run: bool = Field(description="A preview: true when nothing was written.")

@@ -5,6 +5,8 @@ the schedule), then edits only the rows concerned (quantities.edits) and commits
 nothing but database statements while the lock is held. Concurrent writers of one
 schedule thus queue up briefly and check versions against what is committed;
 readers are never blocked. Reads load a revision's rows whole (quantities.tree).
+Each writing transaction also takes the working revision's next change number just
+before its first write (quantities.changes), for the change feed (quantities.feed).
 
 Services take the database session, who is calling (the caller's `ProjectAccess`) and
 plain values, If-Match included; the routes own everything HTTP.
@@ -52,7 +54,7 @@ from shared import audit, clock
 from shared.db import lock_row, uuid_text
 from shared.pagination import PageQuery, page
 from shared.preconditions import check_if_match, etag
-from shared.problems import Problem, not_found
+from shared.problems import FieldError, FieldProblem, Problem, not_found
 
 RowOperation = CreateOp | UpdateOp | DeleteOp | MoveOp
 AUDITED_IDS = 100  # row ids named in one audit event; the counts are always complete
@@ -252,28 +254,33 @@ def load_tree(db: Session, revision_id: uuid.UUID) -> Tree[Node]:
     return Tree.build([Node(*row) for row in rows])  # columns in NODE_FIELDS order
 
 
-def rows_for_display(db: Session, revision_id: uuid.UUID) -> Tree[Any]:
-    """All rows of a revision with their ids as text, made by the database: turning
-    30,000 ids into UUID objects and back into text would take a quarter of a read."""
+def display_columns() -> list[Any]:
+    """A row's columns in NODE_FIELDS order with its ids as text, made by the database:
+    turning 30,000 ids into UUID objects and back into text would take a quarter of a read."""
     as_text = {"id", "parent_id", "stable_key"}
-    columns = [
+    return [
         uuid_text(getattr(ScheduleRow, name)).label(name)
         if name in as_text
         else getattr(ScheduleRow, name)
         for name in NODE_FIELDS
     ]
+
+
+def rows_for_display(db: Session, revision_id: uuid.UUID) -> Tree[Any]:
+    """All rows of a revision, as display_columns reads them."""
     query = (
-        select(*columns)
+        select(*display_columns())
         .where(ScheduleRow.revision_id == revision_id)
         .order_by(ScheduleRow.parent_id, ScheduleRow.position)  # the index's order: no sort
     )
     return Tree.build(db.connection().execute(query).all(), ordered=True)  # Core: no ORM steps
 
 
-def row_fields(values: Sequence[Any], depth: int) -> dict[str, Any]:
+def row_fields(values: Sequence[Any], depth: int | None) -> dict[str, Any]:
     """A row's values in NODE_FIELDS order (a row of rows_for_display, or node_values) as
-    JSON-ready values: the one place a row's wire format is made. Unpacked by position,
-    as attribute access on 10,000 result rows costs a third of a read."""
+    JSON-ready values: the one place a row's wire format is made (RowOut; RowState when
+    `depth` is None). Unpacked by position, as attribute access on 10,000 result rows
+    costs a third of a read."""
     (
         row_id,
         parent_id,
@@ -294,7 +301,7 @@ def row_fields(values: Sequence[Any], depth: int) -> dict[str, Any]:
         note,
     ) = values
     amount = amount_of(kind, entry_rule, quantity, unit_price, lump_sum)
-    return {
+    fields = {
         "id": str(row_id),
         "parent_id": None if parent_id is None else str(parent_id),
         "position": position,
@@ -314,49 +321,62 @@ def row_fields(values: Sequence[Any], depth: int) -> dict[str, Any]:
         "stable_key": str(stable_key),
         "version": version,
     }
+    if depth is None:
+        del fields["depth"]  # kept in its place otherwise: snapshots hash these bytes
+    return fields
 
 
 def row_out(node: Node, depth: int) -> RowOut:
     return RowOut.model_validate(row_fields([getattr(node, name) for name in NODE_FIELDS], depth))
 
 
-def revision_of(db: Session, schedule: Schedule, revision_id: uuid.UUID | None) -> uuid.UUID:
+def find_revision(
+    db: Session, schedule: Schedule, revision_id: uuid.UUID | None
+) -> ScheduleRevision:
+    """The schedule's revision `revision_id` (by default the working one), or 404."""
     if revision_id is None:
-        return working_revision(db, schedule.id).id
+        return working_revision(db, schedule.id)
     revision = db.get(ScheduleRevision, revision_id)
     if revision is None or revision.schedule_id != schedule.id:
         raise not_found("No such revision of this schedule.")
-    return revision.id
+    return revision
+
+
+def revision_of(db: Session, schedule: Schedule, revision_id: uuid.UUID | None) -> uuid.UUID:
+    return find_revision(db, schedule, revision_id).id
 
 
 def _revision(
     db: Session, who: ProjectAccess, schedule_id: uuid.UUID, revision_id: uuid.UUID | None
-) -> tuple[Schedule, uuid.UUID]:
+) -> tuple[Schedule, ScheduleRevision]:
     """The schedule and the revision asked for (by default the working one)."""
     if revision_id is None:
-        schedule, working = find_working(db, who, schedule_id)
-        return schedule, working.id
+        return find_working(db, who, schedule_id)
     schedule = find_schedule(db, who, schedule_id)
-    return schedule, revision_of(db, schedule, revision_id)
+    return schedule, find_revision(db, schedule, revision_id)
 
 
 def list_rows(
     db: Session, who: ProjectAccess, schedule_id: uuid.UUID, revision_id: uuid.UUID | None
 ) -> str:
-    """The rows as a RowList JSON document.
+    """The rows as a RowList JSON document, with the working revision's change number
+    (read before the rows: quantities.changes).
 
     Written with orjson from row_fields rather than through 10,000 pydantic models or
     json.dumps, which would take a third of the read budget each (bench/bench_schedules.py).
     """
-    tree = rows_for_display(db, _revision(db, who, schedule_id, revision_id)[1])
+    revision = _revision(db, who, schedule_id, revision_id)[1]
+    change_seq = revision.change_seq if revision.is_working else None
+    tree = rows_for_display(db, revision.id)
     items = [row_fields(row, depth) for row, depth in tree.walk()]
-    return orjson.dumps({"items": items, "next_cursor": None}).decode()
+    return orjson.dumps({"items": items, "next_cursor": None, "change_seq": change_seq}).decode()
 
 
 def summary(
     db: Session, who: ProjectAccess, schedule_id: uuid.UUID, revision_id: uuid.UUID | None
 ) -> Summary:
-    return summary_of(db, *_revision(db, who, schedule_id, revision_id))
+    schedule, revision = _revision(db, who, schedule_id, revision_id)
+    return summary_of(db, schedule, revision.id)
 
 
 def summary_of(db: Session, schedule: Schedule, revision: uuid.UUID) -> Summary:
@@ -398,14 +418,16 @@ def edit_problem(error: EditError, operation_index: int | None = None) -> Proble
             error.status,
             error.code,
             error.message,
-            errors=[{"field": error.field_name, "message": error.message}],
+            errors=[FieldError(error.field_name, error.problem, error.message)],
         )
     return Problem(
         error.status,
         error.code,
         f"Operation {operation_index} failed: {error.message}",
         errors=[
-            {"field": f"operations.{operation_index}.{error.field_name}", "message": error.message}
+            FieldError(
+                f"operations.{operation_index}.{error.field_name}", error.problem, error.message
+            )
         ],
         operation_index=operation_index,
     )
@@ -465,7 +487,7 @@ def _refused(db: Session, schedule_id: uuid.UUID, error: EditError, named: objec
     if issued is None:
         return error
     message = "This row belongs to an issued revision, which cannot change."
-    return EditError(message, error.field_name, status=409)
+    return EditError(message, error.field_name, status=409, problem=FieldProblem.NOT_ALLOWED)
 
 
 def _row(editor: RowEditor, node: Node) -> RowOut:
@@ -535,7 +557,9 @@ def update_row(
     """Change one row's content without the schedule's lock: a content edit leaves the
     tree's shape alone, so the version check in SQL is all it needs, and edits of
     different rows of one schedule run side by side. (Issuing a revision must therefore
-    copy the working rows into the issued one, never turn the working one into it.)"""
+    copy the working rows into the issued one, never turn the working one into it.)
+    They queue only from the change number (quantities.changes), taken just before the
+    UPDATE, to the commit."""
     editor, node = _if_match_row(db, who, schedule_id, row_id, if_match, lock=False)
     read_version = node.version
     try:

@@ -14,16 +14,27 @@ from decimal import Decimal
 from typing import Generic, Protocol, TypeVar
 
 from quantities.money import amount_of
+from shared.problems import FieldProblem
+
+_FIELD_PROBLEMS = {404: FieldProblem.UNKNOWN, 409: FieldProblem.TAKEN, 412: FieldProblem.STALE}
 
 
 class EditError(Exception):
     """An edit that cannot be made; `status` and `code` say how to answer it."""
 
-    def __init__(self, message: str, field_name: str = "", status: int = 400) -> None:
+    def __init__(
+        self,
+        message: str,
+        field_name: str = "",
+        status: int = 400,
+        problem: FieldProblem | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field_name = field_name
         self.status = status
+        # What the field's entry in the problem's `errors` says, by default from the status.
+        self.problem = problem or _FIELD_PROBLEMS.get(status, FieldProblem.INVALID)
 
     @property
     def code(self) -> str:
@@ -119,18 +130,30 @@ def check_content(node: Node, units: frozenset[str]) -> None:
             ("lump_sum", "amount"),
         ):
             if getattr(node, name) is not None:
-                raise EditError(f"A {node.kind} carries no {shown}.", shown)
+                raise EditError(
+                    f"A {node.kind} carries no {shown}.", shown, problem=FieldProblem.NOT_ALLOWED
+                )
         if node.entry_rule != "normal":
             raise EditError(f"A {node.kind} has no entry rule.", "entry_rule")
         return
     if node.unit is not None and node.unit not in units:
-        raise EditError(f"Unknown unit {node.unit!r}; see GET /api/units.", "unit")
+        raise EditError(
+            f"Unknown unit {node.unit!r}; see GET /api/units.", "unit", problem=FieldProblem.UNKNOWN
+        )
     rule = node.entry_rule
     if rule == "lump_sum" and (node.quantity is not None or node.unit_price is not None):
         raise EditError("A lump sum carries an amount only.", "entry_rule")
     if rule != "lump_sum" and node.lump_sum is not None:
-        raise EditError("Only lump_sum rows carry an amount.", "amount")
+        raise EditError(
+            "Only lump_sum rows carry an amount.", "amount", problem=FieldProblem.NOT_ALLOWED
+        )
     if rule == "rate_only" and node.quantity is not None:
-        raise EditError("A rate-only row has a unit price and no quantity.", "quantity")
+        raise EditError(
+            "A rate-only row has a unit price and no quantity.",
+            "quantity",
+            problem=FieldProblem.NOT_ALLOWED,
+        )
     if rule == "included_elsewhere" and node.unit_price is not None:
-        raise EditError("A row included elsewhere has no price.", "unit_price")
+        raise EditError(
+            "A row included elsewhere has no price.", "unit_price", problem=FieldProblem.NOT_ALLOWED
+        )

@@ -48,6 +48,7 @@ from shared.problems import (
     unsupported_media_type,
     validation_error,
 )
+from shared.schemas import field_errors
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -536,14 +537,7 @@ def parse_model(model: type[Model], data: Any, *, where: str) -> Model:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        errors = [
-            {
-                "field": ".".join(str(part) for part in error["loc"]) or where,
-                "message": error["msg"],
-            }
-            for error in exc.errors(include_url=False, include_input=False)
-        ]
-        raise validation_error(f"The {where} is not valid.", errors) from None
+        raise validation_error(f"The {where} is not valid.", field_errors(exc, where)) from None
 
 
 def json_response(

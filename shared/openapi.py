@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from shared.http import Endpoint, guard_contract
-from shared.problems import ProblemCode, Refusals, merged_refusals
+from shared.problems import FieldProblem, ProblemCode, Refusals, merged_refusals
 from shared.schemas import CLEAN_TEXT_PATTERN, free_text_schemas
 
 _PARAMETER = re.compile(r"\{\*{0,2}(?P<name>\w+)(?P<constraints>(:[^}=?]+)*)\??(=[^}]*)?\}")
@@ -46,7 +46,21 @@ PROBLEM_SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                "required": ["field", "code", "message"],
+                "properties": {
+                    "field": {"type": "string", "description": "Where: a dotted path."},
+                    "code": {
+                        "type": "string",
+                        "enum": [problem.value for problem in FieldProblem],
+                        "description": "Why, stable: for a message in the user's language.",
+                    },
+                    "message": {"type": "string", "description": "Why, in English."},
+                    "limit": {
+                        "type": "string",
+                        "description": "The limit a too_short, too_long, too_small or "
+                        "too_large value broke.",
+                    },
+                },
             },
         },
         # The optional members some problems carry, as the server sends them.
@@ -54,6 +68,10 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "current": {"type": "object", "description": "precondition_failed: the current row."},
         "operation_index": {"type": "integer", "description": "The failing batch operation."},
         "checks": {"type": "object", "description": "unavailable (health): each check's state."},
+        "project_id": {"type": "string", "description": "conflict: the project concerned."},
+        "project_name": {"type": "string"},
+        "org_id": {"type": "string", "description": "conflict: the organisation concerned."},
+        "org_name": {"type": "string"},
     },
 }
 

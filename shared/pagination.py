@@ -21,7 +21,7 @@ from pydantic import Field
 from sqlalchemy import Select, and_, or_
 
 from shared import crypto
-from shared.problems import Problem, validation_error
+from shared.problems import FieldError, FieldProblem, Problem, validation_error
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -57,7 +57,7 @@ def _tag(scope: str, payload: str) -> str:
 def _unknown_cursor() -> Problem:
     return validation_error(
         "The cursor is not one this list gave out.",
-        [{"field": "cursor", "message": "unknown cursor"}],
+        [FieldError("cursor", FieldProblem.UNKNOWN, "unknown cursor")],
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from http import HTTPStatus
@@ -60,6 +61,45 @@ class ProblemCode(StrEnum):
     HTTP_VERSION_NOT_SUPPORTED = "http_version_not_supported"
 
 
+class FieldProblem(StrEnum):
+    """Why a field was refused, as the `code` of each entry of a problem's `errors`:
+    stable, so a client can say it in its user's language; the entry's `message` says
+    it in English, often more precisely. `limit` goes with the size and range codes."""
+
+    REQUIRED = "required"  # missing, or null where a value is required
+    TOO_SHORT = "too_short"  # limit: the fewest characters or items
+    TOO_LONG = "too_long"  # limit: the most characters or items
+    TOO_SMALL = "too_small"  # limit: the least value
+    TOO_LARGE = "too_large"  # limit: the greatest value (or size in bytes)
+    INVALID_FORMAT = "invalid_format"  # not of the form the document's pattern gives
+    NOT_ALLOWED = "not_allowed"  # not one of the values allowed here
+    WRONG_TYPE = "wrong_type"  # e.g. a number where a string belongs
+    UNKNOWN_FIELD = "unknown_field"  # a field the request does not have
+    CONTROL_CHARACTER = "control_character"
+    UNKNOWN = "unknown"  # names something that does not exist (a role, a unit, a cursor)
+    TAKEN = "taken"  # already used (a label, an id)
+    STALE = "stale"  # changed since it was read
+    TOO_COMMON = "too_common"  # a password among the most common ones
+    PERSONAL = "personal"  # a password that is the person's e-mail address or name
+    INVALID = "invalid"  # any other reason: the message says it
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One refused field of a request: where (`field`, dotted), why and, in English, how."""
+
+    field: str
+    problem: FieldProblem
+    message: str
+    limit: str | None = None  # as text: a length, a number or a size in bytes
+
+    def body(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"field": self.field, "code": self.problem, "message": self.message}
+        if self.limit is not None:
+            entry["limit"] = self.limit
+        return entry
+
+
 class Problem(Exception):  # noqa: N818 (RFC 9457 calls it a problem)
     """An expected failure with an HTTP status and a stable machine-readable code.
 
@@ -74,7 +114,7 @@ class Problem(Exception):  # noqa: N818 (RFC 9457 calls it a problem)
         code: ProblemCode | str,
         detail: str = "",
         *,
-        errors: list[dict[str, str]] | None = None,
+        errors: Sequence[FieldError] | None = None,
         headers: Mapping[str, str] | None = None,
         keep_writes: bool = False,
         **extra: Any,
@@ -99,7 +139,7 @@ class Problem(Exception):  # noqa: N818 (RFC 9457 calls it a problem)
             "code": self.code,
         }
         if self.errors is not None:
-            document["errors"] = self.errors
+            document["errors"] = [error.body() for error in self.errors]
         document.update(self.extra)
         return document
 
@@ -112,7 +152,7 @@ class Problem(Exception):  # noqa: N818 (RFC 9457 calls it a problem)
         )
 
 
-def validation_error(detail: str, errors: list[dict[str, str]] | None = None) -> Problem:
+def validation_error(detail: str, errors: Sequence[FieldError] | None = None) -> Problem:
     return Problem(400, "validation_error", detail, errors=errors or [])
 
 

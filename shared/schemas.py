@@ -10,13 +10,16 @@ from pydantic import (
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
+    ValidationError,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
+from pydantic_core import CoreSchema, PydanticCustomError
+
+from shared.problems import FieldError, FieldProblem
 
 # E-mail addresses as the server takes them, stated in full so that the document says
 # exactly what is refused: ASCII dot-atom local part of at most 64 characters, a host
@@ -38,7 +41,9 @@ _EMAIL_JSON_SCHEMA = {
 
 def _email_address(value: str) -> str:
     if not re.fullmatch(EMAIL_PATTERN, value) or not re.match(_LOCAL_PART_PATTERN, value):
-        raise ValueError("is not an e-mail address (name@example.se)")
+        raise PydanticCustomError(
+            FieldProblem.INVALID_FORMAT, "is not an e-mail address (name@example.se)"
+        )
     return value.lower()
 
 
@@ -180,14 +185,16 @@ class Request(Schema):
         for text in _strings(value):
             char = refused_character(text, multiline=info.field_name in cls.multiline)
             if char is not None:
-                raise ValueError(f"holds a control character (U+{ord(char):04X})")
+                raise control_character(char)
         return value
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> Self:
         for name in self.not_null:
             if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
+                raise PydanticCustomError(
+                    FieldProblem.REQUIRED, "{field} cannot be null", {"field": name}
+                )
         return self
 
     @model_validator(mode="after")
@@ -214,3 +221,62 @@ class Patch(Request):
         if not self.model_fields_set:
             raise ValueError("give at least one field to change")
         return self
+
+
+def control_character(char: str) -> PydanticCustomError:
+    """The refusal of a text holding `char`, a control character."""
+    return PydanticCustomError(
+        FieldProblem.CONTROL_CHARACTER,
+        "holds a control character (U+{code})",
+        {"code": f"{ord(char):04X}"},
+    )
+
+
+# pydantic's error types by the FieldProblem each is (types not named: INVALID).
+_PYDANTIC_PROBLEMS: dict[str, FieldProblem] = {
+    "missing": FieldProblem.REQUIRED,
+    "union_tag_not_found": FieldProblem.REQUIRED,
+    "string_too_short": FieldProblem.TOO_SHORT,
+    "too_short": FieldProblem.TOO_SHORT,
+    "string_too_long": FieldProblem.TOO_LONG,
+    "too_long": FieldProblem.TOO_LONG,
+    "greater_than": FieldProblem.TOO_SMALL,
+    "greater_than_equal": FieldProblem.TOO_SMALL,
+    "less_than": FieldProblem.TOO_LARGE,
+    "less_than_equal": FieldProblem.TOO_LARGE,
+    "string_pattern_mismatch": FieldProblem.INVALID_FORMAT,
+    "uuid_parsing": FieldProblem.INVALID_FORMAT,
+    "uuid_version": FieldProblem.INVALID_FORMAT,
+    "datetime_parsing": FieldProblem.INVALID_FORMAT,
+    "datetime_from_date_parsing": FieldProblem.INVALID_FORMAT,
+    "date_parsing": FieldProblem.INVALID_FORMAT,
+    "decimal_parsing": FieldProblem.INVALID_FORMAT,
+    "int_parsing": FieldProblem.INVALID_FORMAT,
+    "bool_parsing": FieldProblem.INVALID_FORMAT,
+    "literal_error": FieldProblem.NOT_ALLOWED,
+    "enum": FieldProblem.NOT_ALLOWED,
+    "union_tag_invalid": FieldProblem.NOT_ALLOWED,
+    "extra_forbidden": FieldProblem.UNKNOWN_FIELD,
+}
+_LIMITS = ("min_length", "max_length", "ge", "gt", "le", "lt")
+
+
+def field_errors(error: ValidationError, where: str) -> list[FieldError]:
+    """Each of pydantic's errors as a FieldError: its place (`where` for the whole
+    model, or the field a model validator names), its FieldProblem and its limit."""
+    found = []
+    for entry in error.errors(include_url=False, include_input=False):
+        kind = entry["type"]
+        context = entry.get("ctx") or {}
+        if kind in FieldProblem.__members__.values():
+            problem = FieldProblem(kind)  # one of ours (PydanticCustomError)
+        elif kind.endswith("_type"):
+            problem = FieldProblem.WRONG_TYPE
+        else:
+            problem = _PYDANTIC_PROBLEMS.get(kind, FieldProblem.INVALID)
+        place = ".".join(str(part) for part in entry["loc"]) or context.get("field") or where
+        limit = next((context[name] for name in _LIMITS if name in context), None)
+        found.append(
+            FieldError(place, problem, entry["msg"], None if limit is None else str(limit))
+        )
+    return found

@@ -62,6 +62,13 @@ def build_blob_service(settings: Settings) -> BlobServiceClient:
     )
 
 
+def blob_origin(settings: Settings) -> str:
+    """The scheme, host and port of the blob endpoint the app uses, which its SAS URLs
+    name: where a browser sends and fetches project files (a CSP's connect-src)."""
+    endpoint = urlsplit(build_blob_service(settings).url)
+    return f"{endpoint.scheme}://{endpoint.netloc}"
+
+
 def build_table_service(settings: Settings) -> TableServiceClient:
     from azure.data.tables import TableServiceClient
 
@@ -152,12 +159,20 @@ def ensure_resources(settings: Settings) -> None:
         with contextlib.suppress(ResourceExistsError):
             blobs.create_container(container)
     app_origin = urlsplit(settings.public_base_url)
+    origin = f"{app_origin.scheme}://{app_origin.netloc}"
     browsers = CorsRule(
-        [f"{app_origin.scheme}://{app_origin.netloc}"],
+        [origin],
         BROWSER_METHODS,
         allowed_headers=BROWSER_HEADERS,
         exposed_headers=BROWSER_EXPOSED_HEADERS,
         max_age_in_seconds=3600,
     )
-    blobs.set_service_properties(cors=[browsers])
+    # Several dev hosts (and test hosts) may share one Azurite: each sets the rule of its
+    # own origin and keeps the others'.
+    others = [
+        rule
+        for rule in blobs.get_service_properties().get("cors") or []
+        if origin not in rule.allowed_origins.split(",")  # the SDK joins them with commas
+    ]
+    blobs.set_service_properties(cors=[*others, browsers])
     build_table_service(settings).create_table_if_not_exists(settings.audit_table)

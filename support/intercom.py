@@ -34,6 +34,13 @@ def user_hash(secret: str, user_id: str) -> str:
     return hmac.new(secret.encode(), user_id.encode(), hashlib.sha256).hexdigest()
 
 
+def messenger_api_base(rest_api_base: str) -> str:
+    """The Messenger's API host in the same region as the REST API the deployment set
+    (CASAI_INTERCOM_API_BASE_URL): https://api.eu.intercom.io has the Messenger at
+    https://api-iam.eu.intercom.io, and so on; a workspace answers only in its region."""
+    return rest_api_base.rstrip("/").replace("://api.", "://api-iam.", 1)
+
+
 @dataclass(frozen=True)
 class TicketRequest:
     contact_email: str

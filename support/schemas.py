@@ -33,6 +33,11 @@ class MessengerConfig(Schema):
 
     enabled: bool
     app_id: str | None
+    api_base: str | None = Field(
+        default=None,
+        description="The Messenger's API for the workspace's region (Intercom's api_base): "
+        "https://api-iam.intercom.io, or its eu or au host.",
+    )
     user_id: str | None = None
     email: str | None = None
     name: str | None = None

@@ -121,7 +121,11 @@ def messenger(visitor: Visitor) -> MessengerConfig:
     settings = get_settings()
     if not settings.intercom_app_id:
         return MessengerConfig(enabled=False, app_id=None)
-    config = MessengerConfig(enabled=True, app_id=settings.intercom_app_id)
+    config = MessengerConfig(
+        enabled=True,
+        app_id=settings.intercom_app_id,
+        api_base=intercom.messenger_api_base(settings.intercom_api_base_url),
+    )
     me = visitor.principal
     secret = settings.intercom_secret.get_secret_value()
     if me is None or not secret:

@@ -274,6 +274,10 @@ def start_host(env: dict[str, str], *args: str, devhost: list[str] = DEVHOST) ->
     """Run the dev host (`devhost`: DEVHOST or PLAIN_DEVHOST) on a free port and wait
     until it answers."""
     port = azurite.free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    # The app's public address is where its browsers are (Azurite's CORS rule names it),
+    # unless the test chose one.
+    env = {"CASAI_PUBLIC_BASE_URL": base_url, **env}
     data_dir = Path(env["CASAI_DATA_DIR"])
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / f"devhost-{port}.log"
@@ -285,7 +289,7 @@ def start_host(env: dict[str, str], *args: str, devhost: list[str] = DEVHOST) ->
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    host = Host(f"http://127.0.0.1:{port}", env, process, log_path)
+    host = Host(base_url, env, process, log_path)
     deadline = time.monotonic() + 60
     while not azurite.port_is_open(port):
         if process.poll() is not None or time.monotonic() > deadline:

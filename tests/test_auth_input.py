@@ -21,6 +21,7 @@ TABLES = [
     "recovery_codes",
     "throttle_events",
 ]
+REGISTRATION = {"email": "someone@example.se", "password": "long enough pass", "display_name": "A"}
 OPTIONAL = frozenset({"method", "totp_code", "display_name", "locale"})
 
 # method, path, a valid body, whether it needs a signed-in session.
@@ -122,11 +123,18 @@ def test_every_accounts_endpoint_with_a_body_has_a_row(client: httpx.Client) -> 
 
 
 @pytest.mark.parametrize(
-    "password",
-    ["short", "x" * 129, "password", "Qwerty123", "input-owner", "Test Person"],
+    ("password", "code", "limit"),
+    [
+        ("short", "too_short", "8"),
+        ("x" * 129, "too_long", "128"),
+        ("password", "too_common", None),
+        ("Qwerty123", "too_common", None),
+        ("input-owner", "personal", None),
+        ("Test Person", "personal", None),
+    ],
 )
 def test_weak_passwords_are_refused_with_a_reason(
-    host: Host, client: httpx.Client, password: str
+    host: Host, client: httpx.Client, password: str, code: str, limit: str | None
 ) -> None:
     address = "input-owner@example.se" if password == "input-owner" else unique_email("weak")
     with bad_input.unchanged(host, TABLES):
@@ -137,6 +145,32 @@ def test_weak_passwords_are_refused_with_a_reason(
         assert response.status_code == 400
         [error] = response.json()["errors"]
         assert error["field"] == "password"
+        assert error["code"] == code  # for the message in the person's language
+        assert error.get("limit") == limit
+
+
+# Each refusal's stable code beside its English message (shared.problems.FieldProblem).
+FIELD_PROBLEMS = [
+    ({"password": "long enough pass", "display_name": "A"}, "email", "required", None),
+    ({**REGISTRATION, "display_name": "x" * 101}, "display_name", "too_long", "100"),
+    ({**REGISTRATION, "display_name": ""}, "display_name", "too_short", "1"),
+    ({**REGISTRATION, "email": "not an address"}, "email", "invalid_format", None),
+    ({**REGISTRATION, "locale": "fi"}, "locale", "not_allowed", None),
+    ({**REGISTRATION, "display_name": 12}, "display_name", "wrong_type", None),
+    ({**REGISTRATION, "admin": True}, "admin", "unknown_field", None),
+    ({**REGISTRATION, "display_name": "A\u0007B"}, "display_name", "control_character", None),
+]
+
+
+@pytest.mark.parametrize(("body", "field", "code", "limit"), FIELD_PROBLEMS)
+def test_field_errors_carry_a_stable_code(
+    client: httpx.Client, body: dict[str, Any], field: str, code: str, limit: str | None
+) -> None:
+    response = client.post("/api/auth/register", json=body)
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert (error["field"], error["code"], error.get("limit")) == (field, code, limit)
+    assert error["message"]
 
 
 @pytest.mark.parametrize("body", [{"display_name": None}, {"locale": None}])
@@ -144,3 +178,5 @@ def test_profile_fields_cannot_be_nulled(account: Account, body: dict[str, None]
     response = account.browser.patch("/api/me", json=body)
     assert response.status_code == 400
     assert response.json()["code"] == "validation_error"
+    [error] = response.json()["errors"]
+    assert (error["field"], error["code"]) == (*body, "required")

@@ -21,12 +21,19 @@ import azure.functions as func
 import httpx
 import pytest
 
-from devhost.server import SPA_CONTENT_SECURITY_POLICY, DevHost, read_route_prefix
+from devhost.server import DevHost, read_route_prefix, spa_content_security_policy
 from shared.problems import SECURITY_HEADERS
 from tests.devhost_sample_app import CONSTRAINT_TEMPLATES, Calls, build_app
 
 REPO = Path(__file__).resolve().parent.parent
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+BLOB_ORIGIN = "http://127.0.0.1:10000"  # Azurite's default blob endpoint
+AZURE_BLOB_ORIGINS = "https://*.blob.core.windows.net"  # what the Static Web App allows
+SPA_POLICY = spa_content_security_policy(BLOB_ORIGIN)
+
+
+def directives(policy: str) -> dict[str, str]:
+    return dict(part.strip().split(" ", 1) for part in policy.split(";"))
 
 
 @dataclass
@@ -51,7 +58,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     (site / "app.js").write_text("console.log('hej')", encoding="utf-8")
     (site / "assets" / "logo.png").write_bytes(PNG_BYTES)
     calls = Calls()
-    host = DevHost(build_app(calls), route_prefix="api", static_dir=site)
+    host = DevHost(build_app(calls), route_prefix="api", static_dir=site, blob_origin=BLOB_ORIGIN)
     _, port = host.start_in_thread("127.0.0.1", 0)
     yield Served(host, port, calls, site)
     host.shutdown()
@@ -462,14 +469,32 @@ def test_deep_links_with_a_query_reload_the_app(client: httpx.Client) -> None:
 def test_static_files_carry_the_web_apps_policy(client: httpx.Client) -> None:
     for path in ("/", "/projects/123", "/app.js", "/assets/logo.png"):
         response = client.get(path)
-        assert response.headers["content-security-policy"] == SPA_CONTENT_SECURITY_POLICY, path
+        assert response.headers["content-security-policy"] == SPA_POLICY, path
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["x-frame-options"] == "DENY"
-    policy = dict(part.strip().split(" ", 1) for part in SPA_CONTENT_SECURITY_POLICY.split(";"))
+    policy = directives(SPA_POLICY)
     assert policy["script-src"] == "'self'"
-    assert "unsafe-inline" not in SPA_CONTENT_SECURITY_POLICY
+    assert "unsafe-inline" not in SPA_POLICY
     assert policy["frame-ancestors"] == "'none'"
     assert policy["base-uri"] == "'none'"
+    # Beside its own origin the page may reach only the blob endpoint (project files).
+    assert policy["connect-src"] == f"'self' {BLOB_ORIGIN}"
+
+
+def test_without_a_blob_endpoint_the_page_reaches_only_its_origin() -> None:
+    assert directives(spa_content_security_policy(None))["connect-src"] == "'self'"
+
+
+def test_the_dev_host_allows_the_blob_endpoint_its_settings_name() -> None:
+    from shared.config import Settings
+    from shared.storage import blob_origin
+
+    own = (
+        "DefaultEndpointsProtocol=http;AccountName=casai;AccountKey=a2V5;"
+        "BlobEndpoint=http://127.0.0.1:41234/casai;TableEndpoint=http://127.0.0.1:41235/casai;"
+    )
+    assert blob_origin(Settings(storage_connection_string=own)) == "http://127.0.0.1:41234"
+    assert blob_origin(Settings()) == BLOB_ORIGIN  # UseDevelopmentStorage=true
 
 
 def test_api_answers_keep_their_own_policy(client: httpx.Client) -> None:
@@ -480,13 +505,20 @@ def test_api_answers_keep_their_own_policy(client: httpx.Client) -> None:
     )
 
 
-def test_the_static_web_app_sends_the_same_policy() -> None:
+def test_the_static_web_app_sends_the_same_policy_but_for_the_blob_origin() -> None:
     config = json.loads(
         (Path(__file__).resolve().parent.parent / "web" / "staticwebapp.config.json").read_text(
             encoding="utf-8"
         )
     )
-    assert config["globalHeaders"]["Content-Security-Policy"] == SPA_CONTENT_SECURITY_POLICY
+    deployed = directives(config["globalHeaders"]["Content-Security-Policy"])
+    local = directives(SPA_POLICY)
+    # The one difference allowed: the SWA's browsers reach Azure's blob endpoints, the
+    # dev host's the blob endpoint of its app (Azurite); every other directive is equal.
+    assert deployed.pop("connect-src") == f"'self' {AZURE_BLOB_ORIGINS}"
+    assert local.pop("connect-src") == f"'self' {BLOB_ORIGIN}"
+    assert deployed == local
+    assert list(deployed) == list(local)  # in the same order
     fallback = config["navigationFallback"]
     assert fallback["rewrite"] == "/index.html"
     assert "/api/*" in fallback["exclude"]

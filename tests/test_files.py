@@ -38,7 +38,6 @@ PDF = b"%PDF-1.7\n" + b"\x00binary body\n" * 40
 # More than one of the 4 MiB pieces `complete` hashes at a time (shared.storage).
 LARGE_PDF = b"%PDF-1.4\n" + secrets.token_bytes(5 * 1024 * 1024)
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
-APP_ORIGIN = "http://127.0.0.1:7071"  # CASAI_PUBLIC_BASE_URL of the hosts under test
 
 
 def files_of(team: Team) -> str:
@@ -191,15 +190,16 @@ def test_the_upload_url_cannot_read_and_the_download_url_cannot_write(
     assert httpx.get(elsewhere).status_code == 403  # signed for that one blob only
 
 
-def test_a_browser_on_the_apps_origin_may_put_and_no_other(team: Team) -> None:
+def test_a_browser_on_the_apps_origin_may_put_and_no_other(host: Host, team: Team) -> None:
+    app_origin = host.env["CASAI_PUBLIC_BASE_URL"]  # where the host under test is
     upload = started(team, unique_name("Sektion"), len(PDF))
     preflight = {
         "Access-Control-Request-Method": "PUT",
         "Access-Control-Request-Headers": "x-ms-blob-type,content-type",
     }
-    allowed = httpx.options(upload["upload_url"], headers={"Origin": APP_ORIGIN, **preflight})
+    allowed = httpx.options(upload["upload_url"], headers={"Origin": app_origin, **preflight})
     assert allowed.status_code == 200
-    assert allowed.headers["access-control-allow-origin"] == APP_ORIGIN
+    assert allowed.headers["access-control-allow-origin"] == app_origin
     foreign = httpx.options(
         upload["upload_url"], headers={"Origin": "https://evil.example", **preflight}
     )

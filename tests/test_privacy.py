@@ -242,6 +242,7 @@ def test_the_only_manager_of_a_project_cannot_delete_the_account(
     assert refused.status_code == 409
     assert refused.json()["code"] == "conflict"
     assert refused.json()["project_id"] == team.project_id
+    assert refused.json()["project_name"] == "Väg 56"  # for the message in any language
     assert team.owner.browser.get("/api/me").status_code == 200
     # Once someone else manages the project, the owner may go.
     heir = signed_up(host, client, "heir")
@@ -250,6 +251,8 @@ def test_the_only_manager_of_a_project_cannot_delete_the_account(
     still = team.owner.browser.delete("/api/me", json={"password": PASSWORD})
     assert still.status_code == 409
     assert still.json()["org_id"] == team.org_id
+    org = team.owner.browser.get(f"/api/orgs/{team.org_id}").json()
+    assert still.json()["org_name"] == org["name"]
     promoted = team.owner.browser.put(
         f"/api/orgs/{team.org_id}/members/{user_id(heir)}", json={"org_role": "admin"}
     )

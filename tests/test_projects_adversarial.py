@@ -551,7 +551,9 @@ def refused_cursor(account: Account, path: str, cursor: str) -> None:
     response = account.browser.get(path, params={"cursor": cursor})
     assert response.status_code == 400, (path, cursor, response.text)
     assert response.json()["code"] == "validation_error"
-    assert response.json()["errors"] == [{"field": "cursor", "message": "unknown cursor"}]
+    assert response.json()["errors"] == [
+        {"field": "cursor", "code": "unknown", "message": "unknown cursor"}
+    ]
 
 
 LISTS = ["projects", "orgs", "org members", "members", "invitations", "audit", "security log"]

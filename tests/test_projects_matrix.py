@@ -134,6 +134,7 @@ ROWS = [
     Row("PATCH", "/schedules/{schedule}/rows/{row}", "schedules.edit", 400, body=INVALID_BODY),
     Row("DELETE", "/schedules/{schedule}/rows/{row}", "schedules.edit", 428),
     Row("GET", "/schedules/{schedule}/summary", "schedules.view", 200),
+    Row("GET", "/schedules/{schedule}/changes?since=0", "schedules.view", 200),
     Row("GET", "/schedules/{schedule}/revisions", "schedules.view", 200),
     Row("POST", "/schedules/{schedule}/revisions", "schedules.manage", 400, body=INVALID_BODY),
     Row("GET", "/schedules/{schedule}/compare?from=working&to=working", "schedules.view", 200),

@@ -32,7 +32,7 @@ from shared import audit
 from shared.client import Client
 from shared.config import get_settings
 from shared.db import Base, build_engine
-from shared.problems import Problem
+from shared.problems import FieldError, FieldProblem, Problem
 from tests.conftest import REPO
 
 
@@ -146,7 +146,7 @@ def test_a_single_row_edit_is_refused_naming_the_field_sent(editor: Editor) -> N
         )
     assert refused.value.status == 400
     assert refused.value.errors == [
-        {"field": "unit", "message": "Unknown unit 'furlong'; see GET /api/units."}
+        FieldError("unit", FieldProblem.UNKNOWN, "Unknown unit 'furlong'; see GET /api/units.")
     ]
     assert "operation_index" not in refused.value.extra
 

@@ -229,6 +229,7 @@ def valid_query(path: str) -> str:
     """The query a route requires, for the same reason."""
     required = {"/compare": "?from=working&to=working", "/export": "?format=csv"}
     required["/import"] = "?mode=append"
+    required["/changes"] = "?since=0"
     return next((query for end, query in required.items() if path.endswith(end)), "")
 
 
@@ -478,4 +479,6 @@ def test_forged_and_foreign_cursors_are_refused(desk: Desk) -> None:
     for cursor in refused:
         response = desk.owner.browser.get(schedules, params={"cursor": cursor})
         assert response.status_code == 400, (cursor, response.text)
-        assert response.json()["errors"] == [{"field": "cursor", "message": "unknown cursor"}]
+        assert response.json()["errors"] == [
+            {"field": "cursor", "code": "unknown", "message": "unknown cursor"}
+        ]

@@ -136,7 +136,14 @@ def test_status_says_whether_support_is_open_now(client: httpx.Client, host: Hos
 
 
 def test_without_an_app_id_the_messenger_says_so(host: Host, client: httpx.Client) -> None:
-    off = {"enabled": False, "app_id": None, "user_id": None, "email": None, "name": None}
+    off = {
+        "enabled": False,
+        "app_id": None,
+        "api_base": None,
+        "user_id": None,
+        "email": None,
+        "name": None,
+    }
     anonymous = client.get("/api/support/messenger")
     assert anonymous.status_code == 200
     assert anonymous.json() == {**off, "user_hash": None}
@@ -539,6 +546,8 @@ def test_the_messenger_identifies_a_signed_in_user_with_a_verifiable_hash(app: H
         assert anonymous == {
             "enabled": True,
             "app_id": "casai-test",
+            # The stand-in's address: not an Intercom host, so nothing to put in its place.
+            "api_base": app.env["CASAI_INTERCOM_API_BASE_URL"],
             "user_id": None,
             "email": None,
             "name": None,
@@ -552,6 +561,20 @@ def test_the_messenger_identifies_a_signed_in_user_with_a_verifiable_hash(app: H
     assert (mine["email"], mine["name"]) == (account.email, "Test Person")
     assert mine["user_id"] == account_id
     assert SECRET not in json.dumps(mine)
+
+
+@pytest.mark.parametrize(
+    ("rest", "messenger"),
+    [
+        ("https://api.intercom.io", "https://api-iam.intercom.io"),
+        ("https://api.eu.intercom.io/", "https://api-iam.eu.intercom.io"),
+        ("https://api.au.intercom.io", "https://api-iam.au.intercom.io"),
+    ],
+)
+def test_the_messenger_talks_to_the_region_of_the_workspace(rest: str, messenger: str) -> None:
+    from support.intercom import messenger_api_base
+
+    assert messenger_api_base(rest) == messenger
 
 
 def test_an_anonymous_ticket_is_forwarded_to_intercom_with_the_right_payload(

@@ -237,7 +237,7 @@ def test_change_the_password_export_the_data_and_delete_the_account(
     delete.get_by_role("checkbox", name="Jag förstår att kontot raderas för gott.").check()
     delete.get_by_role("button", name="Radera kontot").click()
     expect(delete.get_by_role("alert")).to_contain_text(
-        "du är den enda som kan hantera medlemmarna i ett projekt"
+        "du är den enda som kan hantera medlemmarna i projektet “Väg 56”."
     )
     expect(delete.get_by_role("link", name="Öppna projektet")).to_have_attribute(
         "href", f"/projects/{team.project_id}"

@@ -172,6 +172,20 @@ def test_sign_up_verify_sign_in_switch_language_and_sign_out(
     address = unique_email("web")
     page.get_by_role("textbox", name="Namn").fill("Anna Lindqvist")
     page.get_by_role("textbox", name="E-postadress").fill(address)
+    # A refused password is explained beside its field, in the language on screen.
+    labelled(page, "Lösenord").fill("password")
+    page.get_by_role("button", name="Skapa konto").click()
+    refusal = page.get_by_text("Lösenordet är ett av de vanligaste. Välj ett annat.")
+    expect(refusal).to_be_visible()
+    expect(labelled(page, "Lösenord")).to_have_attribute("aria-invalid", "true")
+    expect(labelled(page, "Lösenord")).to_have_accessible_description(
+        re.compile("^Lösenordet är ett av de vanligaste. Välj ett annat. Minst 8 tecken.")
+    )
+    screen.check("sign-up-refused")
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_text("This password is among the most common ones.")).to_be_visible()
+    page.get_by_role("button", name="Svenska").click()
+    expect(refusal).to_be_visible()
     labelled(page, "Lösenord").fill(PASSWORD)
     labelled(page, "Lösenord").press("Tab")
     page.get_by_role("button", name="Skapa konto").focus()
@@ -372,3 +386,22 @@ def test_a_rate_limit_says_when_to_try_again(screen: Screen) -> None:
     sign_in_on(page, unique_email("limited"), PASSWORD)
     expect(page.get_by_role("alert")).to_have_text("För många försök. Försök igen om 42 sekunder.")
     screen.check("sign-in-rate-limited")
+
+
+def test_an_ended_session_returns_to_sign_in_and_then_where_the_person_was(
+    screen: Screen, host: Host, client: httpx.Client
+) -> None:
+    team = new_team(host, client, "ended")
+    page = screen.open(f"/projects/{team.project_id}")
+    sign_in_on(page, team.owner.email, team.owner.password)
+    expect(page.get_by_role("heading", name="Väg 56", level=1)).to_be_visible()
+    # Elsewhere (the API session), the person ends every other session: this tab's too.
+    ended = team.owner.browser.delete("/api/auth/sessions")
+    assert ended.status_code == 204, ended.text
+    # The next thing this tab asks the API for is refused: on to sign in, and back.
+    page.get_by_role("tab", name="Händelselogg").click()
+    expect(page.get_by_role("heading", name="Logga in", level=1)).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("Logga in för att fortsätta.")
+    sign_in_on(page, team.owner.email, team.owner.password)
+    expect(page.get_by_role("heading", name="Väg 56", level=1)).to_be_visible()
+    assert page.url.endswith(f"/projects/{team.project_id}?tab=audit")

@@ -144,10 +144,11 @@ def test_two_people_invite_accept_change_the_role_and_remove(
     other.get_by_role("link", name="Skapa konto").last.click()
     expect(other.get_by_role("heading", name="Skapa konto", level=1)).to_be_visible()
     other.get_by_role("textbox", name="Namn").fill("Bengt Svensson")
-    other.get_by_role("textbox", name="E-postadress").fill(bengt)
+    expect(other.get_by_role("textbox", name="E-postadress")).to_have_value(bengt)
     labelled(other, "Lösenord").fill(PASSWORD)
     other.get_by_role("button", name="Skapa konto").click()
     expect(other.get_by_role("heading", name="Bekräfta din e-postadress")).to_be_visible()
+    expect(other.get_by_role("textbox", name="E-postadress")).to_have_value(bengt)
     other.get_by_role("textbox", name="Kod").fill(wait_for_code(host, bengt, 1))
     labelled(other, "Lösenord").fill(PASSWORD)
     other.get_by_role("button", name="Bekräfta").click()
@@ -161,9 +162,12 @@ def test_two_people_invite_accept_change_the_role_and_remove(
     with_email_otp(host, account)
     sign_in_with_code(other, host, bengt, PASSWORD)
 
-    # The projects page leads back to the invitation (kept in this tab's sessionStorage)
-    # and lists it among the invitations to B.
-    expect(other.get_by_role("heading", name="Dina projekt")).to_be_visible()
+    # Sign-up, verification and sign-in carried `next` along: B is back on the invitation
+    # (its token kept in this tab's sessionStorage).
+    expect(other.get_by_role("heading", name="Inbjudan till ett projekt")).to_be_visible()
+    assert other.url.endswith("/invite")
+    # The projects page lists it among the invitations to B and leads back to it.
+    other.get_by_role("link", name="Projekt", exact=True).click()
     expect(other.get_by_role("table", name="Projekt du är inbjuden till")).to_contain_text("Väg 56")
     second_screen.check("projects-invited")
     other.get_by_role("link", name="Öppna inbjudan").click()

@@ -381,7 +381,7 @@ def test_a_colleagues_edit_arrives_without_a_reload(
     colleague = signed_up(host, client, "feedmate")
     join(host, team.owner, team.project_id, colleague, team.roles["editor"])
     schedule_id = create_schedule(team.owner, team.project_id)
-    _, item = seeded(team.owner, team.project_id, schedule_id)
+    heading, item = seeded(team.owner, team.project_id, schedule_id)
     probe = team.owner.browser.get(
         f"/api/projects/{team.project_id}/schedules/{schedule_id}/changes?since=0"
     )
@@ -390,15 +390,21 @@ def test_a_colleagues_edit_arrives_without_a_reload(
     anna = open_editor(screen, team.owner, team.project_id, schedule_id)
     bo = open_editor(second_screen, colleague, team.project_id, schedule_id)
 
-    # Bo is typing in another cell while Anna's change arrives: his edit stays open.
+    # Bo is typing in another row while Anna's change arrives: his edit stays as it is.
+    cell(bo, heading, "title").click()
+    bo.keyboard.type("M")
+    expect(editor_of(bo)).to_be_focused()
+    bo.keyboard.type("arkarbeten")
     cell(anna, item, "unit_price").click()
     type_in(anna, "250")
     all_saved(anna)
-    cell(bo, item, "note").click()
-    bo.keyboard.type("p")
-    expect(editor_of(bo)).to_be_focused()
     expect(cell(bo, item, "unit_price")).to_have_text("250,00", timeout=10_000)
     expect(bo.get_by_test_id("summary-total")).to_have_text(f"Totalt: {money(Decimal('2500'))}")
+    expect(editor_of(bo)).to_be_focused()
+    expect(editor_of(bo)).to_have_value("Markarbeten")
+    bo.keyboard.press("Enter")
+    all_saved(bo)
+    expect(cell(anna, heading, "title")).to_have_text("Markarbeten", timeout=10_000)
 
 
 def test_collapse_indent_outdent_delete_with_undo_and_redo(

@@ -4,6 +4,7 @@ import {
   formatDate,
   formatDateTime,
   formatDecimal,
+  formatFileSize,
   formatInteger,
   formatMoney,
   parseDecimalInput,
@@ -77,5 +78,16 @@ describe("reading numbers people type", () => {
     expect(parseDecimalInput("12a")).toBeNull();
     expect(parseDecimalInput("")).toBeNull();
     expect(parseDecimalInput("1e5")).toBeNull();
+  });
+});
+
+describe("file sizes", () => {
+  it("say bytes, kB, MB or GB with one decimal, cut rather than rounded up", () => {
+    expect(formatFileSize(512)).toBe("512 B");
+    expect(formatFileSize(340_299)).toBe("340,2 kB");
+    expect(formatFileSize(999_999)).toBe("999,9 kB");
+    expect(formatFileSize(12_500_000)).toBe("12,5 MB");
+    expect(formatFileSize(2_000_000_000)).toBe("2 GB");
+    expect(formatFileSize(12_500_000, "en-GB")).toBe("12.5 MB");
   });
 });

@@ -134,3 +134,24 @@ export function parseDecimalInput(text: string, fractionDigits?: number): string
   const decimal = new Money(cleaned);
   return fractionDigits === undefined ? decimal.toFixed() : decimal.toFixed(fractionDigits);
 }
+
+const SIZE_UNITS = [
+  [1e9, "gigabyte"],
+  [1e6, "megabyte"],
+  [1e3, "kilobyte"],
+] as const;
+
+/** A file's size in bytes for people: `512 B`, `340,2 kB`, `12,5 MB` (SI units, cut, not rounded up). */
+export function formatFileSize(bytes: number, locale: string = DEFAULT_LOCALE): string {
+  for (const [size, unit] of SIZE_UNITS) {
+    if (bytes >= size) {
+      const format = new Intl.NumberFormat(locale, {
+        style: "unit",
+        unit,
+        maximumFractionDigits: 1,
+      });
+      return format.format(Math.floor((bytes / size) * 10) / 10);
+    }
+  }
+  return new Intl.NumberFormat(locale, { style: "unit", unit: "byte" }).format(bytes);
+}

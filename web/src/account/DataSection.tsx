@@ -1,7 +1,7 @@
 // The person's data: everything held about them as a JSON file (GET /api/me/export),
 // and deleting the account (DELETE /api/me with the password; a second factor when the
 // account has one, through useStepUp). A refusal says why in words.
-import { Alert, Anchor, Button, Checkbox, PasswordInput, Stack, Text, Title } from "@mantine/core";
+import { Alert, Anchor, Button, Checkbox, Stack, Text, Title } from "@mantine/core";
 import { useMutation } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
@@ -9,7 +9,7 @@ import { Link, useNavigate } from "react-router";
 import { api, unwrap } from "../api/client";
 import { ApiProblem } from "../api/problem";
 import { ProblemAlert } from "../shell/ProblemAlert";
-import { fieldError } from "../shell/forms";
+import { ApiPasswordInput } from "../shell/fields";
 import { downloadFile } from "./download";
 import { wrongPassword } from "./PasswordSection";
 import { useStepUp } from "./stepup";
@@ -50,10 +50,12 @@ function Export() {
 function Refusal({ error }: { error: ApiProblem }) {
   const { t } = useTranslation();
   const project = typeof error.body.project_id === "string" ? error.body.project_id : null;
+  const name = (key: "project_name" | "org_name") =>
+    typeof error.body[key] === "string" ? `“${error.body[key]}”` : "";
   if (project !== null) {
     return (
       <Alert color="red" variant="light" role="alert">
-        {t("account.delete.soleManager")}{" "}
+        {t("account.delete.soleManager", { name: name("project_name") })}{" "}
         <Anchor component={Link} to={`/projects/${project}`} className="alert-link" underline="always">
           {t("account.delete.openProject")}
         </Anchor>
@@ -62,7 +64,9 @@ function Refusal({ error }: { error: ApiProblem }) {
   }
   return (
     <Alert color="red" variant="light" role="alert">
-      {typeof error.body.org_id === "string" ? t("account.delete.soleAdmin") : t("account.delete.conflict")}
+      {typeof error.body.org_id === "string"
+        ? t("account.delete.soleAdmin", { name: name("org_name") })
+        : t("account.delete.conflict")}
     </Alert>
   );
 }
@@ -96,13 +100,14 @@ function DeleteAccount() {
           {t("account.delete.title")}
         </Title>
         <Text>{t("account.delete.intro")}</Text>
-        <PasswordInput
+        <ApiPasswordInput
           label={t("account.confirmPassword")}
           autoComplete="current-password"
-          required
           value={password}
-          onChange={(event) => { setPassword(event.currentTarget.value); }}
-          error={wrong ? t("account.wrongPassword") : fieldError(error, "password")}
+          onValue={setPassword}
+          refusal={error}
+          field="password"
+          error={wrong ? t("account.wrongPassword") : undefined}
         />
         <Checkbox
           label={t("account.delete.sure")}

@@ -1,12 +1,12 @@
 // A new password (POST /api/auth/password/change); the account's other sessions end.
-import { Alert, Button, PasswordInput, Stack, Text, Title } from "@mantine/core";
+import { Alert, Button, Stack, Text, Title } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { api, unwrap } from "../api/client";
 import { ApiProblem } from "../api/problem";
 import { ProblemAlert } from "../shell/ProblemAlert";
-import { fieldError } from "../shell/forms";
+import { ApiPasswordInput } from "../shell/fields";
 
 /** A wrong password given to confirm an action: said beside the field, not as an alert. */
 export function wrongPassword(error: unknown): boolean {
@@ -43,22 +43,23 @@ export function PasswordSection() {
           {t("account.password.title")}
         </Title>
         <Text>{t("account.password.intro")}</Text>
-        <PasswordInput
+        <ApiPasswordInput
           label={t("account.password.current")}
           autoComplete="current-password"
-          required
           value={current}
-          onChange={(event) => { setCurrent(event.currentTarget.value); }}
-          error={wrong ? t("account.wrongPassword") : fieldError(change.error, "current_password")}
+          onValue={setCurrent}
+          refusal={change.error}
+          field="current_password"
+          error={wrong ? t("account.wrongPassword") : undefined}
         />
-        <PasswordInput
+        <ApiPasswordInput
           label={t("account.password.new")}
           description={t("signUp.passwordHint")}
           autoComplete="new-password"
-          required
           value={next}
-          onChange={(event) => { setNext(event.currentTarget.value); }}
-          error={fieldError(change.error, "new_password")}
+          onValue={setNext}
+          refusal={change.error}
+          field="new_password"
         />
         {!wrong && <ProblemAlert error={change.error} />}
         {change.isSuccess && (

@@ -8,7 +8,6 @@ import {
   Divider,
   Group,
   Loader,
-  PasswordInput,
   Stack,
   Text,
   TextInput,
@@ -20,7 +19,7 @@ import { useTranslation } from "react-i18next";
 import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { ProblemAlert } from "../shell/ProblemAlert";
-import { fieldError } from "../shell/forms";
+import { ApiPasswordInput, CodeInput } from "../shell/fields";
 import { wrongPassword } from "./PasswordSection";
 import { QrCode } from "./QrCode";
 import { RecoveryCodesShown } from "./RecoveryCodes";
@@ -90,13 +89,14 @@ function EmailCodes({ status }: { status: MfaStatus }) {
           <OnOff on={status.email_otp} />
         </Group>
         <Text>{t("account.mfa.email.intro")}</Text>
-        <PasswordInput
+        <ApiPasswordInput
           label={t("account.confirmPassword")}
           autoComplete="current-password"
-          required
           value={password}
-          onChange={(event) => { setPassword(event.currentTarget.value); }}
-          error={wrong ? t("account.wrongPassword") : fieldError(set.error, "password")}
+          onValue={setPassword}
+          refusal={set.error}
+          field="password"
+          error={wrong ? t("account.wrongPassword") : undefined}
         />
         {!wrong && <ProblemAlert error={set.error} />}
         {set.isSuccess && (
@@ -172,14 +172,12 @@ function SetUpAuthenticator({ onCodes }: { onCodes: (codes: string[]) => void })
           value={setup.data.secret}
           className="secret-field"
         />
-        <TextInput
+        <CodeInput
           label={t("account.mfa.totp.code")}
-          autoComplete="one-time-code"
-          inputMode="numeric"
-          required
           value={code}
-          onChange={(event) => { setCode(event.currentTarget.value); }}
-          error={fieldError(confirm.error, "code")}
+          onValue={setCode}
+          refusal={confirm.error}
+          field="code"
         />
         <ProblemAlert error={confirm.error} />
         <Button type="submit" w="fit-content" loading={confirm.isPending}>
@@ -216,22 +214,21 @@ function RemoveAuthenticator() {
     <form onSubmit={submit}>
       <Stack>
         <Text>{t("account.mfa.totp.removeIntro")}</Text>
-        <PasswordInput
+        <ApiPasswordInput
           label={t("account.confirmPassword")}
           autoComplete="current-password"
-          required
           value={password}
-          onChange={(event) => { setPassword(event.currentTarget.value); }}
-          error={wrong ? t("account.wrongPassword") : fieldError(remove.error, "password")}
+          onValue={setPassword}
+          refusal={remove.error}
+          field="password"
+          error={wrong ? t("account.wrongPassword") : undefined}
         />
-        <TextInput
+        <CodeInput
           label={t("otp.code.totp")}
-          autoComplete="one-time-code"
-          inputMode="numeric"
-          required
           value={code}
-          onChange={(event) => { setCode(event.currentTarget.value); }}
-          error={fieldError(remove.error, "code")}
+          onValue={setCode}
+          refusal={remove.error}
+          field="code"
         />
         {!wrong && <ProblemAlert error={remove.error} />}
         <Button type="submit" color="red" w="fit-content" loading={remove.isPending}>
@@ -270,13 +267,14 @@ function RecoveryCodes({ status, onCodes }: { status: MfaStatus; onCodes: (codes
         </Title>
         <Text>{t("account.recovery.left", { count: status.recovery_codes_left })}</Text>
         <Text>{t("account.recovery.intro")}</Text>
-        <PasswordInput
+        <ApiPasswordInput
           label={t("account.confirmPassword")}
           autoComplete="current-password"
-          required
           value={password}
-          onChange={(event) => { setPassword(event.currentTarget.value); }}
-          error={wrong ? t("account.wrongPassword") : fieldError(renew.error, "password")}
+          onValue={setPassword}
+          refusal={renew.error}
+          field="password"
+          error={wrong ? t("account.wrongPassword") : undefined}
         />
         {!wrong && <ProblemAlert error={renew.error} />}
         <Button type="submit" w="fit-content" loading={renew.isPending}>

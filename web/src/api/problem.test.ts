@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import en from "../i18n/en.json";
 import sv from "../i18n/sv.json";
-import { ApiProblem, MESSAGE_CODES, parseRetryAfter, problemFrom, problemMessage } from "./problem";
+import {
+  ApiProblem,
+  FIELD_MESSAGES,
+  MESSAGE_CODES,
+  fieldMessage,
+  parseRetryAfter,
+  problemFrom,
+  problemMessage,
+} from "./problem";
 
 function answer(status: number, body: unknown, headers: Record<string, string> = {}): ApiProblem {
   return problemFrom(new Response(null, { status, headers }), body);
@@ -22,13 +30,18 @@ describe("problem documents", () => {
       status: 400,
       code: "validation_error",
       detail: "The body is not valid.",
-      errors: [{ field: "email", message: "not an e-mail address" }],
+      errors: [{ field: "email", code: "invalid_format", message: "not an e-mail address" }],
     });
     expect(problem).toBeInstanceOf(ApiProblem);
     expect(problem.status).toBe(400);
     expect(problem.code).toBe("validation_error");
     expect(problem.detail).toBe("The body is not valid.");
-    expect(problem.fieldError("email")).toBe("not an e-mail address");
+    expect(problem.fieldError("email")).toEqual({
+      field: "email",
+      code: "invalid_format",
+      message: "not an e-mail address",
+      limit: null,
+    });
     expect(problem.fieldError("password")).toBeUndefined();
   });
   it("reads Retry-After as seconds or as a date", () => {
@@ -73,8 +86,29 @@ describe("problem messages", () => {
     expect(problemMessage(answer(501, { code: "not_implemented" })).key).toBe("problem.generic");
     expect(problemMessage(new Error("boom")).key).toBe("problem.generic");
   });
+  it("says why a field was refused by its code, with the limit", () => {
+    const problem = answer(400, {
+      code: "validation_error",
+      errors: [
+        { field: "name", code: "too_long", message: "String should have at most 200 characters", limit: "200" },
+        { field: "label", code: "a_code_from_the_future", message: "odd" },
+      ],
+    });
+    const [tooLong, odd] = problem.fieldErrors;
+    if (tooLong === undefined || odd === undefined) throw new Error("two field errors expected");
+    expect(fieldMessage(tooLong)).toEqual({
+      key: "fieldProblem.too_long",
+      values: { limit: "200", message: "String should have at most 200 characters" },
+    });
+    // A code this client does not know yet reads as `invalid`: the API's own words.
+    expect(fieldMessage(odd)).toEqual({
+      key: "fieldProblem.invalid",
+      values: { limit: "", message: "odd" },
+    });
+  });
   it("has every message in Swedish and English", () => {
     const keys = [
+      ...Object.values(FIELD_MESSAGES),
       "problem.generic",
       "problem.invalid_code_attempts_one",
       "problem.invalid_code_attempts_other",

@@ -6,9 +6,17 @@ export type ProblemBody = components["schemas"]["Problem"];
 /** A problem's stable code, or `network_error` when no answer came at all. */
 export type ProblemCode = ProblemBody["code"] | "network_error";
 
+type FieldErrorBody = NonNullable<ProblemBody["errors"]>[number];
+/** Why the API refused a field: stable, for a message in the person's language. */
+export type FieldCode = FieldErrorBody["code"];
+
 export interface FieldError {
   field: string;
+  code: FieldCode;
+  /** The API's words, in English. */
   message: string;
+  /** The limit a too_short, too_long, too_small or too_large value broke. */
+  limit: string | null;
 }
 
 const CODES: ReadonlySet<string> = new Set<ProblemCode>([
@@ -80,9 +88,9 @@ export class ApiProblem extends Error {
     this.body = init.body ?? {};
   }
 
-  /** The message of the API for `field` (e.g. "email"), when it named that field. */
-  fieldError(field: string): string | undefined {
-    return this.fieldErrors.find((error) => error.field === field)?.message;
+  /** What the API said about `field` (e.g. "email"), when it named that field. */
+  fieldError(field: string): FieldError | undefined {
+    return this.fieldErrors.find((error) => error.field === field);
   }
 }
 
@@ -110,7 +118,9 @@ export function problemFrom(response: Response, body: unknown): ApiProblem {
   const errors = Array.isArray(document.errors) ? document.errors : [];
   const fieldErrors: FieldError[] = errors.filter(isRecord).map((error) => ({
     field: typeof error.field === "string" ? error.field : "",
+    code: typeof error.code === "string" && error.code in FIELD_MESSAGES ? (error.code as FieldCode) : "invalid",
     message: typeof error.message === "string" ? error.message : "",
+    limit: typeof error.limit === "string" ? error.limit : null,
   }));
   return new ApiProblem({
     status: response.status,
@@ -184,4 +194,36 @@ export function problemMessage(problem: unknown): ProblemMessage {
   }
   if (WITH_MESSAGE.has(problem.code)) return { key: `problem.${problem.code}`, values: {} };
   return { key: "problem.generic", values: {} };
+}
+
+/**
+ * Each field code's message (`fieldProblem.*` in src/i18n/*.json), typed over the API's
+ * whole list so a code added to the document fails the type check until it has one.
+ */
+export const FIELD_MESSAGES: Record<FieldCode, string> = {
+  required: "fieldProblem.required",
+  too_short: "fieldProblem.too_short",
+  too_long: "fieldProblem.too_long",
+  too_small: "fieldProblem.too_small",
+  too_large: "fieldProblem.too_large",
+  invalid_format: "fieldProblem.invalid_format",
+  not_allowed: "fieldProblem.not_allowed",
+  wrong_type: "fieldProblem.wrong_type",
+  unknown_field: "fieldProblem.unknown_field",
+  control_character: "fieldProblem.control_character",
+  unknown: "fieldProblem.unknown",
+  taken: "fieldProblem.taken",
+  stale: "fieldProblem.stale",
+  too_common: "fieldProblem.too_common",
+  personal: "fieldProblem.personal",
+  // Any other reason: English shows the API's words, Swedish a general sentence.
+  invalid: "fieldProblem.invalid",
+};
+
+/** The message beside a refused field, in the language on screen. */
+export function fieldMessage(error: FieldError): ProblemMessage {
+  return {
+    key: FIELD_MESSAGES[error.code],
+    values: { limit: error.limit ?? "", message: error.message },
+  };
 }

@@ -1037,6 +1037,32 @@ export interface paths {
         patch: operations["update_schedule"];
         trace?: never;
     };
+    "/projects/{project_id}/schedules/{schedule_id}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What colleagues changed in the working revision after change number `since`.
+         * @description The rows created or changed since, as they are now, the ids of the rows deleted
+         *         since, and `seq` to pass as `since` next time (start from GET …/rows' `change_seq`).
+         *         `reload: true` when those changes are no longer known (deletions are remembered for
+         *         24 hours) or `since` is not a number this revision reached: read GET …/rows again.
+         *         Cheap enough to poll every few seconds: at most three reads, whatever the size.
+         *
+         *     Needs the project permission `schedules.view`.
+         */
+        get: operations["list_changes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/projects/{project_id}/schedules/{schedule_id}/compare": {
         parameters: {
             query?: never;
@@ -1096,7 +1122,8 @@ export interface paths {
          * Read an xlsx or CSV file into the working revision: `append`, `replace` or `prices`.
          * @description Every row is checked first: when any is invalid nothing is written, and the report
          *         lists every bad row by its number. `prices` changes unit prices only and reports
-         *         every other difference (a bidder's returned file).
+         *         every other difference (a bidder's returned file). `dry_run=true` previews: the same
+         *         report, nothing written.
          *
          *     Needs the project permission `schedules.edit`.
          */
@@ -1143,7 +1170,9 @@ export interface paths {
         };
         /**
          * Every row of the working revision (or `revision_id`) in tree order, with amounts.
-         * @description Needs the project permission `schedules.view`.
+         * @description `change_seq` (the working revision's) is where GET …/changes starts from.
+         *
+         *     Needs the project permission `schedules.view`.
          */
         get: operations["list_rows"];
         put?: never;
@@ -2209,6 +2238,11 @@ export interface components {
             columns: components["schemas"]["ImportColumn"][];
             /** Tree From */
             tree_from: ("levels" | "outline" | "codes") | null;
+            /**
+             * Dry Run
+             * @description A preview: true when nothing was written.
+             */
+            dry_run: boolean;
         };
         /** ImportRowError */
         ImportRowError: {
@@ -2379,6 +2413,12 @@ export interface components {
             enabled: boolean;
             /** App Id */
             app_id: string | null;
+            /**
+             * Api Base
+             * @description The Messenger's API for the workspace's region (Intercom's api_base): https://api-iam.intercom.io, or its eu or au host.
+             * @default null
+             */
+            api_base: string | null;
             /**
              * User Id
              * @default null
@@ -2776,8 +2816,17 @@ export interface components {
              */
             code: "account_disabled" | "challenge_expired" | "conflict" | "csrf_failed" | "email_not_verified" | "forbidden" | "internal_error" | "invalid_code" | "invalid_credentials" | "method_not_allowed" | "mfa_required" | "not_found" | "payload_too_large" | "precondition_failed" | "precondition_required" | "rate_limited" | "totp_required" | "unauthenticated" | "unavailable" | "unsupported_media_type" | "validation_error" | "bad_request" | "request_uri_too_long" | "request_header_fields_too_large" | "not_implemented" | "http_version_not_supported";
             errors?: {
-                field?: string;
-                message?: string;
+                /** @description Where: a dotted path. */
+                field: string;
+                /**
+                 * @description Why, stable: for a message in the user's language.
+                 * @enum {string}
+                 */
+                code: "required" | "too_short" | "too_long" | "too_small" | "too_large" | "invalid_format" | "not_allowed" | "wrong_type" | "unknown_field" | "control_character" | "unknown" | "taken" | "stale" | "too_common" | "personal" | "invalid";
+                /** @description Why, in English. */
+                message: string;
+                /** @description The limit a too_short, too_long, too_small or too_large value broke. */
+                limit?: string;
             }[];
             /** @description invalid_code: guesses left. */
             attempts_left?: number;
@@ -2787,6 +2836,12 @@ export interface components {
             operation_index?: number;
             /** @description unavailable (health): each check's state. */
             checks?: Record<string, never>;
+            /** @description conflict: the project concerned. */
+            project_id?: string;
+            project_name?: string;
+            /** @description conflict: the organisation concerned. */
+            org_id?: string;
+            org_name?: string;
         };
         /**
          * ProjectCreate
@@ -3105,6 +3160,85 @@ export interface components {
             changes: components["schemas"]["FieldChange"][];
         };
         /**
+         * RowChanges
+         * @description What changed in the working revision after change number `since`.
+         * @example {
+         *       "deleted": [
+         *         "8f1b3d5a-7c9e-4b1d-9f5a-7c9e1b3d5f7a"
+         *       ],
+         *       "reload": false,
+         *       "revision_id": "1c7a4d2f-3b5e-4f9a-8c2d-4e6f8a0b2c3d",
+         *       "rows": [
+         *         {
+         *           "amount": "15960.00",
+         *           "code": "DCB.212",
+         *           "cost_bearer": null,
+         *           "description": null,
+         *           "entry_rule": "normal",
+         *           "id": "6d8f0b2c-4e6a-4c8e-8a2b-4d6f8b0c2e3a",
+         *           "kind": "item",
+         *           "note": null,
+         *           "parent_id": "5c7e9a1b-3d5f-4b7d-9f1a-3c5e7a9b1d2f",
+         *           "position": 2097152,
+         *           "quantity": "38.000",
+         *           "regulation": null,
+         *           "stable_key": "7e9a1c3d-5f7b-4d9e-8b3f-5a7c9e1b3d5f",
+         *           "title": "Fyllning med makadam",
+         *           "unit": "m3",
+         *           "unit_price": "420.00",
+         *           "version": 4
+         *         }
+         *       ],
+         *       "schedule_id": "0b6f3c1e-2a4d-4e8f-9b1c-3d5e7f9a1b2c",
+         *       "seq": 43,
+         *       "since": 41
+         *     }
+         * @example {
+         *       "deleted": [],
+         *       "reload": true,
+         *       "revision_id": "1c7a4d2f-3b5e-4f9a-8c2d-4e6f8a0b2c3d",
+         *       "rows": [],
+         *       "schedule_id": "0b6f3c1e-2a4d-4e8f-9b1c-3d5e7f9a1b2c",
+         *       "seq": 43,
+         *       "since": 3
+         *     }
+         */
+        RowChanges: {
+            /**
+             * Schedule Id
+             * Format: uuid
+             */
+            schedule_id: string;
+            /**
+             * Revision Id
+             * Format: uuid
+             * @description The working revision: rows are the working revision's only.
+             */
+            revision_id: string;
+            /** Since */
+            since: number;
+            /**
+             * Seq
+             * @description The change number this answer is complete up to: the next `since`.
+             */
+            seq: number;
+            /**
+             * Rows
+             * @description Rows created or changed after `since`, as they are now (in no particular order; depth follows from parent_id).
+             */
+            rows: components["schemas"]["RowState"][];
+            /**
+             * Deleted
+             * @description Ids of rows deleted after `since`.
+             */
+            deleted: string[];
+            /**
+             * Reload
+             * @description True when the changes after `since` are not known (older than the deletions remembered, or not a number this revision has reached): rows and deleted are empty, and the client reads GET …/rows again.
+             */
+            reload: boolean;
+        };
+        /**
          * RowCreate
          * @example {
          *       "code": "DCB",
@@ -3214,6 +3348,11 @@ export interface components {
              * @default null
              */
             next_cursor: null;
+            /**
+             * Change Seq
+             * @description The working revision's change number these rows include: the first `since` for GET …/changes. Null for an issued revision, which never changes.
+             */
+            change_seq: number | null;
         };
         /** RowOut */
         RowOut: {
@@ -3229,8 +3368,6 @@ export interface components {
              * @description Order among the row's siblings: ascending, with gaps (an order key, not an index); exact as a JavaScript number.
              */
             position: number;
-            /** Depth */
-            depth: number;
             /**
              * Kind
              * @enum {string}
@@ -3271,6 +3408,11 @@ export interface components {
             stable_key: string;
             /** Version */
             version: number;
+            /**
+             * Depth
+             * @description How many headings the row is under.
+             */
+            depth: number;
         };
         /**
          * RowPatch
@@ -3337,6 +3479,64 @@ export interface components {
              * @default null
              */
             note: string | null;
+        };
+        /**
+         * RowState
+         * @description A row as stored: every field of RowOut but `depth`, which follows from `parent_id`.
+         */
+        RowState: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Parent Id */
+            parent_id: string | null;
+            /**
+             * Position
+             * @description Order among the row's siblings: ascending, with gaps (an order key, not an index); exact as a JavaScript number.
+             */
+            position: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "heading" | "item" | "text";
+            /** Code */
+            code: string | null;
+            /** Title */
+            title: string;
+            /** Description */
+            description: string | null;
+            /** Unit */
+            unit: string | null;
+            /** Quantity */
+            quantity: string | null;
+            /** Unit Price */
+            unit_price: string | null;
+            /**
+             * Amount
+             * @description quantity × unit price, half-up to öre; or the lump sum
+             */
+            amount: string | null;
+            /**
+             * Entry Rule
+             * @enum {string}
+             */
+            entry_rule: "normal" | "included_elsewhere" | "lump_sum" | "rate_only" | "provisional";
+            /** Regulation */
+            regulation: ("R" | "OR") | null;
+            /** Cost Bearer */
+            cost_bearer: string | null;
+            /** Note */
+            note: string | null;
+            /**
+             * Stable Key
+             * Format: uuid
+             */
+            stable_key: string;
+            /** Version */
+            version: number;
         };
         /**
          * ScheduleCreate
@@ -10761,6 +10961,105 @@ export interface operations {
             };
         };
     };
+    list_changes: {
+        parameters: {
+            query: {
+                since: number;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RowChanges"];
+                };
+            };
+            /** @description A problem (RFC 9457): `bad_request`, `validation_error` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "bad_request" | "validation_error";
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457): `unauthenticated` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "unauthenticated";
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457): `forbidden`, `mfa_required`, `totp_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "forbidden" | "mfa_required" | "totp_required";
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457): `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457): `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description A problem (RFC 9457): `unavailable` */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {unknown} */
+                        code?: "unavailable";
+                    };
+                };
+            };
+        };
+    };
     compare_revisions: {
         parameters: {
             query: {
@@ -10967,6 +11266,7 @@ export interface operations {
             query: {
                 mode: "append" | "replace" | "prices";
                 revision_id?: string | null;
+                dry_run?: boolean;
             };
             header?: never;
             path: {

@@ -6,6 +6,8 @@ import { initReactI18next } from "react-i18next";
 import accountEn from "./account.en.json";
 import accountSv from "./account.sv.json";
 import en from "./en.json";
+import exchangeEn from "./exchange.en.json";
+import exchangeSv from "./exchange.sv.json";
 import projectsEn from "./projects.en.json";
 import projectsSv from "./projects.sv.json";
 import scheduleEn from "./schedule.en.json";
@@ -45,16 +47,19 @@ export function currentLanguage(): Language {
 
 void i18n.use(initReactI18next).init({
   // Areas keep their texts in files of their own: support, admin and account merged in
-  // as top-level keys, projects and the schedule editor as namespaces of their own.
+  // as top-level keys; projects, the schedule editor and its panels (exchange) as
+  // namespaces of their own.
   resources: {
     sv: {
       translation: { ...sv, ...supportSv, account: accountSv },
       projects: projectsSv,
+      exchange: exchangeSv,
       schedule: scheduleSv,
     },
     en: {
       translation: { ...en, ...supportEn, account: accountEn },
       projects: projectsEn,
+      exchange: exchangeEn,
       schedule: scheduleEn,
     },
   },

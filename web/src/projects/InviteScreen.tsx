@@ -11,6 +11,7 @@ import { api, unwrap } from "../api/client";
 import { ApiProblem } from "../api/problem";
 import { useSession } from "../api/session";
 import { formatDateTime } from "../format";
+import { withQuery } from "../shell/forms";
 import { Loading, Refusal, forgetInvitation, pendingInvitation, rememberInvitation, useT } from "./common";
 
 function tokenFromAddress(): string | null {
@@ -53,7 +54,6 @@ export function InviteScreen() {
     invitation !== undefined &&
     user !== undefined &&
     user.email.toLowerCase() !== invitation.email.toLowerCase();
-  const next = encodeURIComponent("/invite");
   return (
     <Stack className="screen-narrow" component="section" aria-labelledby="invite-title">
       <Title order={1} id="invite-title">
@@ -100,11 +100,15 @@ export function InviteScreen() {
               <Group>
                 <Button
                   component={Link}
-                  to={`/sign-in?next=${next}&email=${encodeURIComponent(invitation.email)}`}
+                  to={withQuery("/sign-in", { next: "/invite", email: invitation.email })}
                 >
                   {t("invite.signIn")}
                 </Button>
-                <Button component={Link} to="/sign-up" variant="outline">
+                <Button
+                  component={Link}
+                  to={withQuery("/sign-up", { next: "/invite", email: invitation.email })}
+                  variant="outline"
+                >
                   {t("invite.signUp")}
                 </Button>
               </Group>

@@ -12,7 +12,6 @@ import {
   Select,
   Stack,
   Table,
-  TextInput,
   Title,
 } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -23,7 +22,7 @@ import { ApiProblem } from "../api/problem";
 import type { components } from "../api/schema";
 import { formatDate } from "../format";
 import { currentLanguage } from "../i18n";
-import { fieldError } from "../shell/forms";
+import { ApiTextInput } from "../shell/fields";
 import { ConfirmButton, Loading, Refusal, roleName, rolesKey, useRoles, useT, type RoleOut } from "./common";
 
 type Permission = components["schemas"]["Permission"];
@@ -342,21 +341,23 @@ function CustomRoles({ orgId }: { orgId: string }) {
               editing === role.id ? (
                 <Table.Tr key={role.id}>
                   <Table.Td>
-                    <TextInput
+                    <ApiTextInput
                       label={t("roles.nameSv")}
                       required
                       value={editSv}
-                      onChange={(event) => { setEditSv(event.currentTarget.value); }}
-                      error={fieldError(rename.error, "name_sv")}
+                      onValue={setEditSv}
+                      refusal={rename.error}
+                      field="name_sv"
                     />
                   </Table.Td>
                   <Table.Td>
-                    <TextInput
+                    <ApiTextInput
                       label={t("roles.nameEn")}
                       required
                       value={editEn}
-                      onChange={(event) => { setEditEn(event.currentTarget.value); }}
-                      error={fieldError(rename.error, "name_en")}
+                      onValue={setEditEn}
+                      refusal={rename.error}
+                      field="name_en"
                     />
                   </Table.Td>
                   <Table.Td>
@@ -409,19 +410,21 @@ function CustomRoles({ orgId }: { orgId: string }) {
             {t("roles.createTitle")}
           </Title>
           <Refusal error={create.error} />
-          <TextInput
+          <ApiTextInput
             label={t("roles.nameSv")}
             required
             value={nameSv}
-            onChange={(event) => { setNameSv(event.currentTarget.value); }}
-            error={fieldError(create.error, "name_sv")}
+            onValue={setNameSv}
+            refusal={create.error}
+            field="name_sv"
           />
-          <TextInput
+          <ApiTextInput
             label={t("roles.nameEn")}
             required
             value={nameEn}
-            onChange={(event) => { setNameEn(event.currentTarget.value); }}
-            error={fieldError(create.error, "name_en")}
+            onValue={setNameEn}
+            refusal={create.error}
+            field="name_en"
           />
           <Button type="submit" loading={create.isPending} w="fit-content">
             {t("roles.create")}

@@ -1,12 +1,12 @@
 // Organisations (GET /api/orgs): the caller's, with their role in each, and a form for a
 // new one (POST; the creator becomes its admin).
-import { Anchor, Badge, Button, Stack, Table, TextInput, Title } from "@mantine/core";
+import { Anchor, Badge, Button, Stack, Table, Title } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { Link, useNavigate } from "react-router";
 import { api, unwrap } from "../api/client";
 import { formatDate } from "../format";
-import { fieldError } from "../shell/forms";
+import { ApiTextInput } from "../shell/fields";
 import { Loading, Refusal, useOrgs, useT } from "./common";
 
 export function OrgsScreen() {
@@ -68,12 +68,13 @@ export function OrgsScreen() {
             {t("orgs.createTitle")}
           </Title>
           <Refusal error={create.error} />
-          <TextInput
+          <ApiTextInput
             label={t("orgs.name")}
             required
             value={name}
-            onChange={(event) => { setName(event.currentTarget.value); }}
-            error={fieldError(create.error, "name")}
+            onValue={setName}
+            refusal={create.error}
+            field="name"
           />
           <Button type="submit" loading={create.isPending} w="fit-content">
             {t("orgs.create")}

@@ -1,12 +1,13 @@
 // Invitations: invite by e-mail with a role and, if wanted, a second factor (POST
 // /api/projects/{id}/invitations, `members.invite`; the token goes only by e-mail), the
 // pending ones (GET) and revoking one (DELETE).
-import { Alert, Button, Checkbox, Select, Stack, Table, TextInput, Title } from "@mantine/core";
+import { Alert, Button, Checkbox, Select, Stack, Table, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { api, unwrap } from "../api/client";
 import { formatDateTime } from "../format";
 import { fieldError } from "../shell/forms";
+import { ApiTextInput } from "../shell/fields";
 import { ConfirmButton, Loading, Refusal, roleName, useRoles, useT, type ProjectOut } from "./common";
 
 export function ProjectInvitations({ project }: { project: ProjectOut }) {
@@ -70,13 +71,14 @@ export function ProjectInvitations({ project }: { project: ProjectOut }) {
               {t("invitations.sent", { email: send.data.email })}
             </Alert>
           )}
-          <TextInput
+          <ApiTextInput
             label={t("members.email")}
             type="email"
             required
             value={email}
-            onChange={(event) => { setEmail(event.currentTarget.value); }}
-            error={fieldError(send.error, "email")}
+            onValue={setEmail}
+            refusal={send.error}
+            field="email"
           />
           <Select
             label={t("members.role")}

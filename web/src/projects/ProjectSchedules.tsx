@@ -1,14 +1,14 @@
 // The project's schedules (mängdförteckningar): list, create (`schedules.manage`),
 // rename and delete. PATCH and DELETE name the version last read (If-Match: "<version>");
 // a 412 means someone else changed it: the list is read again and the person told.
-import { Alert, Anchor, Button, Group, Stack, Table, TextInput, Title } from "@mantine/core";
+import { Alert, Anchor, Button, Group, Stack, Table, Title } from "@mantine/core";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { Link } from "react-router";
 import { api, unwrap } from "../api/client";
 import { ApiProblem } from "../api/problem";
 import { formatDate } from "../format";
-import { fieldError } from "../shell/forms";
+import { ApiTextInput } from "../shell/fields";
 import { ConfirmButton, Loading, Refusal, useT, type ProjectOut, type ScheduleOut } from "./common";
 
 const ifMatch = (schedule: ScheduleOut) => `"${String(schedule.version)}"`;
@@ -133,12 +133,13 @@ export function ProjectSchedules({ project }: { project: ProjectOut }) {
                         }}
                       >
                         <Group gap="xs" align="flex-end">
-                          <TextInput
+                          <ApiTextInput
                             label={t("schedules.newName")}
                             required
                             value={newName}
-                            onChange={(event) => { setNewName(event.currentTarget.value); }}
-                            error={fieldError(rename.error, "name")}
+                            onValue={setNewName}
+                            refusal={rename.error}
+                            field="name"
                           />
                           <Button type="submit" size="xs" loading={rename.isPending}>
                             {t("common.save")}
@@ -196,18 +197,20 @@ export function ProjectSchedules({ project }: { project: ProjectOut }) {
               {t("schedules.createTitle")}
             </Title>
             <Refusal error={create.error} />
-            <TextInput
+            <ApiTextInput
               label={t("schedules.name")}
               required
               value={name}
-              onChange={(event) => { setName(event.currentTarget.value); }}
-              error={fieldError(create.error, "name")}
+              onValue={setName}
+              refusal={create.error}
+              field="name"
             />
-            <TextInput
+            <ApiTextInput
               label={t("schedules.docNo")}
               value={docNo}
-              onChange={(event) => { setDocNo(event.currentTarget.value); }}
-              error={fieldError(create.error, "doc_no")}
+              onValue={setDocNo}
+              refusal={create.error}
+              field="doc_no"
             />
             <Button type="submit" loading={create.isPending} w="fit-content">
               {t("schedules.create")}

@@ -1,21 +1,23 @@
 // One project (GET /api/projects/{id}) with a tab for each part: settings and the 2FA
-// policy, members, invitations, the audit log and the schedules. The tab is in the
+// policy, members, invitations, the audit log, the schedules and the files. The tab is in the
 // address (`?tab=`), so a reload or a shared link opens the same one. Tabs the caller's
 // role gives no permission for are left out.
 import { Anchor, Badge, Group, Stack, Tabs, Text, Title } from "@mantine/core";
 import { Link, useParams, useSearchParams } from "react-router";
 import { ApiProblem } from "../api/problem";
 import { ProjectAudit } from "./ProjectAudit";
+import { ProjectFiles } from "./ProjectFiles";
 import { ProjectInvitations } from "./ProjectInvitations";
 import { ProjectMembers } from "./ProjectMembers";
 import { ProjectSchedules } from "./ProjectSchedules";
 import { ProjectSettings } from "./ProjectSettings";
 import { LockIcon, Loading, Refusal, useProject, useT } from "./common";
 
-const TABS = ["schedules", "settings", "members", "invitations", "audit"] as const;
+const TABS = ["schedules", "files", "settings", "members", "invitations", "audit"] as const;
 type Tab = (typeof TABS)[number];
 const NEEDS: Record<Tab, string> = {
   schedules: "schedules.view",
+  files: "files.view",
   settings: "project.view",
   members: "members.view",
   invitations: "members.invite",
@@ -85,6 +87,9 @@ export function ProjectScreen() {
             </Tabs.List>
             <Tabs.Panel value="schedules" pt="md">
               <ProjectSchedules project={data} />
+            </Tabs.Panel>
+            <Tabs.Panel value="files" pt="md">
+              <ProjectFiles project={data} />
             </Tabs.Panel>
             <Tabs.Panel value="settings" pt="md">
               <ProjectSettings project={data} />

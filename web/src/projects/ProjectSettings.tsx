@@ -1,10 +1,11 @@
 // Settings: name, number and description (PATCH /api/projects/{id}, `project.edit`) and
 // the second-factor policy (PUT /api/projects/{id}/security, `project.security`).
-import { Alert, Button, Checkbox, Stack, TextInput, Textarea, Title } from "@mantine/core";
+import { Alert, Button, Checkbox, Stack, Textarea, Title } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { api, unwrap } from "../api/client";
 import { fieldError } from "../shell/forms";
+import { ApiTextInput } from "../shell/fields";
 import { Refusal, projectKey, useT, type ProjectOut } from "./common";
 
 export function ProjectSettings({ project }: { project: ProjectOut }) {
@@ -63,20 +64,22 @@ export function ProjectSettings({ project }: { project: ProjectOut }) {
               {t("settings.saved")}
             </Alert>
           )}
-          <TextInput
+          <ApiTextInput
             label={t("create.name")}
             required
             disabled={!canEdit}
             value={name}
-            onChange={(event) => { setName(event.currentTarget.value); }}
-            error={fieldError(save.error, "name")}
+            onValue={setName}
+            refusal={save.error}
+            field="name"
           />
-          <TextInput
+          <ApiTextInput
             label={t("create.number")}
             disabled={!canEdit}
             value={number}
-            onChange={(event) => { setNumber(event.currentTarget.value); }}
-            error={fieldError(save.error, "number")}
+            onValue={setNumber}
+            refusal={save.error}
+            field="number"
           />
           <Textarea
             label={t("create.description")}

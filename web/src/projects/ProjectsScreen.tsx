@@ -12,7 +12,6 @@ import {
   Stack,
   Table,
   Text,
-  TextInput,
   Textarea,
   Title,
 } from "@mantine/core";
@@ -23,6 +22,7 @@ import { api, unwrap } from "../api/client";
 import { useSession } from "../api/session";
 import { formatDate } from "../format";
 import { fieldError } from "../shell/forms";
+import { ApiTextInput } from "../shell/fields";
 import { LockIcon, Loading, Refusal, isFull, pendingInvitation, useOrgs, useT } from "./common";
 
 export function ProjectsScreen() {
@@ -256,18 +256,20 @@ function CreateProject() {
               required
               error={fieldError(create.error, "org_id")}
             />
-            <TextInput
+            <ApiTextInput
               label={t("create.name")}
               required
               value={name}
-              onChange={(event) => { setName(event.currentTarget.value); }}
-              error={fieldError(create.error, "name")}
+              onValue={setName}
+              refusal={create.error}
+              field="name"
             />
-            <TextInput
+            <ApiTextInput
               label={t("create.number")}
               value={number}
-              onChange={(event) => { setNumber(event.currentTarget.value); }}
-              error={fieldError(create.error, "number")}
+              onValue={setNumber}
+              refusal={create.error}
+              field="number"
             />
             <Textarea
               label={t("create.description")}

@@ -160,8 +160,8 @@ export function useOrgs() {
 }
 
 // The invitation token from the e-mail's link (/invite#token=…), kept for this tab while
-// the invitee signs up or signs in: the fragment never reaches the server, and the
-// sign-up screens do not carry it along.
+// the invitee signs up or signs in: the fragment never reaches the server, so the screens
+// carry only `next=/invite` along, and this page finds the token here again.
 const TOKEN_KEY = "casai.invitationToken";
 
 export function rememberInvitation(token: string): void {

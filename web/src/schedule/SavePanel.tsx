@@ -23,7 +23,8 @@ export function SaveStatus({ pending, saving }: { pending: readonly PendingEdit[
   const refused = pending.filter((edit) => edit.state === "refused");
   return (
     <Stack gap="xs">
-      <Text role="status" aria-live="polite" data-testid="save-status">
+      {/* A live region, not role=status: the panels below have their own statuses. */}
+      <Text aria-live="polite" data-testid="save-status">
         {failed > 0
           ? t("save.failed", { count: failed })
           : inFlight > 0

@@ -61,7 +61,7 @@ export function ScheduleEditor(props: Props) {
   const [sheetOpen, setSheetOpen] = useState(false);
   const [notice, setNotice] = useState<{ text: string; lines: string[]; error: boolean } | null>(null);
   const [focusRequest, setFocusRequest] = useState<FocusedCell | null>(null);
-  const [editing, setEditing] = useState(false);
+  const [editing, setEditing] = useState<string | null>(null);
   const platform = platformOf(navigator.userAgent);
 
   // Colleagues' changes, every few seconds; the person's own unsaved edits stay on top.
@@ -318,10 +318,15 @@ class GridRows {
     visible: ReturnType<ScheduleTree["visible"]>,
     collapsed: ReadonlySet<string>,
     marks: ReadonlyMap<string, RowMark>,
+    editing: string | null,
   ): readonly GridRow[] {
     const next = new Map<string, GridRow>();
     this.last = visible.map(({ row, depth, hasChildren }) => {
       const known = this.known.get(row.id);
+      if (known !== undefined && row.id === editing) {
+        next.set(row.id, known);
+        return known;
+      }
       const isCollapsed = collapsed.has(row.id);
       const mark = marks.get(row.id);
       const same =
@@ -339,18 +344,18 @@ class GridRows {
   }
 }
 
-/** The grid's rows, held still while a cell is edited: a colleague's change never moves the cell under the person's cursor. */
+/**
+ * The grid's rows, the one whose cell is being edited (`editing`) held as it was: a
+ * colleague's change to it waits until the edit ends, the other rows show theirs at once.
+ */
 function useGridRows(
   visible: ReturnType<ScheduleTree["visible"]>,
   collapsed: ReadonlySet<string>,
-  editing: boolean,
+  editing: string | null,
   marks: ReadonlyMap<string, RowMark>,
 ): readonly GridRow[] {
   const [rows] = useState(() => new GridRows());
-  return useMemo(
-    () => (editing ? rows.last : rows.of(visible, collapsed, marks)),
-    [rows, visible, collapsed, editing, marks],
-  );
+  return useMemo(() => rows.of(visible, collapsed, marks, editing), [rows, visible, collapsed, editing, marks]);
 }
 
 /** Marks are made afresh on every change: equal ones keep their row as it is. */

@@ -60,7 +60,8 @@ interface Props {
   onToggle: (rowId: string) => void;
   onCopy: (focus: FocusedCell | null, selected: readonly string[]) => string | null;
   onPaste: (text: string, focus: FocusedCell) => void;
-  onEditingChange: (editing: boolean) => void;
+  /** The row whose cell is being edited, or null when none is. */
+  onEditingChange: (rowId: string | null) => void;
   /** The focused cell, for the toolbar's buttons (which take the focus away). */
   onFocusChange: (focus: FocusedCell | null) => void;
 }
@@ -247,8 +248,8 @@ export function ScheduleGrid(props: Props) {
         getRowClass={(params) => (params.data ? rowClasses(params.data) : undefined)}
         readOnlyEdit
         onCellEditRequest={onCellEditRequest}
-        onCellEditingStarted={() => { props.onEditingChange(true); }}
-        onCellEditingStopped={() => { props.onEditingChange(false); }}
+        onCellEditingStarted={(event) => { props.onEditingChange(event.data?.id ?? null); }}
+        onCellEditingStopped={() => { props.onEditingChange(null); }}
         stopEditingWhenCellsLoseFocus
         enterNavigatesVerticallyAfterEdit
         rowSelection={{ mode: "multiRow", checkboxes: false, headerCheckbox: false, enableClickSelection: false }}

@@ -1,18 +1,20 @@
 // /projects/:projectId/schedules/:scheduleId: the schedule editor. The working revision
 // is edited by whoever may (`schedules.edit`), read by the rest with the reason said;
 // `?revision=<id>` opens an issued revision, `?compare=<from>&to=<to>` (ids or
-// `working`) a comparison with its changes marked in the grid — both read-only.
+// `working`) a comparison with its changes marked in the grid — both read-only. Below
+// the rows, the revisions and the exchange of files (SchedulePanels).
 import { Alert, Anchor, Stack, Table, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useCallback, useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useParams, useSearchParams } from "react-router";
-import { api, unwrap } from "../api/client";
 import { formatMoney, intlLocale } from "../format";
-import { isFull, Loading, Refusal } from "../projects/common";
+import { isFull, Loading, Refusal, useProject } from "../projects/common";
 import { fetchComparison, fetchRevisionLabel, fetchRows, fetchUnits, type Comparison, type ScheduleRef } from "./api";
 import { fieldText } from "./fieldText";
+import { scheduleKey, useSchedule } from "./exchange";
 import { comparisonMarks } from "./marks";
+import { SchedulePanels } from "./SchedulePanels";
 import { ScheduleEditor } from "./ScheduleEditor";
 
 const WORKING = "working";
@@ -29,33 +31,22 @@ export function ScheduleScreen() {
   // The rows shown: the working revision's, the issued one's, or a comparison's `to`.
   const shownRevision = compareFrom !== null ? (compareTo === WORKING ? null : compareTo) : revisionId;
 
-  const project = useQuery({
-    queryKey: ["projects", projectId],
-    queryFn: () => unwrap(api.GET("/projects/{project_id}", { params: { path: { project_id: projectId } } })),
-  });
-  const schedule = useQuery({
-    queryKey: ["projects", projectId, "schedules", scheduleId],
-    queryFn: () =>
-      unwrap(
-        api.GET("/projects/{project_id}/schedules/{schedule_id}", {
-          params: { path: { project_id: projectId, schedule_id: scheduleId } },
-        }),
-      ),
-  });
+  const project = useProject(projectId);
+  const schedule = useSchedule(projectId, scheduleId);
   const units = useQuery({ queryKey: ["units"], queryFn: fetchUnits, staleTime: Infinity });
   const rows = useQuery({
-    queryKey: ["projects", projectId, "schedules", scheduleId, "rows", shownRevision ?? WORKING],
+    queryKey: [...scheduleKey(projectId, scheduleId), "rows", shownRevision ?? WORKING],
     queryFn: () => fetchRows(scheduleRef, shownRevision),
     staleTime: Infinity, // the editor keeps them fresh itself (saving, the change feed)
     gcTime: 0,
   });
   const label = useQuery({
-    queryKey: ["projects", projectId, "schedules", scheduleId, "revision", revisionId],
+    queryKey: [...scheduleKey(projectId, scheduleId), "revision", revisionId],
     enabled: revisionId !== null && compareFrom === null,
     queryFn: () => fetchRevisionLabel(scheduleRef, revisionId ?? ""),
   });
   const comparison = useQuery({
-    queryKey: ["projects", projectId, "schedules", scheduleId, "compare", compareFrom, compareTo],
+    queryKey: [...scheduleKey(projectId, scheduleId), "compare", compareFrom, compareTo],
     enabled: compareFrom !== null,
     queryFn: () => fetchComparison(scheduleRef, compareFrom ?? WORKING, compareTo),
   });
@@ -115,6 +106,9 @@ export function ScheduleScreen() {
           comparison={marks}
           reload={reload}
         />
+      )}
+      {full !== null && schedule.data !== undefined && (
+        <SchedulePanels projectId={projectId} scheduleId={scheduleId} permissions={full.my_permissions} />
       )}
     </Stack>
   );

@@ -3,7 +3,6 @@
 // left out is unchanged): operations go out as the model builds them, typed here once.
 import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
-import { changeSeqOf } from "./changes";
 import { contentOf, type Operation, type RowContent } from "./model/operations";
 import type { Transport } from "./model/saving";
 import type { Row } from "./model/tree";
@@ -37,7 +36,7 @@ export async function fetchRows(ref: ScheduleRef, revisionId: string | null): Pr
       params: { path: path(ref), query: revisionId === null ? {} : { revision_id: revisionId } },
     }),
   );
-  return { rows: list.items, changeSeq: changeSeqOf(list) };
+  return { rows: list.items, changeSeq: list.change_seq };
 }
 
 /** One row's content changed, If-Match its version: a 412 carries the current row. */

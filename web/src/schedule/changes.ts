@@ -2,37 +2,21 @@
 // changed and the ids deleted after that point of the schedule's change sequence (GET
 // .../rows tells the point it was read at, `change_seq`), or `reload` when the gap is
 // too old to tell. Polled every few seconds while the page is open.
-import { problemFrom } from "../api/problem";
+import { api, unwrap } from "../api/client";
+import type { components } from "../api/schema";
 import type { ScheduleRef } from "./api";
-import type { Row } from "./model/tree";
 
-export interface ChangeFeed {
-  schedule_id: string;
-  revision_id: string;
-  since: number;
-  seq: number;
-  rows: Row[];
-  deleted: string[];
-  reload: boolean;
-}
+export type ChangeFeed = components["schemas"]["RowChanges"];
 
 /** How often to ask, in ms: a colleague's edit shows within this (and the answer's time). */
 export const POLL_MS = 4000;
 
-export async function fetchChanges(ref: ScheduleRef, since: number): Promise<ChangeFeed> {
-  const url =
-    `/api/projects/${encodeURIComponent(ref.projectId)}/schedules/` +
-    `${encodeURIComponent(ref.scheduleId)}/changes?since=${String(since)}`;
-  const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
-  const body: unknown = await response.json().catch(() => null);
-  if (!response.ok) throw problemFrom(response, body);
-  return body as ChangeFeed;
-}
-
-/** The point of the change sequence a GET .../rows answer was read at, when it says. */
-export function changeSeqOf(answer: unknown): number | null {
-  if (typeof answer !== "object" || answer === null || !("change_seq" in answer)) return null;
-  return typeof answer.change_seq === "number" ? answer.change_seq : null;
+export function fetchChanges(ref: ScheduleRef, since: number): Promise<ChangeFeed> {
+  return unwrap(
+    api.GET("/projects/{project_id}/schedules/{schedule_id}/changes", {
+      params: { path: { project_id: ref.projectId, schedule_id: ref.scheduleId }, query: { since } },
+    }),
+  );
 }
 
 /**

@@ -1,12 +1,12 @@
 // Forgot the password: POST /api/auth/password/forgot (always 202), then the reset screen.
-import { Anchor, Button, Stack, Text, TextInput, Title } from "@mantine/core";
+import { Anchor, Button, Stack, Text, Title } from "@mantine/core";
 import { useMutation } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { ProblemAlert } from "../shell/ProblemAlert";
-import { fieldError } from "../shell/forms";
+import { EmailInput } from "../shell/fields";
 
 export function ForgotPassword() {
   const { t } = useTranslation();
@@ -32,15 +32,7 @@ export function ForgotPassword() {
       <ProblemAlert error={forgot.error} />
       <form onSubmit={submit}>
         <Stack>
-          <TextInput
-            label={t("common.email")}
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            onChange={(event) => { setEmail(event.currentTarget.value); }}
-            error={fieldError(forgot.error, "email")}
-          />
+          <EmailInput value={email} onValue={setEmail} refusal={forgot.error} />
           <Button type="submit" loading={forgot.isPending}>
             {t("forgot.submit")}
           </Button>

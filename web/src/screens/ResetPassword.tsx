@@ -1,6 +1,6 @@
 // A new password with the e-mailed code (POST /api/auth/password/reset); an account with
 // an authenticator app needs its code too (asked for after 403 totp_required).
-import { Alert, Button, PasswordInput, Stack, TextInput, Title } from "@mantine/core";
+import { Alert, Button, Stack, Title } from "@mantine/core";
 import { useMutation } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
@@ -8,7 +8,7 @@ import { useNavigate, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { ApiProblem } from "../api/problem";
 import { ProblemAlert } from "../shell/ProblemAlert";
-import { fieldError } from "../shell/forms";
+import { ApiPasswordInput, CodeInput, EmailInput } from "../shell/fields";
 
 export function ResetPassword() {
   const { t } = useTranslation();
@@ -56,44 +56,32 @@ export function ResetPassword() {
       <ProblemAlert error={reset.error} />
       <form onSubmit={submit}>
         <Stack>
-          <TextInput
-            label={t("common.email")}
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            onChange={(event) => { setEmail(event.currentTarget.value); }}
-            error={fieldError(reset.error, "email")}
-          />
-          <TextInput
+          <EmailInput value={email} onValue={setEmail} refusal={reset.error} />
+          <CodeInput
             label={t("reset.code")}
             description={t("verify.codeHint")}
-            autoComplete="one-time-code"
-            inputMode="numeric"
-            required
             value={code}
-            onChange={(event) => { setCode(event.currentTarget.value); }}
-            error={fieldError(reset.error, "code")}
+            onValue={setCode}
+            refusal={reset.error}
+            field="code"
           />
-          <PasswordInput
+          <ApiPasswordInput
             label={t("reset.newPassword")}
             description={t("signUp.passwordHint")}
             autoComplete="new-password"
-            required
             value={password}
-            onChange={(event) => { setPassword(event.currentTarget.value); }}
-            error={fieldError(reset.error, "new_password")}
+            onValue={setPassword}
+            refusal={reset.error}
+            field="new_password"
           />
           {needsTotp && (
-            <TextInput
+            <CodeInput
               label={t("reset.totp")}
               description={t("reset.totpNeeded")}
-              autoComplete="one-time-code"
-              inputMode="numeric"
-              required
               value={totpCode}
-              onChange={(event) => { setTotpCode(event.currentTarget.value); }}
-              error={fieldError(reset.error, "totp_code")}
+              onValue={setTotpCode}
+              refusal={reset.error}
+              field="totp_code"
             />
           )}
           <Button type="submit" loading={reset.isPending}>

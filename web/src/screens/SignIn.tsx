@@ -1,7 +1,7 @@
 // Sign in: the password (POST /api/auth/login), then, when the account asks for a
 // second factor (`otp_required`), a code: by e-mail (with resend and its cooldown), from
 // an authenticator app, or a recovery code (POST /api/auth/otp/verify).
-import { Alert, Anchor, Button, Group, PasswordInput, Stack, TextInput, Title } from "@mantine/core";
+import { Alert, Anchor, Button, Group, Stack, Title } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
@@ -10,8 +10,9 @@ import { api, unwrap } from "../api/client";
 import type { components } from "../api/schema";
 import { signedIn, useSession } from "../api/session";
 import { ProblemAlert } from "../shell/ProblemAlert";
-import { fieldError, safeNext } from "../shell/forms";
+import { safeNext, withQuery } from "../shell/forms";
 import { OtpStep } from "./OtpStep";
+import { ApiPasswordInput, EmailInput } from "../shell/fields";
 
 export type OtpChallenge = components["schemas"]["OtpRequired"];
 
@@ -91,28 +92,20 @@ export function SignIn() {
       )}
       <ProblemAlert error={login.error} />
       {notVerified && (
-        <Anchor component={Link} to={`/verify-email?email=${encodeURIComponent(email)}`}>
+        <Anchor component={Link} to={withQuery("/verify-email", { email, next: params.get("next") })}>
           {t("signIn.verifyNow")}
         </Anchor>
       )}
       <form onSubmit={submit}>
         <Stack>
-          <TextInput
-            label={t("common.email")}
-            type="email"
-            autoComplete="username"
-            required
-            value={email}
-            onChange={(event) => { setEmail(event.currentTarget.value); }}
-            error={fieldError(login.error, "email")}
-          />
-          <PasswordInput
+          <EmailInput autoComplete="username" value={email} onValue={setEmail} refusal={login.error} />
+          <ApiPasswordInput
             label={t("common.password")}
             autoComplete="current-password"
-            required
             value={password}
-            onChange={(event) => { setPassword(event.currentTarget.value); }}
-            error={fieldError(login.error, "password")}
+            onValue={setPassword}
+            refusal={login.error}
+            field="password"
           />
           <Button type="submit" loading={login.isPending}>
             {t("signIn.submit")}
@@ -120,10 +113,10 @@ export function SignIn() {
         </Stack>
       </form>
       <Group justify="space-between">
-        <Anchor component={Link} to={`/forgot-password?email=${encodeURIComponent(email)}`}>
+        <Anchor component={Link} to={withQuery("/forgot-password", { email })}>
           {t("signIn.forgot")}
         </Anchor>
-        <Anchor component={Link} to="/sign-up">
+        <Anchor component={Link} to={withQuery("/sign-up", { next: params.get("next"), email })}>
           {t("signIn.noAccount")}
         </Anchor>
       </Group>

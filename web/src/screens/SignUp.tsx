@@ -1,18 +1,22 @@
-// Sign up: POST /api/auth/register, then "check your e-mail" on the verify screen.
-import { Anchor, Button, PasswordInput, Stack, TextInput, Title } from "@mantine/core";
+// Sign up: POST /api/auth/register, then "check your e-mail" on the verify screen
+// (`?next=` and `?email=` carried along from an invitation).
+import { Anchor, Button, Stack, Title } from "@mantine/core";
 import { useMutation } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { Link, useNavigate } from "react-router";
+import { Link, useNavigate, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { currentLanguage } from "../i18n";
 import { ProblemAlert } from "../shell/ProblemAlert";
-import { fieldError } from "../shell/forms";
+import { withQuery } from "../shell/forms";
+import { ApiPasswordInput, ApiTextInput, EmailInput } from "../shell/fields";
 
 export function SignUp() {
   const { t } = useTranslation();
   const navigate = useNavigate();
-  const [email, setEmail] = useState("");
+  const [params] = useSearchParams();
+  const next = params.get("next");
+  const [email, setEmail] = useState(params.get("email") ?? "");
   const [displayName, setDisplayName] = useState("");
   const [password, setPassword] = useState("");
   const register = useMutation({
@@ -23,7 +27,7 @@ export function SignUp() {
         }),
       ),
     onSuccess: () => {
-      void navigate(`/verify-email?email=${encodeURIComponent(email)}&sent=1`);
+      void navigate(withQuery("/verify-email", { email, sent: "1", next }));
     },
   });
   const submit = (event: SyntheticEvent) => {
@@ -38,38 +42,31 @@ export function SignUp() {
       <ProblemAlert error={register.error} />
       <form onSubmit={submit} noValidate={false}>
         <Stack>
-          <TextInput
+          <ApiTextInput
             label={t("signUp.displayName")}
             autoComplete="name"
             required
             value={displayName}
-            onChange={(event) => { setDisplayName(event.currentTarget.value); }}
-            error={fieldError(register.error, "display_name")}
+            onValue={setDisplayName}
+            refusal={register.error}
+            field="display_name"
           />
-          <TextInput
-            label={t("common.email")}
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            onChange={(event) => { setEmail(event.currentTarget.value); }}
-            error={fieldError(register.error, "email")}
-          />
-          <PasswordInput
+          <EmailInput value={email} onValue={setEmail} refusal={register.error} />
+          <ApiPasswordInput
             label={t("common.password")}
             description={t("signUp.passwordHint")}
             autoComplete="new-password"
-            required
             value={password}
-            onChange={(event) => { setPassword(event.currentTarget.value); }}
-            error={fieldError(register.error, "password")}
+            onValue={setPassword}
+            refusal={register.error}
+            field="password"
           />
           <Button type="submit" loading={register.isPending}>
             {t("signUp.submit")}
           </Button>
         </Stack>
       </form>
-      <Anchor component={Link} to="/sign-in">
+      <Anchor component={Link} to={withQuery("/sign-in", { next, email })}>
         {t("signUp.haveAccount")}
       </Anchor>
     </Stack>

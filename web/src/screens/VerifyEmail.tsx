@@ -1,13 +1,14 @@
 // Verify the e-mail address: the code from the e-mail and the password chosen
 // (POST /api/auth/verify-email), then sign in.
-import { Alert, Button, PasswordInput, Stack, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Button, Stack, Text, Title } from "@mantine/core";
 import { useMutation } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { ProblemAlert } from "../shell/ProblemAlert";
-import { fieldError } from "../shell/forms";
+import { withQuery } from "../shell/forms";
+import { ApiPasswordInput, CodeInput, EmailInput } from "../shell/fields";
 
 export function VerifyEmail() {
   const { t } = useTranslation();
@@ -21,7 +22,7 @@ export function VerifyEmail() {
     mutationFn: () =>
       unwrap(api.POST("/auth/verify-email", { body: { email, code: code.trim(), password } })),
     onSuccess: () => {
-      void navigate(`/sign-in?email=${encodeURIComponent(email)}&verified=1`);
+      void navigate(withQuery("/sign-in", { email, verified: "1", next: params.get("next") }));
     },
   });
   const submit = (event: SyntheticEvent) => {
@@ -42,33 +43,23 @@ export function VerifyEmail() {
       <ProblemAlert error={verify.error} />
       <form onSubmit={submit}>
         <Stack>
-          <TextInput
-            label={t("common.email")}
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            onChange={(event) => { setEmail(event.currentTarget.value); }}
-            error={fieldError(verify.error, "email")}
-          />
-          <TextInput
+          <EmailInput value={email} onValue={setEmail} refusal={verify.error} />
+          <CodeInput
             label={t("verify.code")}
             description={t("verify.codeHint")}
-            autoComplete="one-time-code"
-            inputMode="numeric"
-            required
             value={code}
-            onChange={(event) => { setCode(event.currentTarget.value); }}
-            error={fieldError(verify.error, "code")}
+            onValue={setCode}
+            refusal={verify.error}
+            field="code"
           />
-          <PasswordInput
+          <ApiPasswordInput
             label={t("common.password")}
             description={t("verify.passwordHint")}
             autoComplete="current-password"
-            required
             value={password}
-            onChange={(event) => { setPassword(event.currentTarget.value); }}
-            error={fieldError(verify.error, "password")}
+            onValue={setPassword}
+            refusal={verify.error}
+            field="password"
           />
           <Button type="submit" loading={verify.isPending}>
             {t("verify.submit")}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { directiveSources, policyAllowsIntercom } from "./intercom";
+import { directiveSources, policyAllowsIntercom, settingsFor } from "./intercom";
 
 const DEFAULT =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
@@ -23,5 +23,27 @@ describe("the Intercom Messenger and the CSP", () => {
     expect(policyAllowsIntercom("default-src 'self'")).toBe(false);
     expect(policyAllowsIntercom("img-src 'self'")).toBe(true);
     expect(policyAllowsIntercom(null)).toBe(true);
+  });
+});
+
+describe("the Messenger's settings", () => {
+  const config = {
+    enabled: true,
+    app_id: "abc123",
+    api_base: null,
+    user_id: null,
+    email: null,
+    name: null,
+    user_hash: null,
+  };
+  it("name the workspace's region when it is not the US one", () => {
+    const eu = settingsFor({ ...config, api_base: "https://api-iam.eu.intercom.io" });
+    expect(eu.api_base).toBe("https://api-iam.eu.intercom.io");
+    expect(settingsFor(config)).not.toHaveProperty("api_base");
+  });
+  it("identify a signed-in user with the server's hash only", () => {
+    const signedIn = settingsFor({ ...config, user_id: "u1", user_hash: "h", email: "a@b.se" });
+    expect(signedIn).toMatchObject({ user_id: "u1", user_hash: "h", email: "a@b.se" });
+    expect(settingsFor(config)).not.toHaveProperty("user_id");
   });
 });

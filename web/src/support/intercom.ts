@@ -68,11 +68,14 @@ export type ChatState = "unavailable" | "blocked" | "loading" | "ready" | "faile
 let loading: Promise<ChatState> | null = null;
 let bootedFor: string | null = null;
 
-function settingsFor(config: MessengerConfig): Record<string, unknown> {
+/** What `Intercom("boot")` is given for this visitor. */
+export function settingsFor(config: MessengerConfig): Record<string, unknown> {
   const settings: Record<string, unknown> = {
     app_id: config.app_id,
     hide_default_launcher: true,
   };
+  // A workspace outside the US (an EU one, say) answers only on its region's host.
+  if (config.api_base) settings.api_base = config.api_base;
   if (config.user_id) {
     settings.user_id = config.user_id;
     settings.user_hash = config.user_hash;
