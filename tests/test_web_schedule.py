@@ -131,7 +131,7 @@ def money(value: Decimal) -> str:
     whole, fraction = f"{value.quantize(ORE):.2f}".split(".")
     sign = "\u2212" if whole.startswith("-") else ""
     digits = whole.lstrip("-")
-    groups = []
+    groups: list[str] = []
     while digits:
         groups.insert(0, digits[-3:])
         digits = digits[:-3]
@@ -255,7 +255,7 @@ def paste(page: Page, text: str) -> None:
 def grouped(value: Decimal, places: int) -> str:
     """A number as Swedish Excel copies it with grouping: 12 345,125 (no-break spaces)."""
     whole, fraction = f"{value:.{places}f}".split(".")
-    groups = []
+    groups: list[str] = []
     while whole:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]
