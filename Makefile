@@ -116,6 +116,7 @@ bench: deps web
 	$(PY) -m bench.bench_cold_start
 	$(PY) -m bench.bench_exchange
 	$(PY) -m bench.bench_web_bundle
+	$(PY) -m bench.bench_web_editor
 
 ## 50 clients for 60 s against the dev host on local PostgreSQL (not in `make test`);
 ## PASS/FAIL checks, fails when one fails. Options: make load LOAD_ARGS="--seconds 30".
