@@ -235,6 +235,10 @@ def test_an_mf_built_from_the_keyboard_alone_totals_to_the_ore(
     screen.check("schedule-shortcuts")
     sheet.get_by_role("button", name="Stäng").last.click()
     screen.check("schedule-editor")
+    # AG Grid's own words for assistive technology are Swedish too.
+    grid = page.locator(".ag-root-wrapper").evaluate("element => element.outerHTML")
+    assert "Tryck" in grid
+    assert "Press " not in grid
 
 
 def paste(page: Page, text: str) -> None:

@@ -16,6 +16,7 @@ import {
   type ICellRendererParams,
   type ValueFormatterParams,
 } from "ag-grid-community";
+import { AG_GRID_LOCALE_EN, AG_GRID_LOCALE_SE } from "@ag-grid-community/locale";
 import { AgGridReact } from "ag-grid-react";
 import { useCallback, useEffect, useMemo, useRef, type ClipboardEvent, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
@@ -242,6 +243,10 @@ export function ScheduleGrid(props: Props) {
       </datalist>
       <AgGridReact<GridRow>
         theme="legacy"
+        // AG Grid's own words (what assistive technology hears of its cells and rows) in
+        // the language on screen; a change of language draws the grid anew.
+        key={i18n.language}
+        localeText={i18n.language === "en" ? AG_GRID_LOCALE_EN : AG_GRID_LOCALE_SE}
         rowData={props.rows as GridRow[]}
         columnDefs={columnDefs}
         getRowId={(params) => params.data.id}
