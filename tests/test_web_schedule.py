@@ -585,3 +585,47 @@ def test_an_issued_revision_opens_read_only_and_a_comparison_marks_its_changes(
     expect(cell(page, added, "status")).to_contain_text("Tillagd")
     expect(page.get_by_role("toolbar", name="Verktyg för raderna")).to_have_count(0)
     screen.check("schedule-compare")
+
+
+def test_a_save_that_failed_is_kept_retried_and_guarded_on_leaving(
+    screen: Screen,  # noqa: F811
+    host: Host,
+    client: httpx.Client,
+) -> None:
+    team = new_team(host, client, "offline")
+    schedule_id = create_schedule(team.owner, team.project_id)
+    _, item = seeded(team.owner, team.project_id, schedule_id)
+    page = open_editor(screen, team.owner, team.project_id, schedule_id)
+    # The connection drops for the row's PATCH: the edit stays, said to be unsaved.
+    offline = f"**/schedules/{schedule_id}/rows/{item}"
+    page.route(offline, lambda route: route.abort("internetdisconnected"))
+    cell(page, item, "quantity").click()
+    type_in(page, "42")
+    expect(page.get_by_test_id("save-status")).to_contain_text("1 ändring kunde inte sparas än")
+    expect(cell(page, item, "amount")).to_have_text(f"4{NBSP}200,00")
+    assert (
+        next(r for r in rows_of(team.owner, team.project_id, schedule_id) if r["id"] == item)[
+            "quantity"
+        ]
+        == "10.000"
+    )
+    # Leaving now asks first; staying keeps the edit.
+    page.get_by_role("link", name="Till projektets mängdförteckningar").click()
+    question = page.get_by_role("dialog", name="Du har ändringar som inte är sparade än.")
+    expect(question).to_be_visible()
+    screen.check("schedule-leave-unsaved")
+    question.get_by_role("button", name="Stanna kvar").click()
+    expect(question).to_be_hidden()
+    expect(page.get_by_role("heading", name="MF Mark", level=1)).to_be_visible()
+    # The connection is back: the edit is sent again by itself and lands.
+    page.unroute(offline)
+    all_saved(page)
+    assert (
+        next(r for r in rows_of(team.owner, team.project_id, schedule_id) if r["id"] == item)[
+            "quantity"
+        ]
+        == "42.000"
+    )
+    # Nothing unsaved: leaving asks nothing.
+    page.get_by_role("link", name="Till projektets mängdförteckningar").click()
+    expect(page.get_by_role("heading", name="Väg 56", level=1)).to_be_visible()
