@@ -35,6 +35,17 @@ FIRST_ROW = 9  # of the xlsx sheet: the header block, a blank row and the column
 NBSP = "\u00a0"
 
 
+# The grid's number columns and the export's headers for them.
+SHOWN = {"quantity": "Mängd", "unit_price": "À-pris", "amount": "CASAI belopp"}
+
+
+def grid_number(page: Page, row_id: str, column: str) -> Decimal:
+    """A number as the grid shows it (`2 315,63`, no-break spaces), as a Decimal."""
+    text = page.locator(f'[role="row"][row-id="{row_id}"] [col-id="{column}"]').inner_text()
+    plain = re.sub(r"[\s\u00a0\u202f]", "", text).replace("\u2212", "-").replace(",", ".")
+    return Decimal(plain)
+
+
 def with_rows(desk: Desk) -> None:
     heading = desk.add(kind="heading", code="D", title="Markarbeten")
     under = heading["id"]
@@ -150,6 +161,10 @@ def test_issue_list_open_compare_and_export(
             assert Decimal(str(cells[column["Mängd"]])) == Decimal(item["quantity"])
             assert Decimal(str(cells[column["À-pris"]])) == Decimal(item["unit_price"])
             assert Decimal(str(cells[column["CASAI belopp"]])) == Decimal(item["amount"])
+            # ... which are the values the editor's grid shows.
+            assert {field: grid_number(page, item["id"], field) for field in SHOWN} == {
+                field: Decimal(str(cells[column[header]])) for field, header in SHOWN.items()
+            }
 
     # The issued revision as CSV, under the name the API gives it.
     with page.expect_download() as downloading:
