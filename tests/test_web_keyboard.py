@@ -55,11 +55,15 @@ def test_sign_in_open_a_project_get_help_and_switch_language_by_keyboard(
 
     # The project's tabs move with the arrow keys, as a tab list does.
     settings = page.get_by_role("tab", name="Inställningar")
-    tab_to(page, page.get_by_role("tab", selected=True))
-    for _ in range(8):
-        if settings.get_attribute("aria-selected") == "true":
-            break
+    tabs = page.get_by_role("tablist").first.get_by_role("tab")
+    names = [tab.inner_text() for tab in tabs.all()]
+    selected = page.get_by_role("tab", selected=True)
+    tab_to(page, selected)
+    steps = (names.index("Inställningar") - names.index(selected.inner_text())) % len(names)
+    for _ in range(steps):  # each press selects the next tab (and waits for it)
+        before = page.evaluate("document.activeElement.id")
         page.keyboard.press("ArrowRight")
+        page.wait_for_function("(id) => document.activeElement.id !== id", arg=before)
     expect(settings).to_have_attribute("aria-selected", "true")
     expect(settings).to_be_focused()
     assert_focus_visible(page)
