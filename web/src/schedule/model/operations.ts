@@ -54,25 +54,32 @@ export function contentOf(operation: CreateOperation | UpdateOperation): RowCont
   return content;
 }
 
+/** Every field of a row with nothing in it: an item without content, version 0. */
+export const BLANK_ROW: Omit<Row, "id" | "title"> = {
+  parent_id: null,
+  position: 0,
+  kind: "item",
+  code: null,
+  description: null,
+  unit: null,
+  quantity: null,
+  unit_price: null,
+  amount: null,
+  entry_rule: "normal",
+  regulation: null,
+  cost_bearer: null,
+  note: null,
+  stable_key: "",
+  version: 0,
+};
+
 /** A new row as the tree shows it before the server has answered (version 0). */
 export function draftRow(operation: CreateOperation): Row {
   return {
+    ...BLANK_ROW,
     id: operation.id,
     parent_id: operation.parent_id,
-    position: 0,
     kind: operation.kind,
-    code: null,
-    description: null,
-    unit: null,
-    quantity: null,
-    unit_price: null,
-    amount: null,
-    entry_rule: "normal",
-    regulation: null,
-    cost_bearer: null,
-    note: null,
-    stable_key: "",
-    version: 0,
     ...contentOf(operation),
     title: operation.title,
   };

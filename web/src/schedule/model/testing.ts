@@ -1,22 +1,11 @@
 // Rows for the model's unit tests: every field of the API's row, with defaults.
+import { BLANK_ROW } from "./operations";
 import type { Row } from "./tree";
 
 export function row(fields: Partial<Row> & Pick<Row, "id">): Row {
   return {
-    parent_id: null,
-    position: 0,
-    kind: "item",
-    code: null,
+    ...BLANK_ROW,
     title: `row ${fields.id}`,
-    description: null,
-    unit: null,
-    quantity: null,
-    unit_price: null,
-    amount: null,
-    entry_rule: "normal",
-    regulation: null,
-    cost_bearer: null,
-    note: null,
     stable_key: `key-${fields.id}`,
     version: 1,
     ...fields,
