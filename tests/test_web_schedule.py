@@ -207,6 +207,8 @@ def test_an_mf_built_from_the_keyboard_alone_totals_to_the_ore(
     # 12.5 × 185.25 = 2315.625 → 2315.63; 2.675 × 3.33 = 8.90775 → 8.91 (half up).
     expect(cell_by_title(page, "Schakt", "amount")).to_have_text(f"2{NBSP}315,63")
     expect(cell_by_title(page, "Fyllning", "amount")).to_have_text("8,91")
+    # The heading's row carries its subtotal.
+    expect(cell_by_title(page, "Mark", "amount")).to_have_text(f"2{NBSP}324,54")
     expect(page.get_by_test_id("summary-total")).to_have_text(
         f"Totalt: {money(Decimal('2324.54'))}"
     )
@@ -235,10 +237,12 @@ def test_an_mf_built_from_the_keyboard_alone_totals_to_the_ore(
     screen.check("schedule-shortcuts")
     sheet.get_by_role("button", name="Stäng").last.click()
     screen.check("schedule-editor")
-    # AG Grid's own words for assistive technology are Swedish too.
-    grid = page.locator(".ag-root-wrapper").evaluate("element => element.outerHTML")
-    assert "Tryck" in grid
-    assert "Press " not in grid
+    # AG Grid's own words for assistive technology (what it says of a focused row) are
+    # Swedish too.
+    cell_by_title(page, "Fyllning", "code").click()
+    described = page.locator(".ag-aria-description-container")
+    expect(described).to_contain_text("Tryck")
+    assert "Press " not in page.locator(".ag-root-wrapper").evaluate("e => e.outerHTML")
 
 
 def paste(page: Page, text: str) -> None:

@@ -12,7 +12,7 @@ import { savingMarks, type RowMark } from "./marks";
 import { COLUMNS, OPTIONAL_COLUMNS, type CellContext, type ColumnId } from "./model/cells";
 import { copyCells, parseTsv, planPaste, type PastePlan } from "./model/clipboard";
 import { platformOf, type Command } from "./model/keyboard";
-import { summarize } from "./model/money";
+import { moneyString, summarize } from "./model/money";
 import { move, remove, type CreateOperation } from "./model/operations";
 import { ENTRY_RULES } from "./model/rules";
 import { EditorSaving } from "./model/saving";
@@ -90,8 +90,12 @@ export function ScheduleEditor(props: Props) {
       return t("conflict.inCell", { value: theirs === undefined ? t("conflict.deleted") : fieldText(column, theirs[column], locale, t) });
     });
   }, [props.comparison, snapshot.pending, snapshot.saved, t, locale]);
-  const gridRows = useGridRows(visible, collapsed, editing, marks);
   const totals = useMemo(() => summarize(shown), [shown]);
+  const subtotals = useMemo(
+    () => new Map(totals.headings.map((heading) => [heading.id, moneyString(heading.total)])),
+    [totals],
+  );
+  const gridRows = useGridRows(visible, collapsed, editing, marks, subtotals);
 
   // Stable: the grid's column definitions hold it, and new ones would end an edit.
   const toggle = useCallback((rowId: string) => {
@@ -319,6 +323,7 @@ class GridRows {
     collapsed: ReadonlySet<string>,
     marks: ReadonlyMap<string, RowMark>,
     editing: string | null,
+    subtotals: ReadonlyMap<string, string>,
   ): readonly GridRow[] {
     const next = new Map<string, GridRow>();
     this.last = visible.map(({ row, depth, hasChildren }) => {
@@ -329,13 +334,17 @@ class GridRows {
       }
       const isCollapsed = collapsed.has(row.id);
       const mark = marks.get(row.id);
+      const subtotal = subtotals.get(row.id) ?? null;
       const same =
         known?.row === row &&
+        known.subtotal === subtotal &&
         known.depth === depth &&
         known.hasChildren === hasChildren &&
         known.collapsed === isCollapsed &&
         sameMark(known.mark, mark);
-      const gridRow = same ? known : { id: row.id, row, depth, hasChildren, collapsed: isCollapsed, mark };
+      const gridRow = same
+        ? known
+        : { id: row.id, row, depth, hasChildren, collapsed: isCollapsed, mark, subtotal };
       next.set(row.id, gridRow);
       return gridRow;
     });
@@ -353,9 +362,13 @@ function useGridRows(
   collapsed: ReadonlySet<string>,
   editing: string | null,
   marks: ReadonlyMap<string, RowMark>,
+  subtotals: ReadonlyMap<string, string>,
 ): readonly GridRow[] {
   const [rows] = useState(() => new GridRows());
-  return useMemo(() => rows.of(visible, collapsed, marks, editing), [rows, visible, collapsed, editing, marks]);
+  return useMemo(
+    () => rows.of(visible, collapsed, marks, editing, subtotals),
+    [rows, visible, collapsed, editing, marks, subtotals],
+  );
 }
 
 /** Marks are made afresh on every change: equal ones keep their row as it is. */

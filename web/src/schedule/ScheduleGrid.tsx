@@ -40,6 +40,8 @@ export interface GridRow {
   collapsed: boolean;
   /** Saving, a conflict, a comparison's change: part of the row, so the grid redraws it. */
   mark: RowMark | undefined;
+  /** A heading's total of its whole subtree (money, as the API writes it); else null. */
+  subtotal: string | null;
 }
 
 export interface FocusedCell {
@@ -95,7 +97,13 @@ export function ScheduleGrid(props: Props) {
         colId: id,
         headerName: t(`columns.${id}`),
         editable: (params) => props.editable && params.data !== undefined && isEditable(params.data.row, id),
-        valueGetter: (params) => (params.data ? cellValue(params.data.row, id) : null),
+        // A heading's Belopp is its subtotal.
+        valueGetter: (params) =>
+          params.data === undefined
+            ? null
+            : id === "amount" && params.data.row.kind === "heading"
+              ? params.data.subtotal
+              : cellValue(params.data.row, id),
         // A colleague's value or a comparison's old one shows in the cell beside the value.
         valueFormatter: (params: ValueFormatterParams<GridRow, string | null>) => {
           const shownValue = formatCell(params.value ?? null, id, locale, t);
