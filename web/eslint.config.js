@@ -21,12 +21,23 @@ export default tseslint.config(
       // A money value is a decimal.js Decimal or a string, never a JS number: no
       // parseFloat/Number() on API money or quantities (review keeps the rest).
       "no-restricted-globals": ["error", { name: "parseFloat", message: "Use decimal.js." }],
-      // AG Grid Community (MIT) only: Enterprise is a paid licence the product does not hold.
+      // AG Grid Community (MIT) only: any other AG Grid package is a paid licence the
+      // product does not hold.
       "no-restricted-imports": [
         "error",
         {
           patterns: [
-            { group: ["ag-grid-enterprise", "ag-grid-enterprise/*", "@ag-grid-enterprise/*"], message: "AG Grid Community only (MIT)." },
+            {
+              group: [
+                "ag-grid-*",
+                "!ag-grid-community",
+                "!ag-grid-community/*",
+                "!ag-grid-react",
+                "@ag-grid-*/*",
+                "!@ag-grid-community/*",
+              ],
+              message: "AG Grid Community only (MIT).",
+            },
           ],
         },
       ],

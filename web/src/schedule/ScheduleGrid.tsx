@@ -1,4 +1,4 @@
-// The rows on AG Grid Community (never Enterprise: no tree data, no clipboard there, and
+// The rows on AG Grid Community (MIT; it has no tree data and no clipboard, so
 // CASAI owns both in src/schedule/model). The grid only shows and edits cells
 // (readOnlyEdit: it never changes a row itself); every change is a request the editor
 // turns into an operation. Styles come from AG Grid's CSS files with the "legacy"
