@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import httpx
-import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.accounts import Account, join, new_team, signed_up
 from tests.conftest import Host
@@ -28,22 +26,10 @@ from tests.test_web_auth import (  # noqa: F401  (browser and screen are fixture
     screen,
     sign_in_on,
 )
+from tests.test_web_projects import second_screen  # noqa: F401  (a fixture)
 
 NBSP = "\u00a0"
 ORE = Decimal("0.01")
-
-
-@pytest.fixture
-def second_screen(browser: Browser, host: Host) -> Iterator[Screen]:  # noqa: F811
-    """A colleague's browser: a context of its own."""
-    context = browser.new_context(
-        locale="sv-SE", timezone_id="Europe/Stockholm", reduced_motion="reduce"
-    )
-    context.set_default_timeout(15_000)
-    opened = Screen(context, host)
-    yield opened
-    context.close()
-    assert not opened.troubles, "\n".join(opened.troubles)
 
 
 # --- set-up over the API ------------------------------------------------------------
@@ -332,7 +318,7 @@ def test_a_pasted_excel_block_of_50_rows_lands_as_one_batch(
 
 def test_a_conflict_between_two_people_is_settled_both_ways(
     screen: Screen,  # noqa: F811
-    second_screen: Screen,
+    second_screen: Screen,  # noqa: F811
     host: Host,
     client: httpx.Client,
 ) -> None:
@@ -381,7 +367,7 @@ def test_a_conflict_between_two_people_is_settled_both_ways(
 
 def test_a_colleagues_edit_arrives_without_a_reload(
     screen: Screen,  # noqa: F811
-    second_screen: Screen,
+    second_screen: Screen,  # noqa: F811
     host: Host,
     client: httpx.Client,
 ) -> None:
